@@ -1,0 +1,113 @@
+"""Data: upload exports (preview, then confirm), the upload ledger with undo, and the canonical templates."""
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from pages import shell
+from queries import imports, uploads, warehouse
+from queries.imports import templates
+
+st.title("Data")
+st.write("Upload this month's exports. Each file is checked and previewed; nothing is stored until you confirm.")
+
+for message in st.session_state.pop("import_messages", []):
+    st.success(message, icon=":material/check_circle:")
+
+# --- Upload -------------------------------------------------------------------------------------------------------
+today = dt.date.today().replace(day=1)
+recent_months = []
+for _ in range(36):
+    today = (today - dt.timedelta(days=1)).replace(day=1)
+    recent_months.append(today.strftime("%Y-%m"))
+FROM_FILE = "From the file"
+DETECT = "Detect from the columns"
+
+left, right = st.columns(2)
+month_choice = left.selectbox(
+    "Month the files cover", [FROM_FILE, *recent_months], key="upload_month",
+    help="Needed only for files that do not say which month they cover (for example a roster without a month "
+         "column, the champion register, or Slack CSV exports).")
+kind_choice = right.selectbox("Kind", [DETECT, *imports.KINDS], key="upload_kind",
+                              help="Normally detected from the column names.")
+uploader_key = f"uploader_{st.session_state.get('uploader_generation', 0)}"
+files = st.file_uploader("Export files (CSV or XLSX)", type=["csv", "txt", "xlsx", "json", "ndjson"],
+                         accept_multiple_files=True, key=uploader_key)
+
+month = None if month_choice == FROM_FILE else month_choice
+kind = None if kind_choice == DETECT else kind_choice
+pepper = warehouse.pepper_for(shell.location())
+
+staged, preview_rows = [], []
+for upload in files or []:
+    data = upload.getvalue()
+    try:
+        result = imports.stage_file(upload.name, data, pepper=pepper, month=month, kind=kind)
+    except imports.ImportRefused as refused:
+        preview_rows.append({"File": upload.name, "Kind": "—", "Source": "—", "Months": "—", "Rows": None,
+                             "Status": "Refused"})
+        st.error(str(refused), icon=":material/block:")
+        continue
+    staged.append(result)
+    preview_rows.append({"File": result.file_name, "Kind": result.kind, "Source": result.source,
+                         "Months": ", ".join(result.month_labels()), "Rows": result.row_count,
+                         "Status": "Ready"})
+    for note in result.notes:
+        st.warning(f"{result.file_name}: {note}", icon=":material/info:")
+
+if preview_rows:
+    st.subheader("Preview")
+    st.dataframe(pd.DataFrame(preview_rows), hide_index=True, width="stretch")
+    if staged:
+        label = f"Import {len(staged)} file{'s' if len(staged) != 1 else ''}"
+        if st.button(label, type="primary", icon=":material/upload:"):
+            messages = []
+            with warehouse.opened(shell.location()) as conn:
+                for item in staged:
+                    try:
+                        messages.append(uploads.commit(conn, item, who="local").summary())
+                    except imports.ImportRefused as refused:
+                        st.error(str(refused))
+            st.session_state["import_messages"] = messages
+            st.session_state["uploader_generation"] = st.session_state.get("uploader_generation", 0) + 1
+            st.rerun()
+
+# --- Ledger -------------------------------------------------------------------------------------------------------
+st.subheader("Upload ledger")
+ledger = shell.read(uploads.ledger)
+if not ledger:
+    st.info("No uploads yet. Start with the HR roster, then an activity export.")
+else:
+    table = pd.DataFrame(ledger).rename(columns={
+        "upload_id": "Upload", "kind": "Kind", "source": "Source", "file_name": "File", "months": "Months",
+        "row_count": "Rows", "matched": "Matched to roster", "unmapped": "Unmapped", "uploaded_by": "By",
+        "uploaded_at": "When (UTC)", "status": "Status", "sha256": "SHA-256"})
+    st.dataframe(table.drop(columns=["SHA-256"]), hide_index=True, width="stretch")
+    st.download_button("Download the ledger (CSV)", shell.safe_csv(table), "upload-ledger.csv", "text/csv",
+                       icon=":material/download:")
+    undoable = [row for row in ledger if row["status"] != "undone"]
+    if undoable:
+        with st.expander("Undo an upload"):
+            choice = st.selectbox(
+                "Upload to take back out", [row["upload_id"] for row in undoable],
+                format_func=lambda i: next(f"#{r['upload_id']} {r['file_name']} ({r['kind']}, {r['months']})"
+                                           for r in undoable if r["upload_id"] == i))
+            st.caption("Where it had replaced an earlier upload of the same month, that upload comes back.")
+            if st.button("Undo this upload", icon=":material/undo:"):
+                with warehouse.opened(shell.location()) as conn:
+                    restored = uploads.undo(conn, choice, who="local")
+                message = f"Upload #{choice} undone."
+                if restored:
+                    message += " Restored: " + ", ".join(f"#{r}" for r in restored) + "."
+                st.session_state["import_messages"] = [message]
+                st.rerun()
+
+# --- Templates ----------------------------------------------------------------------------------------------------
+st.subheader("Canonical templates")
+st.write("For data no vendor exports, fill in one of these templates (CSV or XLSX, first sheet).")
+columns = st.columns(4)
+for index, template_kind in enumerate(templates.TEMPLATES):
+    with columns[index % 4]:
+        st.download_button(f"{template_kind}.csv", templates.template_csv(template_kind), f"{template_kind}.csv",
+                           "text/csv", key=f"template_{template_kind}", icon=":material/download:",
+                           help=templates.template_help(template_kind))

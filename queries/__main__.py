@@ -1,0 +1,129 @@
+"""Command line: python -m queries import | metrics | ledger | undo | demo. A thin shell over the same functions the pages call."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from . import demo, metrics, uploads, warehouse
+from .imports import ImportRefused
+
+
+def _json_default(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(repr(value))
+
+
+def cmd_import(args) -> int:
+    failed = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            print(f"{name}: cannot read the file ({error.strerror}).", file=sys.stderr)
+            failed += 1
+            continue
+        try:
+            result = uploads.import_file(path.name, data, location=args.db, month=args.month, kind=args.kind,
+                                         who="cli", allow_period=args.allow_period)
+        except (ImportRefused, warehouse.WarehouseBusy) as refused:
+            print(str(refused), file=sys.stderr)
+            failed += 1
+            continue
+        print(result.summary())
+    return 1 if failed else 0
+
+
+def cmd_metrics(args) -> int:
+    with warehouse.opened(args.db) as conn:
+        month = metrics.as_month(args.month) if args.month else metrics.latest_month(conn)
+        if month is None:
+            print("The warehouse holds no data yet; import files first (python -m queries demo loads the demo).",
+                  file=sys.stderr)
+            return 1
+        values = metrics.org_month(conn, month)
+    if args.json:
+        print(json.dumps(values))
+    else:
+        print(f"Metrics for {month:%Y-%m}")
+        for key, value in values.items():
+            print(f"  {key:26} {'—' if value is None else value}")
+    return 0
+
+
+def cmd_ledger(args) -> int:
+    with warehouse.opened(args.db) as conn:
+        rows = uploads.ledger(conn)
+    if args.json:
+        print(json.dumps(rows, default=_json_default))
+        return 0
+    if not rows:
+        print("No uploads yet.")
+    for row in rows:
+        print(f"#{row['upload_id']:<4} {row['status']:9} {row['kind']:12} {row['months']:16} {row['row_count']:>7} rows  "
+              f"{row['file_name']}  ({row['uploaded_at']}, {row['uploaded_by']})")
+    return 0
+
+
+def cmd_undo(args) -> int:
+    with warehouse.opened(args.db) as conn:
+        restored = uploads.undo(conn, args.upload_id, who="cli")
+    line = f"Upload #{args.upload_id} undone."
+    if restored:
+        line += " Restored the data it had replaced: " + ", ".join(f"#{r}" for r in restored) + "."
+    print(line)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    results = demo.load_demo(args.db, who="cli")
+    for result in results:
+        print(result.summary())
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m queries", description="Social business dashboard: warehouse CLI.")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def add(name, handler, help_text):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--db", help="warehouse location (overrides DASHBOARD_DB)")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("import", cmd_import, "import export files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--month", help="YYYY-MM, for files that do not say which month they cover")
+    p.add_argument("--kind", help="force the kind: roster, activity, communities, champions, training, kpis, checklist")
+    p.add_argument("--allow-period", action="store_true",
+                   help="accept an M365 report whose period is not 30 days (needs --month)")
+    p = add("metrics", cmd_metrics, "headline metrics for a month")
+    p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
+    p.add_argument("--json", action="store_true")
+    p = add("ledger", cmd_ledger, "list uploads")
+    p.add_argument("--json", action="store_true")
+    p = add("undo", cmd_undo, "take an upload back out")
+    p.add_argument("upload_id", type=int)
+    add("demo", cmd_demo, "load the demo data")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ImportRefused, warehouse.WarehouseBusy) as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    except Exception as error:  # the CLI never shows a traceback; the message is enough to act on
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

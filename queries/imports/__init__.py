@@ -1,0 +1,323 @@
+"""Read an uploaded export, detect its format, validate it and map it to canonical rows, without touching the warehouse."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+import duckdb
+
+from .formats import FORMATS, KINDS, Column, Format, detect, register  # noqa: F401  (re-exported)
+from .reading import ImportRefused, MAX_UPLOAD_BYTES, normalise_header, stage_text, text_of  # noqa: F401
+
+TOOL_ALIASES = {
+    "vivaengage": "viva-engage", "engage": "viva-engage", "yammer": "viva-engage",
+    "teams": "teams", "microsoftteams": "teams", "msteams": "teams", "slack": "slack",
+}
+LEVELS = ("executive", "manager", "staff")
+BLANK_MEANS_UNKNOWN = {"department", "region", "business_unit"}
+BLANK_ALLOWED = {"role", "unit", "objective", "note"} | BLANK_MEANS_UNKNOWN
+
+CANONICAL_COLUMNS = {
+    "roster": ["month", "person_key", "department", "region", "business_unit", "level"],
+    "activity": ["month", "person_key", "tool", "concealed", "posts", "replies", "reactions", "reads",
+                 "other_actions", "active_days"],
+    "communities": ["month", "tool", "community", "members", "posts", "reads", "reactions"],
+    "champions": ["month", "person_key", "department", "role"],
+    "training": ["month", "date", "program", "person_key"],
+    "kpis": ["month", "kpi", "department", "value", "target", "unit", "higher_is_better", "objective"],
+    "checklist": ["month", "criterion", "answer", "note"],
+}
+# What makes two rows of one file the same thing; a file holding one twice is refused.
+UNIQUE_KEYS = {
+    "roster": (["month", "person_key"], "person"),
+    "activity": (["month", "tool", "person_key"], "person for the same tool"),
+    "champions": (["month", "person_key"], "person"),
+    "communities": (["month", "tool", "community"], "community for the same tool"),
+    "kpis": (["month", "kpi", "department"], "KPI for the same department"),
+    "checklist": (["month", "criterion"], "criterion"),
+}
+
+_COUNT_TEXT = r"regexp_replace(trim({src}), '[,\s]', '', 'g')"
+_NUMBER_TEXT = (
+    "CASE WHEN regexp_full_match(trim({src}), '-?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?') THEN replace(trim({src}), ',', '') "
+    "WHEN regexp_full_match(trim({src}), '-?\\d+,\\d+') THEN replace(trim({src}), ',', '.') "
+    "ELSE regexp_replace(trim({src}), '[\\s%]', '', 'g') END"
+)
+_DATE_FORMATS = "['%Y-%m-%d', '%Y/%m/%d', '%b %d, %Y', '%B %d, %Y', '%d %b %Y', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S']"
+_MONTH_FORMATS = "['%Y-%m', '%Y-%m-%d', '%Y/%m', '%Y-%m-%dT%H:%M:%S']"
+_FORMULA = "regexp_matches(trim({src}), '^([=+@\\t\\r]|-[^0-9. ])')"
+
+
+def checklist_criteria() -> list[str]:
+    """The criterion ids the rubric answers by checklist."""
+    from queries import rubric
+
+    return rubric.checklist_ids()
+
+
+@dataclass
+class StagedFile:
+    """A validated file, mapped to canonical rows and ready to commit."""
+
+    file_name: str
+    sha256: str
+    format: Format
+    rows: object  # pyarrow.Table of CANONICAL_COLUMNS[kind]
+    months: list[dt.date]
+    tools: list[str]
+    concealed_rows: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return self.format.kind
+
+    @property
+    def source(self) -> str:
+        return self.format.source
+
+    @property
+    def row_count(self) -> int:
+        return self.rows.num_rows
+
+    def month_labels(self) -> list[str]:
+        return [m.strftime("%Y-%m") for m in self.months]
+
+
+def parse_month(value: str | dt.date | None, what: str = "month") -> dt.date | None:
+    """'2026-09' → date(2026, 9, 1); refuses anything that is not a real month."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", str(value))
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
+        raise ImportRefused(f"{what} {value!r} is not a month; write it as YYYY-MM, for example 2026-09.")
+    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _clean(column: Column, src: str) -> tuple[str, list[tuple[str, str]]]:
+    """SQL for a column's clean value, and the checks (condition, problem) that refuse a row."""
+    blank = f"(trim({src}) = '' OR {src} IS NULL)"
+    present = f"NOT {blank}"
+    checks: list[tuple[str, str]] = []
+    if column.type in ("id", "text", "tool", "criterion", "date", "level", "answer") and column.required \
+            and column.target not in BLANK_ALLOWED:
+        checks.append((blank, "is blank; every row needs a value here"))
+    if column.type == "id":
+        value = f"nullif(trim({src}), '')"
+    elif column.type == "text":
+        value = f"nullif(trim({src}), '')"
+        checks.append((f"{present} AND {_FORMULA.format(src=src)}",
+                       "starts like a spreadsheet formula (= + - @); remove that character"))
+    elif column.type == "count":
+        text = _COUNT_TEXT.format(src=src)
+        number = f"TRY_CAST(nullif({text}, '') AS DOUBLE)"
+        value = f"CAST({number} AS BIGINT)"
+        checks.append((f"{present} AND ({number} IS NULL OR NOT isfinite({number}) OR {number} <> floor({number}))",
+                       "is not a whole number; counts must be whole numbers (1,204 is fine)"))
+        checks.append((f"{present} AND {number} < 0", "is negative; counts cannot be below 0"))
+    elif column.type == "number":
+        number = f"TRY_CAST(nullif({_NUMBER_TEXT.format(src=src)}, '') AS DOUBLE)"
+        value = number
+        checks.append((f"{present} AND ({number} IS NULL OR NOT isfinite({number}))", "is not a number"))
+        if column.required:
+            checks.append((blank, "is blank; every row needs a number here"))
+    elif column.type == "month":
+        parsed = f"try_strptime(trim({src}), {_MONTH_FORMATS})"
+        value = f"CAST(date_trunc('month', {parsed}) AS DATE)"
+        checks.append((f"{present} AND ({parsed} IS NULL OR year({parsed}) NOT BETWEEN 2000 AND 2100)",
+                       "is not a real month; write it as YYYY-MM, for example 2026-09"))
+    elif column.type == "date":
+        parsed = f"try_strptime(trim({src}), {_DATE_FORMATS})"
+        value = f"CAST({parsed} AS DATE)"
+        checks.append((f"{present} AND ({parsed} IS NULL OR year({parsed}) NOT BETWEEN 2000 AND 2100)",
+                       "is not a real date; write it as YYYY-MM-DD, for example 2026-09-15"))
+    elif column.type == "level":
+        value = f"lower(trim({src}))"
+        checks.append((f"{present} AND lower(trim({src})) NOT IN {LEVELS}",
+                       "is not a level; use executive, manager or staff"))
+    elif column.type == "bool":
+        value = (f"CASE WHEN lower(trim({src})) IN ('true', 'yes', 'y', '1') THEN true "
+                 f"WHEN lower(trim({src})) IN ('false', 'no', 'n', '0') THEN false END")
+        checks.append((f"{present} AND lower(trim({src})) NOT IN ('true', 'yes', 'y', '1', 'false', 'no', 'n', '0')",
+                       "is not true or false"))
+    elif column.type == "answer":
+        value = f"lower(trim({src})) = 'yes'"
+        checks.append((f"{present} AND lower(trim({src})) NOT IN ('yes', 'no')", "is not an answer; use yes or no"))
+    elif column.type == "criterion":
+        value = f"lower(trim({src}))"
+        checks.append((f"{present} AND NOT list_contains($criteria, lower(trim({src})))",
+                       "is not a checklist criterion of the rubric (for example 1d, 2d, 3e, 4e, 4f, 5e, 6e)"))
+    elif column.type == "tool":
+        key = f"regexp_replace(lower(trim({src})), '[^a-z0-9]', '', 'g')"
+        cases = " ".join(f"WHEN '{alias}' THEN '{tool}'" for alias, tool in TOOL_ALIASES.items())
+        value = f"CASE {key} {cases} ELSE {key} END"
+    else:  # pragma: no cover - a programming error in a Format definition
+        raise ValueError(f"unknown column type {column.type}")
+    return value, checks
+
+
+def _refuse_first(conn, file_name: str, failures: list[tuple[str, str, str, str | None]], params: dict):
+    """Run every check in one pass over the file and refuse on the first failing row, naming row and column."""
+    if not failures:
+        return
+    select = ", ".join(f"min(rowid) FILTER (WHERE {cond})" for cond, _, _, _ in failures)
+    used = {k: v for k, v in params.items() if f"${k}" in select}
+    firsts = conn.execute(f"SELECT {select} FROM staged", used).fetchone()
+    hits = [(row, i) for i, row in enumerate(firsts) if row is not None]
+    if not hits:
+        return
+    row, index = min(hits)
+    _, problem, header, src = failures[index]
+    shown = ""
+    if src:  # never echo an id column: it holds an email
+        value = conn.execute(f"SELECT {src} FROM staged WHERE rowid = ?", [row]).fetchone()[0]
+        if value is not None and str(value).strip():
+            shown = f'("{str(value).strip()[:40]}") '
+    raise ImportRefused(f'{file_name}: row {row + 2}, column "{header}" {shown}{problem}.')
+
+
+def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date | None = None,
+               kind: str | None = None, allow_period: bool = False) -> StagedFile:
+    """Validate a file and map it to canonical rows. Raises ImportRefused with a message for the uploader."""
+    given_month = parse_month(month, "The month")
+    text = text_of(file_name, data)
+    with duckdb.connect() as conn:
+        headers = stage_text(conn, file_name, text)
+        normalised = [normalise_header(h) for h in headers]
+        fmt = detect(file_name, headers, kind)
+        if conn.execute("SELECT count(*) FROM staged").fetchone()[0] == 0:
+            raise ImportRefused(f"{file_name}: the file has column names but no rows.")
+        params = {"pepper": pepper, "criteria": checklist_criteria()}
+        clean_columns, failures = ["rowid AS row_index"], []
+        present_targets = set()
+        for column in fmt.columns:
+            name = fmt.column_for(normalised, column.target)
+            if name is None:
+                continue
+            src = _quoted(name)
+            header = headers[normalised.index(name)]
+            value, checks = _clean(column, src)
+            clean_columns.append(f"{value} AS {_quoted(column.target)}")
+            present_targets.add(column.target)
+            echo = None if column.type == "id" else src
+            failures.extend((cond, problem, header, echo) for cond, problem in checks)
+            if column.type == "id":
+                clean_columns.append(f"sha256($pepper || lower(trim({src}))) AS person_key")
+                clean_columns.append(f"regexp_full_match(trim({src}), '[0-9A-Fa-f]{{32}}') AS concealed")
+        _refuse_first(conn, file_name, failures, params)
+        used = {k: v for k, v in params.items() if any(f"${k}" in c for c in clean_columns)}
+        conn.execute(f"CREATE TEMP TABLE clean AS SELECT {', '.join(clean_columns)} FROM staged", used)
+
+        adapter = fmt.adapter
+        file_month = adapter.file_month(conn, file_name, allow_period) if adapter else None
+        month_expr = _resolve_month(conn, file_name, fmt, present_targets, given_month, file_month, headers,
+                                    normalised)
+        expressions = _canonical_expressions(fmt, present_targets, month_expr)
+        if adapter:
+            expressions.update(adapter.expressions(present_targets))
+        select = ", ".join(f"{expressions[c]} AS {c}" for c in CANONICAL_COLUMNS[fmt.kind])
+        conn.execute(f"CREATE TEMP TABLE canonical AS SELECT row_index, {select} FROM clean ORDER BY row_index")
+        _refuse_duplicates(conn, file_name, fmt.kind)
+        months = [r[0] for r in conn.execute("SELECT DISTINCT month FROM canonical ORDER BY 1").fetchall()]
+        tools = []
+        if "tool" in CANONICAL_COLUMNS[fmt.kind]:
+            tools = [r[0] for r in conn.execute("SELECT DISTINCT tool FROM canonical ORDER BY 1").fetchall()]
+        concealed = 0
+        if "concealed" in CANONICAL_COLUMNS[fmt.kind]:
+            concealed = conn.execute("SELECT count(*) FILTER (WHERE concealed) FROM canonical").fetchone()[0]
+        rows = conn.execute(f"SELECT {', '.join(CANONICAL_COLUMNS[fmt.kind])} FROM canonical").arrow()
+        if hasattr(rows, "read_all"):
+            rows = rows.read_all()
+    staged = StagedFile(file_name, hashlib.sha256(data).hexdigest(), fmt, rows, months, tools, concealed)
+    if adapter and hasattr(adapter, "notes"):
+        staged.notes.extend(adapter.notes(staged))
+    return staged
+
+
+def _resolve_month(conn, file_name, fmt, present_targets, given_month, file_month, headers, normalised) -> str:
+    """SQL for each row's month: from the file where it says, else from the uploader; contradictions refused."""
+    if file_month is not None:
+        if given_month is not None and given_month != file_month:
+            raise ImportRefused(
+                f"{file_name}: the file covers {file_month:%Y-%m}, but the month given was {given_month:%Y-%m}. "
+                "Leave the month empty or choose the file's month.")
+        return f"DATE '{file_month.isoformat()}'"
+    if "month" in present_targets:
+        blank_row = conn.execute("SELECT min(row_index) FROM clean WHERE month IS NULL").fetchone()[0]
+        if blank_row is not None and given_month is None:
+            header = headers[normalised.index(fmt.column_for(normalised, "month"))]
+            raise ImportRefused(
+                f"{file_name}: row {blank_row + 2}, column \"{header}\" is blank. Fill in the month (YYYY-MM) "
+                "or choose the month at upload.")
+        if given_month is not None:
+            other = conn.execute("SELECT min(month) FROM clean WHERE month IS NOT NULL AND month <> ?",
+                                 [given_month]).fetchone()[0]
+            if other is not None:
+                raise ImportRefused(
+                    f"{file_name}: the file holds rows for {other:%Y-%m}, but the month given was "
+                    f"{given_month:%Y-%m}. Leave the month empty to import the months the file names.")
+            return f"coalesce(month, DATE '{given_month.isoformat()}')"
+        return "month"
+    if fmt.kind == "training":
+        return "CAST(date_trunc('month', date) AS DATE)"
+    if given_month is None:
+        raise ImportRefused(
+            f"{file_name}: this {fmt.source} file does not say which month it covers. "
+            "Choose the month on the upload form, or pass --month YYYY-MM on the command line.")
+    return f"DATE '{given_month.isoformat()}'"
+
+
+def _canonical_expressions(fmt: Format, present: set[str], month_expr: str) -> dict[str, str]:
+    def col(name, default="NULL"):
+        return _quoted(name) if name in present else default
+
+    expressions = {
+        "month": month_expr,
+        "person_key": "person_key",
+        "concealed": "coalesce(concealed, false)",
+        "tool": col("tool", f"'{fmt.tool}'" if fmt.tool else "NULL"),
+        "community": col("community"),
+        "program": col("program"),
+        "date": col("date"),
+        "kpi": col("kpi"),
+        "value": col("value"),
+        "target": col("target"),
+        "unit": col("unit"),
+        "higher_is_better": f"coalesce({col('higher_is_better')}, true)",
+        "objective": col("objective"),
+        "criterion": col("criterion"),
+        "answer": col("answer"),
+        "note": col("note"),
+        "role": col("role"),
+        "level": col("level"),
+    }
+    for count in ("posts", "replies", "reactions", "reads", "other_actions", "active_days", "members"):
+        expressions[count] = f"CAST({col(count)} AS BIGINT)"
+    for dimension in ("department", "region", "business_unit"):
+        expressions[dimension] = col(dimension)
+        if fmt.kind in ("roster", "champions"):
+            expressions[dimension] = f"coalesce({col(dimension)}, 'Unassigned')"
+    return expressions
+
+
+def _refuse_duplicates(conn, file_name: str, kind: str):
+    if kind not in UNIQUE_KEYS:
+        return
+    keys, what = UNIQUE_KEYS[kind]
+    partition = ", ".join(keys)
+    row = conn.execute(
+        f"SELECT row_index, first_index FROM (SELECT row_index, min(row_index) OVER (PARTITION BY {partition}) "
+        f"AS first_index FROM canonical) WHERE row_index <> first_index ORDER BY row_index LIMIT 1"
+    ).fetchone()
+    if row:
+        raise ImportRefused(
+            f"{file_name}: row {row[0] + 2} repeats the same {what} as row {row[1] + 2} in the same month. "
+            "Each may appear only once per month; remove or merge the repeat.")

@@ -1,0 +1,131 @@
+"""What an import format is (its columns and how each maps to a canonical field) and how a file's format is detected."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .reading import ImportRefused, normalise_header
+
+KINDS = ("roster", "activity", "communities", "champions", "training", "kpis", "checklist")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical field read from a file column. `header` is the file's name for it (matched loosely)."""
+
+    target: str
+    header: str
+    type: str  # id, text, count, number, month, date, level, bool, answer, criterion, tool
+    required: bool = True
+    aliases: tuple[str, ...] = ()
+
+    def accepts(self, normalised: str) -> bool:
+        return normalised in {normalise_header(self.header), *map(normalise_header, self.aliases)}
+
+
+@dataclass(frozen=True)
+class Format:
+    """An import format: a canonical template or a vendor export, mapped onto one canonical kind."""
+
+    source: str
+    kind: str
+    columns: tuple[Column, ...]
+    tool: str | None = None  # fixed tool for vendor exports; canonical activity names it per row
+    # Extra SQL (over the staged table) that a vendor adapter needs; None for canonical templates.
+    adapter: object = field(default=None, compare=False)
+
+    def required(self) -> list[Column]:
+        return [c for c in self.columns if c.required]
+
+    def column_for(self, headers: list[str], target: str) -> str | None:
+        for column in self.columns:
+            if column.target == target:
+                for name in headers:
+                    if column.accepts(name):
+                        return name
+        return None
+
+
+def _c(target, type_, required=True, header=None, aliases=()):
+    return Column(target, header or target, type_, required, aliases)
+
+
+CANONICAL = [
+    Format("canonical roster", "roster", (
+        _c("person", "id", header="email"), _c("department", "text"), _c("region", "text"),
+        _c("business_unit", "text"), _c("level", "level"), _c("month", "month", required=False),
+    )),
+    Format("canonical activity", "activity", (
+        _c("month", "month"), _c("person", "id", header="email"), _c("tool", "tool"),
+        _c("posts", "count"), _c("replies", "count", required=False), _c("reactions", "count", required=False),
+        _c("reads", "count", required=False), _c("other_actions", "count", required=False),
+        _c("active_days", "count", required=False),
+    )),
+    Format("canonical communities", "communities", (
+        _c("month", "month"), _c("community", "text"), _c("tool", "tool"), _c("posts", "count"),
+        _c("members", "count", required=False), _c("reads", "count", required=False),
+        _c("reactions", "count", required=False),
+    )),
+    Format("canonical champions", "champions", (
+        _c("person", "id", header="email"), _c("department", "text"), _c("role", "text", required=False),
+        _c("month", "month", required=False),
+    )),
+    Format("canonical training", "training", (
+        _c("date", "date"), _c("program", "text"), _c("person", "id", header="email"),
+    )),
+    Format("canonical kpis", "kpis", (
+        _c("month", "month"), _c("kpi", "text"), _c("value", "number"),
+        _c("department", "text", required=False), _c("target", "number", required=False),
+        _c("unit", "text", required=False), _c("higher_is_better", "bool", required=False),
+        _c("objective", "text", required=False),
+    )),
+    Format("canonical checklist", "checklist", (
+        _c("criterion", "criterion"), _c("answer", "answer"), _c("note", "text", required=False),
+        _c("month", "month", required=False),
+    )),
+]
+
+FORMATS: list[Format] = list(CANONICAL)
+
+
+def register(fmt: Format) -> Format:
+    """Vendor adapters add themselves here."""
+    FORMATS.append(fmt)
+    return fmt
+
+
+def _matched(fmt: Format, headers: list[str]) -> tuple[list[Column], list[Column]]:
+    present = [c for c in fmt.columns if any(c.accepts(h) for h in headers)]
+    missing = [c for c in fmt.required() if c not in present]
+    return present, missing
+
+
+def detect(file_name: str, headers: list[str], kind: str | None = None) -> Format:
+    """The format whose required columns the file has; the most specific one wins.
+
+    When no format fits, the message names the closest one and the columns it misses.
+    """
+    normalised = [normalise_header(h) for h in headers]
+    candidates = [f for f in FORMATS if kind is None or f.kind == kind]
+    if kind is not None and kind not in KINDS:
+        raise ImportRefused(f"{file_name}: unknown kind {kind!r}; choose one of {', '.join(KINDS)}.")
+    fitting = [f for f in candidates if not _matched(f, normalised)[1]]
+    if fitting:
+        return max(fitting, key=lambda f: (len(f.required()), len(_matched(f, normalised)[0])))
+    scored = sorted(
+        candidates,
+        key=lambda f: len([c for c in _matched(f, normalised)[0] if c.required]) / max(1, len(f.required())),
+        reverse=True,
+    )
+    best = scored[0]
+    present, missing = _matched(best, normalised)
+    if [c for c in present if c.required] and len(missing) <= max(2, len(best.required()) // 2):
+        names = ", ".join(c.header for c in missing)
+        raise ImportRefused(
+            f"{file_name}: this looks like a {best.source} file but it is missing the required "
+            f"column(s) {names}. Add them (see the template on the Data page) and upload it again."
+        )
+    shown = ", ".join(headers[:6]) + (", …" if len(headers) > 6 else "")
+    raise ImportRefused(
+        f"{file_name}: unknown format (columns: {shown}). Upload one of the supported exports or a canonical "
+        "template from the Data page."
+    )

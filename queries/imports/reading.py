@@ -1,0 +1,140 @@
+"""Turn an uploaded file's bytes into a DuckDB table of text cells, whatever its encoding, delimiter or container."""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+import tempfile
+
+import duckdb
+
+MAX_UPLOAD_BYTES = int(os.environ.get("DASHBOARD_MAX_UPLOAD_MB", "200")) * 1024 * 1024
+_DELIMITERS = (",", ";", "\t")
+
+
+class ImportRefused(ValueError):
+    """A file we will not import, with a message for the person who uploaded it."""
+
+
+def normalise_header(name: str) -> str:
+    """Header names compare without case, spaces or punctuation: 'User Principal Name' == 'userprincipalname'."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def decode(file_name: str, data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252 text."""
+    if not data.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
+        raise ImportRefused(f"{file_name}: the file is empty. Export it again and upload the new file.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImportRefused(
+            f"{file_name}: the file is {len(data) / 1048576:.0f} MB, over the "
+            f"{MAX_UPLOAD_BYTES // 1048576} MB limit. Split it by month and upload the parts."
+        )
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ImportRefused(f"{file_name}: the file says it is UTF-16 but is not readable as such.") from None
+    if b"\x00" in data[:4096]:
+        raise ImportRefused(
+            f"{file_name}: this is a binary file, not a CSV or XLSX export. Upload the CSV as downloaded."
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("cp1252", errors="replace")
+    if text.count("\ufffd") > max(10, len(text) // 100):
+        raise ImportRefused(
+            f"{file_name}: the text is in an encoding we cannot read. Save it as CSV UTF-8 and upload it again."
+        )
+    return text
+
+
+def xlsx_to_text(file_name: str, data: bytes) -> str:
+    """The first sheet of an XLSX workbook as comma-separated text."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise ImportRefused(f"{file_name}: this XLSX workbook cannot be opened; it may be damaged or truncated.") \
+            from None
+    sheet = book.worksheets[0]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in sheet.iter_rows(values_only=True):
+        writer.writerow(["" if cell is None else _xlsx_cell(cell) for cell in row])
+    book.close()
+    return out.getvalue()
+
+
+def _xlsx_cell(cell) -> str:
+    if hasattr(cell, "strftime"):
+        return cell.strftime("%Y-%m-%d")
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
+def text_of(file_name: str, data: bytes) -> str:
+    """Text of a CSV, or of an XLSX workbook's first sheet."""
+    if data[:4] == b"PK\x03\x04":
+        return xlsx_to_text(file_name, data)
+    return decode(file_name, data)
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter is whichever of , ; or tab splits the header line into the most cells."""
+    counts = {d: len(next(csv.reader([header_line], delimiter=d))) for d in _DELIMITERS}
+    return max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
+
+
+def stage_text(conn: duckdb.DuckDBPyConnection, file_name: str, text: str, table: str = "staged") -> list[str]:
+    """Load text into a temporary table of VARCHAR columns named by normalised header.
+
+    Row order is file order, so `rowid + 2` is the row number a spreadsheet shows (row 1 is the header).
+    Returns the original header names, in order.
+    """
+    text = text.lstrip("\ufeff")
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    if not first_line.strip():
+        raise ImportRefused(f"{file_name}: the first line is blank; it should hold the column names.")
+    delimiter = sniff_delimiter(first_line)
+    header = next(csv.reader([first_line], delimiter=delimiter))
+    names, seen = [], set()
+    for index, original in enumerate(header):
+        name = normalise_header(original) or f"column{index + 1}"
+        while name in seen:
+            name += "_"
+        seen.add(name)
+        names.append(name)
+    body = text.split("\n", 1)[1] if "\n" in text else ""
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", newline="", delete=False) as handle:
+        handle.write(body)
+        path = handle.name
+    try:
+        columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+        conn.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv(?, delim = ?, quote = '\"', "
+            f"escape = '\"', header = false, auto_detect = false, columns = {columns}, null_padding = true, "
+            f"strict_mode = false)",
+            [path, delimiter],
+        ) if body.strip() else conn.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM (SELECT "
+            + ", ".join(f"NULL::VARCHAR AS {n}" for n in names) + ") WHERE false"
+        )
+    except duckdb.Error as error:
+        raise ImportRefused(
+            f"{file_name}: the file is not a well-formed CSV ({_first_line(error)}). "
+            "Check for unclosed quotes or a truncated download."
+        ) from None
+    finally:
+        os.unlink(path)
+    return header
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0][:200]

@@ -1,0 +1,56 @@
+"""The canonical CSV templates the Data page offers, each with two example rows (synthetic people)."""
+from __future__ import annotations
+
+TEMPLATES = {
+    "roster": (
+        "month,email,department,region,business_unit,level\n"
+        "2026-09,ada.example@example.com,Sales,EMEA,Commercial,manager\n"
+        "2026-09,bo.example@example.com,Legal,North America,Corporate,staff\n",
+        "One row per person on the payroll. level is executive, manager or staff. The month column is optional: "
+        "without it, choose the month at upload.",
+    ),
+    "activity": (
+        "month,email,tool,posts,replies,reactions,reads,other_actions,active_days\n"
+        "2026-09,ada.example@example.com,viva-engage,4,,12,40,,\n"
+        "2026-09,bo.example@example.com,slack,2,5,3,,,11\n",
+        "One row per person, tool and month. Leave a count blank where the tool does not report it.",
+    ),
+    "communities": (
+        "month,community,tool,members,posts,reads,reactions\n"
+        "2026-09,Sales Enablement,viva-engage,240,31,900,120\n"
+        "2026-09,Cloud Guild,slack,85,64,,210\n",
+        "One row per community, tool and month.",
+    ),
+    "champions": (
+        "email,department,role\n"
+        "ada.example@example.com,Sales,Champion\n"
+        "bo.example@example.com,Legal,Lead champion\n",
+        "The champion register as it stands this month; choose the month at upload (or add a month column).",
+    ),
+    "training": (
+        "date,program,email\n"
+        "2026-09-14,Working Out Loud,ada.example@example.com\n"
+        "2026-09-21,Community Management 101,bo.example@example.com\n",
+        "One row per person per training event; the date decides the month.",
+    ),
+    "kpis": (
+        "month,kpi,department,value,target,unit,higher_is_better,objective\n"
+        "2026-09,Employee engagement score,,72,75,%,true,Retain talent\n"
+        "2026-09,Time to answer customer,Customer Support,5.5,6,hours,false,Delight customers\n",
+        "An empty department means the whole organisation. higher_is_better is true or false.",
+    ),
+    "checklist": (
+        "criterion,answer,note\n"
+        "1d,yes,Objectives agreed at the March leadership meeting\n"
+        "4e,no,Sponsor to be named next quarter\n",
+        "Answers to the stage checklist (criterion ids from the rubric; answer yes or no). Choose the month at upload.",
+    ),
+}
+
+
+def template_csv(kind: str) -> str:
+    return TEMPLATES[kind][0]
+
+
+def template_help(kind: str) -> str:
+    return TEMPLATES[kind][1]

@@ -1,0 +1,89 @@
+"""Headline metrics for a month, as DESIGN.md §5 defines them, read from the rollups through named SQL."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+
+from . import named
+from .imports import parse_month
+
+METRIC_KEYS = (
+    "headcount", "active", "adoption_rate", "contributors", "contribution_rate", "creators", "returning", "new",
+    "leadership_participation", "responses_per_post", "active_communities", "champion_coverage",
+    "champions_per_1000", "training_reach", "kpis_on_target_share",
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The sidebar's scope. Empty means everything."""
+
+    departments: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+    tool: str | None = None
+
+    def params(self) -> dict:
+        return {
+            "departments": list(self.departments) or None,
+            "regions": list(self.regions) or None,
+            "units": list(self.units) or None,
+            "tool": self.tool or None,
+        }
+
+
+ALL = Filters()
+
+
+def as_month(month: str | dt.date) -> dt.date:
+    return parse_month(month, "The month")
+
+
+def org_month(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL) -> dict:
+    """The fifteen headline metrics for one month; a metric without data is None."""
+    found = named.rows(conn, "metrics.org_month", {"month": as_month(month), **filters.params()})
+    values = found[0] if found else {}
+    result = {}
+    for key in METRIC_KEYS:
+        value = values.get(key)
+        if value is not None and key in ("headcount", "active", "contributors", "creators", "returning", "new",
+                                         "active_communities"):
+            value = int(value)
+        elif value is not None:
+            value = float(value)
+        result[key] = value
+    return result
+
+
+def months(conn: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    return [r["month"] for r in named.rows(conn, "metrics.months")]
+
+
+def latest_month(conn: duckdb.DuckDBPyConnection) -> dt.date | None:
+    held = months(conn)
+    return held[-1] if held else None
+
+
+def previous_month(month: dt.date) -> dt.date:
+    return (month.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def month_status(conn: duckdb.DuckDBPyConnection, month) -> dict | None:
+    found = named.rows(conn, "metrics.month_status", {"month": as_month(month)})
+    return found[0] if found else None
+
+
+@dataclass
+class FilterOptions:
+    departments: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)
+    tools: list[str] = field(default_factory=list)
+
+
+def filter_options(conn: duckdb.DuckDBPyConnection) -> FilterOptions:
+    found = named.rows(conn, "metrics.filter_options")
+    row = found[0] if found else {}
+    return FilterOptions(*(list(row.get(k) or []) for k in ("departments", "regions", "units", "tools")))

@@ -1,0 +1,182 @@
+"""Uploads: commit a staged file as one transaction with its ledger row, undo it, and list the ledger."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+
+from . import warehouse
+from .imports import CANONICAL_COLUMNS, ImportRefused, StagedFile, stage_file
+
+PERSON_KINDS = ("activity", "champions", "training")
+
+
+@dataclass
+class UploadResult:
+    upload_id: int
+    kind: str
+    source: str
+    file_name: str
+    months: list[str]
+    tools: list[str]
+    row_count: int
+    replaced: list[int]
+    matched: int | None
+    unmapped: int | None
+    concealed: int
+
+    def summary(self) -> str:
+        what = f"{self.kind} ({self.source})"
+        months = ", ".join(self.months)
+        line = f"{self.file_name}: imported {self.row_count} rows of {what} for {months} as upload #{self.upload_id}"
+        if self.replaced:
+            line += f", replacing upload(s) {', '.join('#' + str(r) for r in self.replaced)}"
+        if self.unmapped:
+            line += f"; {self.unmapped} people not on the roster (Unmapped)"
+        return line
+
+
+def _next_id(conn, table: str, column: str) -> int:
+    return int(conn.execute(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}").fetchone()[0])
+
+
+def _event(conn, upload_id: int, action: str, who: str, detail: str = "") -> None:
+    conn.execute(
+        "INSERT INTO ledger_events VALUES (?, ?, ?, ?, current_timestamp, ?)",
+        [_next_id(conn, "ledger_events", "event_id"), upload_id, action, who, detail],
+    )
+
+
+def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str = "local") -> UploadResult:
+    """Write a staged file as one transaction: rows, slices replacing the same (kind, tool, month),
+    the ledger row and events, and the rollups for the months it affects."""
+    kind = staged.kind
+    with warehouse.transaction(conn):
+        upload_id = _next_id(conn, "uploads", "upload_id")
+        conn.register("incoming", staged.rows)
+        columns = ", ".join(CANONICAL_COLUMNS[kind])
+        if kind == "checklist":
+            conn.execute(f"INSERT INTO checklist SELECT ?, {columns}, ?, current_timestamp FROM incoming",
+                         [upload_id, who])
+        else:
+            conn.execute(f"INSERT INTO {kind} SELECT ?, {columns} FROM incoming", [upload_id])
+        tool = "tool" if "tool" in CANONICAL_COLUMNS[kind] else "''"
+        slices = conn.execute(
+            f"SELECT {tool} AS tool, month, count(*) FROM incoming GROUP BY ALL ORDER BY month, tool"
+        ).fetchall()
+        replaced = []
+        if kind != "checklist":  # checklist answers accumulate; the latest answer per criterion counts
+            replaced = [r[0] for r in conn.execute(
+                "SELECT DISTINCT s.upload_id FROM upload_slices s JOIN (SELECT DISTINCT "
+                f"{tool} AS tool, month FROM incoming) i ON s.tool = i.tool AND s.month = i.month "
+                "WHERE s.kind = ? AND s.state = 'active' ORDER BY 1", [kind]).fetchall()]
+            conn.execute(
+                f"UPDATE upload_slices SET state = 'replaced' FROM (SELECT DISTINCT {tool} AS tool, month "
+                "FROM incoming) i WHERE upload_slices.kind = ? AND upload_slices.state = 'active' "
+                "AND upload_slices.tool = i.tool AND upload_slices.month = i.month", [kind])
+        conn.executemany(
+            "INSERT INTO upload_slices VALUES (?, ?, ?, ?, 'active', ?)",
+            [[upload_id, kind, t, m, n] for t, m, n in slices],
+        )
+        _settle_statuses(conn, replaced)
+        for old in replaced:
+            _event(conn, old, "replaced", who, f"by upload #{upload_id}")
+        conn.execute(
+            "INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, current_timestamp, 'active')",
+            [upload_id, kind, staged.source, staged.file_name, staged.sha256, ",".join(staged.month_labels()),
+             staged.row_count, who],
+        )
+        warehouse.refresh_rollups(conn, min(staged.months))
+        matched = unmapped = None
+        if kind in PERSON_KINDS:
+            matched, unmapped = conn.execute(
+                "SELECT count(DISTINCT i.person_key) FILTER (WHERE pm.person_key IS NOT NULL), "
+                "count(DISTINCT i.person_key) FILTER (WHERE pm.person_key IS NULL) FROM incoming i "
+                "LEFT JOIN person_month pm ON pm.month = i.month AND pm.person_key = i.person_key"
+            ).fetchone()
+            conn.execute("UPDATE uploads SET matched = ?, unmapped = ? WHERE upload_id = ?",
+                         [matched, unmapped, upload_id])
+        _event(conn, upload_id, "uploaded", who, staged.file_name)
+        conn.unregister("incoming")
+    return UploadResult(upload_id, kind, staged.source, staged.file_name, staged.month_labels(), staged.tools,
+                        staged.row_count, replaced, matched, unmapped, staged.concealed_rows)
+
+
+def _settle_statuses(conn, upload_ids: list[int]) -> None:
+    """An upload is 'replaced' once none of its slices is active, and 'active' again when one is restored."""
+    for upload_id in upload_ids:
+        conn.execute(
+            "UPDATE uploads SET status = CASE WHEN EXISTS (SELECT 1 FROM upload_slices s WHERE s.upload_id = ? "
+            "AND s.state = 'active') THEN 'active' ELSE 'replaced' END WHERE upload_id = ? AND status <> 'undone'",
+            [upload_id, upload_id])
+
+
+def undo(conn: duckdb.DuckDBPyConnection, upload_id: int, who: str = "local") -> list[int]:
+    """Take an upload back out. Where it had replaced earlier data, that earlier data comes back.
+    Returns the ids of the uploads restored."""
+    with warehouse.transaction(conn):
+        row = conn.execute("SELECT kind, status FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
+        if row is None:
+            raise ImportRefused(f"There is no upload #{upload_id}.")
+        kind, status = row
+        if status == "undone":
+            raise ImportRefused(f"Upload #{upload_id} was already undone.")
+        active = conn.execute(
+            "SELECT tool, month FROM upload_slices WHERE upload_id = ? AND state = 'active'", [upload_id]
+        ).fetchall()
+        restored = set()
+        for tool, month in active:
+            previous = conn.execute(
+                "SELECT max(s.upload_id) FROM upload_slices s JOIN uploads u USING (upload_id) WHERE s.kind = ? "
+                "AND s.tool = ? AND s.month = ? AND s.state = 'replaced' AND s.upload_id < ? "
+                "AND u.status <> 'undone'", [kind, tool, month, upload_id]).fetchone()[0]
+            if previous is not None and kind != "checklist":
+                conn.execute("UPDATE upload_slices SET state = 'active' WHERE upload_id = ? AND kind = ? "
+                             "AND tool = ? AND month = ?", [previous, kind, tool, month])
+                restored.add(previous)
+        first_month = conn.execute("SELECT min(month) FROM upload_slices WHERE upload_id = ?",
+                                   [upload_id]).fetchone()[0]
+        conn.execute("UPDATE upload_slices SET state = 'undone' WHERE upload_id = ?", [upload_id])
+        conn.execute("UPDATE uploads SET status = 'undone' WHERE upload_id = ?", [upload_id])
+        _settle_statuses(conn, sorted(restored))
+        _event(conn, upload_id, "undone", who)
+        for previous in sorted(restored):
+            _event(conn, previous, "restored", who, f"after undo of upload #{upload_id}")
+        if first_month is not None:
+            warehouse.refresh_rollups(conn, first_month)
+    return sorted(restored)
+
+
+def import_file(file_name: str, data: bytes, *, location: str | None = None, month=None, kind: str | None = None,
+                who: str = "local", allow_period: bool = False) -> UploadResult:
+    """The one import path the upload page and the CLI share: validate without holding the warehouse,
+    then commit in one transaction."""
+    location = warehouse.resolve_location(location)
+    staged = stage_file(file_name, data, pepper=warehouse.pepper_for(location), month=month, kind=kind,
+                        allow_period=allow_period)
+    with warehouse.opened(location) as conn:
+        return commit(conn, staged, who)
+
+
+def ledger(conn: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every upload, newest first."""
+    result = conn.execute(
+        "SELECT upload_id, kind, source, file_name, months, row_count, matched, unmapped, uploaded_by, "
+        "strftime(uploaded_at, '%Y-%m-%d %H:%M:%S') AS uploaded_at, status, sha256 FROM uploads "
+        "ORDER BY upload_id DESC")
+    columns = [c[0] for c in result.description]
+    return [dict(zip(columns, row)) for row in result.fetchall()]
+
+
+def events(conn: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The audit trail: who uploaded, replaced, undid or restored what, and when."""
+    result = conn.execute(
+        "SELECT event_id, upload_id, action, who, strftime(happened_at, '%Y-%m-%d %H:%M:%S') AS happened_at, detail "
+        "FROM ledger_events ORDER BY event_id DESC")
+    columns = [c[0] for c in result.description]
+    return [dict(zip(columns, row)) for row in result.fetchall()]
+
+
+def latest_refresh(conn: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    return conn.execute("SELECT max(happened_at) FROM ledger_events").fetchone()[0]
