@@ -217,7 +217,7 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
         conn.execute(f"CREATE TEMP TABLE clean AS SELECT {', '.join(clean_columns)} FROM staged", used)
 
         adapter = fmt.adapter
-        file_month = adapter.file_month(conn, file_name, allow_period) if adapter else None
+        file_month = adapter.file_month(conn, file_name, given_month, allow_period) if adapter else None
         month_expr = _resolve_month(conn, file_name, fmt, present_targets, given_month, file_month, headers,
                                     normalised)
         expressions = _canonical_expressions(fmt, present_targets, month_expr)

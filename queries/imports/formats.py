@@ -110,7 +110,15 @@ def detect(file_name: str, headers: list[str], kind: str | None = None) -> Forma
         raise ImportRefused(f"{file_name}: unknown kind {kind!r}; choose one of {', '.join(KINDS)}.")
     fitting = [f for f in candidates if not _matched(f, normalised)[1]]
     if fitting:
-        return max(fitting, key=lambda f: (len(f.required()), len(_matched(f, normalised)[0])))
+        best = max(fitting, key=lambda f: (len(f.required()), len(_matched(f, normalised)[0])))
+        # A roster missing one column also fits the champion register; the format that recognises
+        # more of the file's columns is what the uploader meant, so name what that one misses.
+        used = len(_matched(best, normalised)[0])
+        for other in candidates:
+            present, missing = _matched(other, normalised)
+            if missing and len([c for c in present if c.required]) > used:
+                _refuse_missing(file_name, other, missing)
+        return best
     scored = sorted(
         candidates,
         key=lambda f: len([c for c in _matched(f, normalised)[0] if c.required]) / max(1, len(f.required())),
@@ -119,13 +127,17 @@ def detect(file_name: str, headers: list[str], kind: str | None = None) -> Forma
     best = scored[0]
     present, missing = _matched(best, normalised)
     if [c for c in present if c.required] and len(missing) <= max(2, len(best.required()) // 2):
-        names = ", ".join(c.header for c in missing)
-        raise ImportRefused(
-            f"{file_name}: this looks like a {best.source} file but it is missing the required "
-            f"column(s) {names}. Add them (see the template on the Data page) and upload it again."
-        )
+        _refuse_missing(file_name, best, missing)
     shown = ", ".join(headers[:6]) + (", …" if len(headers) > 6 else "")
     raise ImportRefused(
         f"{file_name}: unknown format (columns: {shown}). Upload one of the supported exports or a canonical "
         "template from the Data page."
+    )
+
+
+def _refuse_missing(file_name: str, fmt: Format, missing: list[Column]):
+    names = ", ".join(c.header for c in missing)
+    raise ImportRefused(
+        f"{file_name}: this looks like a {fmt.source} file but it is missing the required "
+        f"column(s) {names}. Add them (see the template on the Data page) and upload it again."
     )

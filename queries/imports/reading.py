@@ -99,11 +99,15 @@ def stage_text(conn: duckdb.DuckDBPyConnection, file_name: str, text: str, table
     Returns the original header names, in order.
     """
     text = text.lstrip("\ufeff")
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+    parts = re.split(r"\r\n|\n|\r", text, maxsplit=1)
+    first_line, body = parts[0], (parts[1] if len(parts) > 1 else "")
     if not first_line.strip():
         raise ImportRefused(f"{file_name}: the first line is blank; it should hold the column names.")
-    delimiter = sniff_delimiter(first_line)
-    header = next(csv.reader([first_line], delimiter=delimiter))
+    try:
+        delimiter = sniff_delimiter(first_line)
+        header = next(csv.reader([first_line], delimiter=delimiter))
+    except csv.Error:
+        raise ImportRefused(f"{file_name}: the first line is not a row of column names.") from None
     names, seen = [], set()
     for index, original in enumerate(header):
         name = normalise_header(original) or f"column{index + 1}"
@@ -111,7 +115,6 @@ def stage_text(conn: duckdb.DuckDBPyConnection, file_name: str, text: str, table
             name += "_"
         seen.add(name)
         names.append(name)
-    body = text.split("\n", 1)[1] if "\n" in text else ""
     with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", newline="", delete=False) as handle:
         handle.write(body)
         path = handle.name

@@ -1,0 +1,83 @@
+"""The command line: python -m queries import | metrics | ledger | undo | demo, with --db and DASHBOARD_DB."""
+import json
+import os
+import subprocess
+import sys
+
+from conftest import ACTIVITY_SEPT, ROOT, ROSTER_SEPT
+from queries.metrics import METRIC_KEYS
+
+
+def cli(*args, env_db=None):
+    env = {**os.environ, "DASHBOARD_PEPPER": "test-pepper"}
+    env.pop("DASHBOARD_DB", None)
+    if env_db:
+        env["DASHBOARD_DB"] = env_db
+    return subprocess.run([sys.executable, "-m", "queries", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_import_prints_one_line_per_file_and_metrics_json_has_exactly_the_keys(tmp_path):
+    db = str(tmp_path / "w.duckdb")
+    roster = write(tmp_path, "roster.csv", ROSTER_SEPT)
+    activity = write(tmp_path, "activity.csv", ACTIVITY_SEPT)
+    done = cli("import", roster, activity, "--month", "2026-09", "--db", db)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 2 and "roster.csv" in lines[0] and "activity.csv" in lines[1]
+    done = cli("metrics", "--month", "2026-09", "--json", "--db", db)
+    assert done.returncode == 0, done.stderr
+    values = json.loads(done.stdout)
+    assert list(values) == list(METRIC_KEYS)
+    assert values["headcount"] == 4 and values["adoption_rate"] == 0.5 and values["kpis_on_target_share"] is None
+
+
+def test_refusal_exits_non_zero_with_the_message_on_stderr_and_no_traceback(tmp_path):
+    db = str(tmp_path / "w.duckdb")
+    bad = write(tmp_path, "bad.csv", "month,email,tool,posts\n2026-09,a@x.com,slack,-1\n")
+    done = cli("import", bad, "--db", db)
+    assert done.returncode != 0
+    assert "bad.csv: row 2" in done.stderr and "negative" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    ledger = json.loads(cli("ledger", "--json", "--db", db).stdout)
+    assert ledger == []
+
+
+def test_env_location_and_db_flag_precedence(tmp_path):
+    env_db = str(tmp_path / "env.duckdb")
+    flag_db = str(tmp_path / "flag.duckdb")
+    roster = write(tmp_path, "roster.csv", ROSTER_SEPT)
+    assert cli("import", roster, "--month", "2026-09", env_db=env_db).returncode == 0
+    assert cli("import", roster, "--month", "2026-09", "--db", flag_db, env_db=env_db).returncode == 0
+    assert len(json.loads(cli("ledger", "--json", env_db=env_db).stdout)) == 1
+    assert len(json.loads(cli("ledger", "--json", "--db", flag_db, env_db=env_db).stdout)) == 1
+    assert os.path.exists(env_db) and os.path.exists(flag_db)
+
+
+def test_ledger_and_undo(tmp_path):
+    db = str(tmp_path / "w.duckdb")
+    roster = write(tmp_path, "roster.csv", ROSTER_SEPT)
+    cli("import", roster, "--month", "2026-09", "--db", db)
+    cli("import", roster, "--month", "2026-09", "--db", db)
+    ledger = json.loads(cli("ledger", "--json", "--db", db).stdout)
+    assert [(r["upload_id"], r["status"]) for r in ledger] == [(2, "active"), (1, "replaced")]
+    done = cli("undo", "2", "--db", db)
+    assert done.returncode == 0 and "Restored" in done.stdout and "#1" in done.stdout
+    ledger = json.loads(cli("ledger", "--json", "--db", db).stdout)
+    assert [(r["upload_id"], r["status"]) for r in ledger] == [(2, "undone"), (1, "active")]
+    done = cli("undo", "2", "--db", db)
+    assert done.returncode != 0 and "already undone" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_missing_file_and_bad_month(tmp_path):
+    db = str(tmp_path / "w.duckdb")
+    done = cli("import", str(tmp_path / "nope.csv"), "--db", db)
+    assert done.returncode != 0 and "nope.csv" in done.stderr
+    done = cli("metrics", "--month", "2026-13", "--json", "--db", db)
+    assert done.returncode != 0 and "not a month" in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,74 @@
+"""The warehouse: where it lives, its versioned schema, migrations, the pepper, and no personal data stored."""
+import os
+import stat
+
+import duckdb
+
+from conftest import ACTIVITY_SEPT, ROSTER_SEPT
+from queries import warehouse
+
+
+def test_location_default_env_and_cli(monkeypatch, tmp_path):
+    monkeypatch.delenv("DASHBOARD_DB", raising=False)
+    assert warehouse.resolve_location() == str(warehouse.REPO_ROOT / "data" / "warehouse.duckdb")
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "env.duckdb"))
+    assert warehouse.resolve_location() == str(tmp_path / "env.duckdb")
+    assert warehouse.resolve_location(str(tmp_path / "cli.duckdb")) == str(tmp_path / "cli.duckdb")
+
+
+def test_schema_created_on_first_open_and_versioned(db):
+    assert not os.path.exists(db)
+    with warehouse.opened(db) as conn:
+        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        assert int(version) == warehouse.SCHEMA_VERSION
+        tables = {r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert {"uploads", "ledger_events", "roster", "activity", "org_rollup", "month_status"} <= tables
+
+
+def test_a_later_migration_upgrades_an_existing_file(db, load, tmp_path, monkeypatch):
+    load("roster.csv", ROSTER_SEPT, month="2026-09")
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    for path in warehouse.MIGRATIONS_DIR.glob("*.sql"):
+        (migrations / path.name).write_text(path.read_text())
+    next_version = warehouse.SCHEMA_VERSION + 1
+    (migrations / f"{next_version:03d}_note.sql").write_text("ALTER TABLE uploads ADD COLUMN note VARCHAR;")
+    monkeypatch.setattr(warehouse, "MIGRATIONS_DIR", migrations)
+    with warehouse.opened(db) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(next_version)
+        # the data held before the migration is still there
+        assert conn.execute("SELECT count(*) FROM roster").fetchone()[0] == 4
+        assert conn.execute("SELECT note FROM uploads").fetchall() == [(None,)]
+
+
+def test_pepper_generated_once_with_mode_600(tmp_path, monkeypatch):
+    monkeypatch.delenv("DASHBOARD_PEPPER", raising=False)
+    location = str(tmp_path / "w.duckdb")
+    first = warehouse.pepper_for(location)
+    assert first == warehouse.pepper_for(location)
+    mode = stat.S_IMODE(os.stat(location + ".pepper").st_mode)
+    assert mode == 0o600
+    monkeypatch.setenv("DASHBOARD_PEPPER", "from-env")
+    assert warehouse.pepper_for(location) == "from-env"
+
+
+def test_person_key_is_peppered_sha256_of_the_trimmed_lowercase_id(load, conn):
+    load("roster.csv", ROSTER_SEPT.replace("ann@example.com", "  Ann@Example.COM "), month="2026-09")
+    import hashlib
+
+    expected = hashlib.sha256(b"test-pepper" + b"ann@example.com").hexdigest()
+    keys = {r[0] for r in conn.execute("SELECT person_key FROM roster").fetchall()}
+    assert expected in keys
+
+
+def test_no_email_upn_or_name_is_stored_in_any_table(load, db):
+    load("roster.csv", ROSTER_SEPT, month="2026-09")
+    load("activity.csv", ACTIVITY_SEPT)
+    with duckdb.connect(db) as conn:
+        columns = conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR' "
+            "AND table_schema = 'main'").fetchall()
+        for table, column in columns:
+            hits = conn.execute(f'SELECT count(*) FROM "{table}" WHERE "{column}" LIKE \'%@%\' '
+                                f"OR lower(\"{column}\") LIKE '%ann%'").fetchone()[0]
+            assert hits == 0, f"{table}.{column} holds an identifier"
