@@ -179,7 +179,7 @@ class Organisation:
         return thresholds
 
     def months(self):
-        """Yield one `Month` after another; every call replays the same organisation from the seed."""
+        """Yield one `Month` after another. Call it once: joiners are added to the organisation as they arrive."""
         rnd = random.Random(self.seed + 1)
         r = rnd.random
         roster = list(self.initial_roster)
@@ -243,7 +243,8 @@ class Organisation:
                     engage_posts = 1 if on_engage else 0
                     slack_posts = 0 if on_engage else 1
             if on_engage:
-                engage.append((p, engage_posts, 1 + int(k * (30 + 50 * f) * r() * r()), int(k * (3 + 12 * f) * r() * r())))
+                reads = 1 + int(k * (30 + 50 * f) * r() * r())
+                engage.append((p, engage_posts, reads, int(k * (1.5 + 6 * f) * r() * r())))
             if on_teams:
                 replies = 1 + int(k * 8 * r() * r()) if replier or (creator and r() < 0.5) else 0
                 team_chat = int(k * 30 * r() * r())
@@ -251,9 +252,9 @@ class Organisation:
                               int(k * 12 * r() * r()), int(k * 24 * r() * r())))
             if on_slack:
                 days = 1 + int(min(21.0, k * (6 + 8 * f) * r() * 2))
-                messages = int(days * k * (3 + 6 * r()))
-                posts = 1 + int(messages * 0.35 * r()) if slack_posts else 0
-                slack.append((p, posts, max(messages, posts), int(k * (4 + 12 * f) * r() * r()), days))
+                messages = int(days * k * k * (2 + 4 * r()))  # k squared: a few people post a thousand a month
+                posts = 1 + int(k * (4 + 4 * f) * r() * r()) if slack_posts else 0
+                slack.append((p, posts, max(messages, posts), int(k * (2 + 6 * f) * r() * r()), days))
             if n < employees:
                 active[department[p]] += 1
                 if creator or replier:
@@ -261,7 +262,7 @@ class Organisation:
         return headcount, active, contributors
 
     def _champions(self, t, roster, champions, champion_start):
-        """Keep last month's champions who are still here, and recruit the most engaged people where a department needs more."""
+        """Keep last month's champions who are still here; where a department needs more, recruit its keenest people."""
         on_roster = set(roster)
         by_department = None
         snapshot, newcomers = [], []
@@ -360,7 +361,8 @@ class Organisation:
                     value = 52 + 35 * a + gauss(0, 1.5)
                 else:
                     value = 17 - 11 * a + gauss(0, 0.8)
-                rows.append((name, department, _kpi_value(value, unit), _kpi_value(target, unit), unit, higher, objective))
+                rows.append((name, department, _kpi_value(value, unit), _kpi_value(target, unit), unit, higher,
+                             objective))
         return rows
 
     def checklist(self):
@@ -368,7 +370,8 @@ class Organisation:
         answers = {}
         for fraction, criterion, answer, note in CHECKLIST:
             answers[(self._month_at(fraction), criterion)] = (answer, note)
-        return [(self.calendar[t][0], criterion, answer, note) for (t, criterion), (answer, note) in sorted(answers.items())]
+        return [(self.calendar[t][0], criterion, answer, note)
+                for (t, criterion), (answer, note) in sorted(answers.items())]
 
 
 _DEPARTMENT_CUMULATIVE = [sum(d[2] for d in DEPARTMENTS[: i + 1]) for i in range(len(DEPARTMENTS))]
@@ -395,7 +398,9 @@ def _kpi_value(value, unit):
 
 def _csv_writer(path, vendor_m365=False):
     """Canonical files: UTF-8, LF. Microsoft 365 exports: UTF-8 with a BOM and CRLF, as the admin center writes them."""
-    handle = open(path, "w", newline="", encoding="utf-8-sig" if vendor_m365 else "utf-8")
+    handle = open(path, "w", newline="", encoding="utf-8")
+    if vendor_m365:
+        handle.write("\ufeff")  # by hand: the utf-8-sig codec is pure Python and slows every write
     return handle, csv.writer(handle, lineterminator="\r\n" if vendor_m365 else "\n")
 
 
@@ -423,14 +428,13 @@ class _Roster(_CanonicalFile):
     def __init__(self, org, out_dir):
         super().__init__(out_dir, "roster.csv", ("month", "email", "department", "region", "business_unit", "level"))
         self.org = org
-        self.departments = [(d[0], d[1]) for d in DEPARTMENTS]
 
     def add(self, month):
-        org, departments = self.org, self.departments
+        org, label = self.org, month.label
         email, department, region, level = org.email, org.department, org.region, org.level
-        label = month.label
         self.writer.writerows(
-            (label, email[p], *departments[department[p]], region[p], LEVELS[level[p]]) for p in month.roster
+            (label, email[p], DEPARTMENTS[department[p]][0], region[p], DEPARTMENTS[department[p]][1], LEVELS[level[p]])
+            for p in month.roster
         )
 
 
@@ -454,7 +458,8 @@ class _CanonicalActivity(_CanonicalFile):
 
     def add(self, month):
         email, label, write = self.org.email, month.label, self.writer.writerows
-        write((label, email[p], "viva-engage", posts, "", likes, reads, "", "") for p, posts, reads, likes in month.engage)
+        write((label, email[p], "viva-engage", posts, "", likes, reads, "", "")
+              for p, posts, reads, likes in month.engage)
         write((label, email[p], "teams", posts, replies, "", "", chats + private + calls + meetings, "")
               for p, posts, replies, chats, private, calls, meetings in month.teams)
         write((label, email[p], "slack", posts, "", reactions, "", "", days)
@@ -463,7 +468,8 @@ class _CanonicalActivity(_CanonicalFile):
 
 class _CanonicalCommunities(_CanonicalFile):
     def __init__(self, org, out_dir):
-        super().__init__(out_dir, "communities.csv", ("month", "community", "tool", "members", "posts", "reads", "reactions"))
+        header = ("month", "community", "tool", "members", "posts", "reads", "reactions")
+        super().__init__(out_dir, "communities.csv", header)
         self.org = org
 
     def add(self, month):
@@ -579,7 +585,7 @@ class _VendorIdentities:
                 self.products.append("MICROSOFT 365 E3+VIVA ENGAGE")
             else:
                 self.products.append("MICROSOFT 365 E5+VIVA ENGAGE" if licence < 9 else "OFFICE 365 E3+VIVA ENGAGE")
-            self.state.append("activated" if bucket % 10 == 9 else "Activated")
+            self.state.append(("activated" if bucket % 10 == 9 else "Activated", ""))
 
 
 class _VendorActivity:
@@ -590,6 +596,7 @@ class _VendorActivity:
         self.org, self.out_dir, self.ids = org, out_dir, ids
         self.random = random.Random(org.seed + 2)
         self.last_active = {"viva-engage": {}, "teams": {}, "slack": {}}
+        self.slack_profiles = {}
         self.activity_paths, self.device_paths = [], []
 
     @property
@@ -616,13 +623,14 @@ class _VendorActivity:
         for tool, rows in (("viva-engage", month.engage), ("teams", month.teams), ("slack", month.slack)):
             self.last_active[tool].update((row[0], days[int(length * (1 - r() * r()))]) for row in rows)
 
-    def _state(self, month, p):
-        """User State and State Change Date: leavers are Deleted in their last month; joiners show their start."""
-        if p in month.leaving:
-            return "Deleted", (month.last_day - dt.timedelta(days=p % 9)).isoformat()
-        if self.org.joined[p] == month.index and month.index:
-            return self.ids.state[p], month.first_day.replace(day=1 + p % 5).isoformat()
-        return self.ids.state[p], ""
+    def _state_changes(self, month):
+        """User State and State Change Date where they change: leavers are Deleted in their last month,
+        joiners show the day they started; everyone else keeps `ids.state`."""
+        joined, state = self.org.joined, self.ids.state
+        changes = {p: (state[p][0], month.first_day.replace(day=1 + p % 5).isoformat())
+                   for p in month.roster if joined[p] == month.index and month.index}
+        changes.update((p, ("Deleted", (month.last_day - dt.timedelta(days=p % 9)).isoformat())) for p in month.leaving)
+        return changes
 
     def _engage(self, month, people):
         ids, refresh, device = self.ids, month.last_day.isoformat(), self.org.device
@@ -630,18 +638,18 @@ class _VendorActivity:
         last_active = self.last_active["viva-engage"]
         rows, device_rows = [], []
         idle_devices = ("No",) * 6 + ("30",)
+        changes, state, products = self._state_changes(month), ids.state, ids.products
+        upn, display = ids.engage_upn, ids.engage_display
         for p in people:
-            person = (refresh, ids.engage_upn[p], ids.engage_display[p], *self._state(month, p), last_active.get(p, ""))
+            person = (refresh, upn[p], display[p]) + (changes.get(p) or state[p]) + (last_active.get(p, ""),)
             row = activity.get(p)
             if row is None:
-                rows.append(person + ("", "", "", ids.products[p], "30"))
+                rows.append(person + ("", "", "", products[p], "30"))
                 device_rows.append(person + idle_devices)
                 continue
             _, posts, reads, likes = row
-            rows.append(person + (posts or "", reads or "", likes or "", ids.products[p], "30"))
-            d = device[p]
-            device_rows.append(person + (_yes(d & DEVICE_WEB), "No", _yes(d & DEVICE_ANDROID), _yes(d & DEVICE_IPHONE),
-                                         _yes(d & DEVICE_IPAD), _yes(d & DEVICE_OTHER), "30"))
+            rows.append(person + (posts or "", reads or "", likes or "", products[p], "30"))
+            device_rows.append(person + DEVICE_COLUMNS[device[p]])
         self.activity_paths.append(_write_csv(self.out_dir / f"engage_activity_{month.label}.csv",
                                               ENGAGE_ACTIVITY_HEADER, rows, vendor_m365=True))
         self.device_paths.append(_write_csv(self.out_dir / f"engage_devices_{month.label}.csv",
@@ -653,15 +661,19 @@ class _VendorActivity:
         last_active = self.last_active["teams"]
         contractors_from = len(month.roster)
         idle = ("0",) * 12 + ("PT0S",) * 3 + ("0",) * 3 + ("No", "0", "0", TENANT, "", "0")
+        idle = {"Yes": idle + ("Yes", "30"), "No": idle + ("No", "30")}
+        user_id, upn, products, leavers = ids.user_id, ids.upn, ids.products, month.leaving
+        deleted = ("True", refresh)
+        current = ("False", "")
+        durations = {}  # seconds -> ISO 8601; few distinct values, many rows
         rows = []
         for n, p in enumerate(people):
-            leaving = p in month.leaving
-            person = (refresh, ids.user_id[p], ids.upn[p], last_active.get(p, ""), "True" if leaving else "False",
-                      month.last_day.isoformat() if leaving else "", ids.products[p])
+            person = ((refresh, user_id[p], upn[p], last_active.get(p, "")) + (deleted if p in leavers else current)
+                      + (products[p],))
             licensed = "No" if n >= contractors_from and p % 3 == 0 else "Yes"
             row = activity.get(p)
             if row is None:
-                rows.append(person + idle + (licensed, "30"))
+                rows.append(person + idle[licensed])
                 continue
             _, posts, replies, team_chat, private_chat, calls, meetings = row
             organized = meetings // 4
@@ -669,41 +681,42 @@ class _VendorActivity:
             audio = calls * 420 + meetings * 1500 + (p % 7) * 60 if calls or meetings else 0
             video = audio * (p % 5) // 8
             screen = meetings * 240
+            for seconds in (audio, video, screen):
+                if seconds not in durations:
+                    durations[seconds] = _iso_duration(seconds)
             rows.append(person + (
                 team_chat, private_chat, calls, meetings, organized, attended,
                 organized // 3, attended // 3, organized // 3, attended // 3,
                 organized - 2 * (organized // 3), attended - 2 * (attended // 3),
-                _iso_duration(audio), _iso_duration(video), _iso_duration(screen), audio, video, screen,
+                durations[audio], durations[video], durations[screen], audio, video, screen,
                 "Yes", int(posts > 0 and p % 11 == 0), posts, TENANT, "", replies, licensed, "30",
             ))
         self.activity_paths.append(_write_csv(self.out_dir / f"teams_activity_{month.label}.csv",
                                               TEAMS_ACTIVITY_HEADER, rows, vendor_m365=True))
 
     def _slack(self, month, people):
-        org, ids = self.org, self.ids
+        has_slack, device, profiles, leavers = self.org.has_slack, self.org.device, self.slack_profiles, month.leaving
         activity = {row[0]: row for row in month.slack}
         last_active = self.last_active["slack"]
+        slack_dates = {"": ""}  # ISO date -> Slack's "Feb 16, 2026"
         rows = []
         for p in people:
-            if not org.has_slack[p]:
+            if not has_slack[p]:
                 continue
-            contractor = org.department[p] < 0
-            created = self._slack_created(p)
-            deactivated = _slack_date(month.last_day - dt.timedelta(days=p % 9)) if p in month.leaving else ""
-            last = last_active.get(p)
-            last = _slack_date(dt.date.fromisoformat(last)) if last else ""
-            account = "Multi-Channel Guest" if contractor else "Workspace Admin" if p % 97 == 0 else "Member"
-            title = "" if contractor or p % 4 == 0 else f"{DEPARTMENTS[org.department[p]][0]} {LEVELS[org.level[p]]}"
-            person = (ids.display[p], title, ids.slack_id[p], org.email[p].split("@")[0],
-                      ids.display[p].lower().replace(" ", "."), ids.upn[p], account, created, created, deactivated)
+            profile = profiles.get(p) or profiles.setdefault(p, self._slack_profile(p))
+            deactivated = _slack_date(month.last_day - dt.timedelta(days=p % 9)) if p in leavers else ""
+            last = last_active.get(p, "")
+            if last not in slack_dates:
+                slack_dates[last] = _slack_date(dt.date.fromisoformat(last))
+            last = slack_dates[last]
+            person = profile + (deactivated,)
             row = activity.get(p)
             if row is None:
                 rows.append(person + (0, 0, 0, 0, 0, 0, 0, last, last, "", ""))
                 continue
             _, posts, messages, reactions, days_active = row
-            device = org.device[p]
-            android = days_active // 3 if device & DEVICE_ANDROID else 0
-            ios = days_active // 2 if device & DEVICE_IPHONE else 0
+            android = days_active // 3 if device[p] & DEVICE_ANDROID else 0
+            ios = days_active // 2 if device[p] & DEVICE_IPHONE else 0
             rows.append(person + (
                 days_active, max(1, days_active - ios // 2), android, ios,
                 _thousands(messages), _thousands(posts), _thousands(reactions),
@@ -712,11 +725,19 @@ class _VendorActivity:
         self.activity_paths.append(_write_csv(self.out_dir / f"slack_members_{month.label}.csv",
                                               SLACK_MEMBERS_HEADER, rows))
 
-    def _slack_created(self, p):
-        joined = self.org.joined[p]
+    def _slack_profile(self, p):
+        """Name, What I Do, User ID, Username, Display name, Email, Account type, Account created, Claimed Date."""
+        org, ids = self.org, self.ids
+        contractor = org.department[p] < 0
+        joined = org.joined[p]
         if joined:
-            return _slack_date(self.org.calendar[joined][1].replace(day=1 + p % 5))
-        return _slack_date(self.org.calendar[0][1] - dt.timedelta(days=30 + (p * 7919) % 1800))
+            created = _slack_date(org.calendar[joined][1].replace(day=1 + p % 5))
+        else:
+            created = _slack_date(org.calendar[0][1] - dt.timedelta(days=30 + (p * 7919) % 1800))
+        account = "Multi-Channel Guest" if contractor else "Workspace Admin" if p % 97 == 0 else "Member"
+        title = "" if contractor or p % 4 == 0 else f"{DEPARTMENTS[org.department[p]][0]} {LEVELS[org.level[p]]}"
+        return (ids.display[p], title, ids.slack_id[p], org.email[p].split("@")[0],
+                ids.display[p].lower().replace(" ", "."), ids.upn[p], account, created, created)
 
 
 class _VendorCommunities:
@@ -755,6 +776,14 @@ def _yes(flag):
     return "Yes" if flag else "No"
 
 
+# Used Web, Used Windows Phone, Used Android Phone, Used iPhone, Used iPad, Used Others, Report Period; by device mask
+DEVICE_COLUMNS = [
+    (_yes(d & DEVICE_WEB), "No", _yes(d & DEVICE_ANDROID), _yes(d & DEVICE_IPHONE), _yes(d & DEVICE_IPAD),
+     _yes(d & DEVICE_OTHER), "30")
+    for d in range(2 * DEVICE_OTHER)
+]
+
+
 def _thousands(n):
     return f"{n:,}" if n >= 1000 else n
 
@@ -768,7 +797,7 @@ def _iso_duration(seconds):
         return "PT0S"
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
-    return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{seconds}S" if seconds else "")
+    return "PT" + "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n)
 
 
 def write_org(out_dir, people=1500, months=18, end_month="2026-10", seed=7, fmt="canonical") -> list[pathlib.Path]:
