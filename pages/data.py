@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages import shell
 from queries import imports, uploads, warehouse
-from queries.imports import templates
+from queries.imports import m365, templates
 
 st.title("Data")
 st.write("Upload this month's exports. Each file is checked and previewed; nothing is stored until you confirm.")
@@ -28,6 +28,10 @@ month_choice = left.selectbox(
     "Month the files cover", [FROM_FILE, *recent_months], key="upload_month",
     help="Needed only for files that do not say which month they cover (for example a roster without a month "
          "column, the champion register, or Slack CSV exports).")
+allow_period = left.checkbox(
+    "Accept a report period that is not a month", key="allow_period",
+    help="Microsoft 365 reports count as a month only when their period is 30 days. Tick this, and choose the "
+         "month above, to import a 7-, 90- or 180-day report as that month.")
 kind_choice = right.selectbox("Kind", [DETECT, *imports.KINDS], key="upload_kind",
                               help="Normally detected from the column names.")
 uploader_key = f"uploader_{st.session_state.get('uploader_generation', 0)}"
@@ -42,18 +46,33 @@ staged, preview_rows = [], []
 for upload in files or []:
     data = upload.getvalue()
     try:
-        result = imports.stage_file(upload.name, data, pepper=pepper, month=month, kind=kind)
+        result = imports.stage_file(upload.name, data, pepper=pepper, month=month, kind=kind,
+                                    allow_period=allow_period)
     except imports.ImportRefused as refused:
         preview_rows.append({"File": upload.name, "Kind": "—", "Source": "—", "Months": "—", "Rows": None,
-                             "Status": "Refused"})
+                             "Matched to roster": None, "Unmapped": None, "Status": "Refused"})
         st.error(str(refused), icon=":material/block:")
         continue
     staged.append(result)
+    with warehouse.opened(shell.location()) as conn:  # read-only use: nothing is stored before the confirm
+        coverage = uploads.preview_coverage(conn, result)
     preview_rows.append({"File": result.file_name, "Kind": result.kind, "Source": result.source,
                          "Months": ", ".join(result.month_labels()), "Rows": result.row_count,
+                         "Matched to roster": coverage["matched"], "Unmapped": coverage["unmapped"],
                          "Status": "Ready"})
     for note in result.notes:
         st.warning(f"{result.file_name}: {note}", icon=":material/info:")
+    if coverage["unmapped"] or coverage["concealed"]:
+        people = coverage["unmapped"] or coverage["concealed"]
+        message = (f"{result.file_name}: {people} {'person' if people == 1 else 'people'} in this file could not "
+                   "be matched to the roster; they are imported and counted as Unmapped.")
+        if coverage["concealed"] and m365.is_m365(result.format):
+            message += (f" {coverage['concealed']} of them {'has' if coverage['concealed'] == 1 else 'have'} a "
+                        "concealed Microsoft 365 id (a 32-character code instead of a user name). To turn off "
+                        f"concealment: {m365.CONCEALMENT_PATH}, then export the report again.")
+        elif coverage["unmapped"]:
+            message += " Check that the roster for this month lists them (contractors and joiners often are not)."
+        st.warning(message, icon=":material/person_off:")
 
 if preview_rows:
     st.subheader("Preview")
@@ -78,9 +97,15 @@ ledger = shell.read(uploads.ledger)
 if not ledger:
     st.info("No uploads yet. Start with the HR roster, then an activity export.")
 else:
-    table = pd.DataFrame(ledger).rename(columns={
+    table = pd.DataFrame(ledger)
+    covered = table["matched"].astype("Float64") / (table["matched"].astype("Float64")
+                                                     + table["unmapped"].astype("Float64"))
+    table.insert(table.columns.get_loc("unmapped") + 1, "join_coverage",
+                 [None if pd.isna(v) else f"{v * 100:.0f}%" for v in covered])
+    table = table.rename(columns={
         "upload_id": "Upload", "kind": "Kind", "source": "Source", "file_name": "File", "months": "Months",
-        "row_count": "Rows", "matched": "Matched to roster", "unmapped": "Unmapped", "uploaded_by": "By",
+        "row_count": "Rows", "matched": "Matched to roster", "unmapped": "Unmapped",
+        "join_coverage": "Join coverage", "uploaded_by": "By",
         "uploaded_at": "When (UTC)", "status": "Status", "sha256": "SHA-256"})
     st.dataframe(table.drop(columns=["SHA-256"]), hide_index=True, width="stretch")
     st.download_button("Download the ledger (CSV)", shell.safe_csv(table), "upload-ledger.csv", "text/csv",

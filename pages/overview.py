@@ -1,27 +1,41 @@
-"""Overview: where the organisation stands this month, in headline tiles with deltas."""
+"""Overview: the answer in ten seconds — headline tiles with deltas, the adoption trend and who moved most."""
+import pandas as pd
 import streamlit as st
 
-from pages import shell
-from queries import metrics
+from pages import charts, shell
+from queries import adoption, metrics, narrative
 
+scope = shell.scope()
 st.title("Overview")
 shell.demo_notice()
+if scope is None:
+    shell.no_data_yet()
 
-month = shell.read(metrics.latest_month)
-if month is None:
-    st.info("No data yet. Upload your first exports on the Data page: start with the HR roster and an "
-            "activity export.", icon=":material/upload_file:")
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+min_group = shell.min_group()
+now = shell.read(metrics.org_month, scope.month, scope.filters)
+before = shell.read(metrics.org_month, scope.compare_to, scope.filters) if scope.has(scope.compare_to) else {}
+departments = shell.read(adoption.by_dimension, "department", scope.month, scope.month, scope.filters, min_group)
+status = shell.read(metrics.month_status, scope.month)
+
+suppressed_scope = now["headcount"] is not None and now["headcount"] < min_group
+if suppressed_scope:
+    st.warning(f"The filters select fewer than {min_group} people, so no figures are shown. Widen the filters.",
+               icon=":material/visibility_off:")
     st.stop()
 
-previous = metrics.previous_month(month)
-now = shell.read(metrics.org_month, month)
-before = shell.read(metrics.org_month, previous) if previous in shell.read(metrics.months) else {}
-status = shell.read(metrics.month_status, month)
+st.markdown("#### " + narrative.change_sentence("Adoption", now["adoption_rate"], before.get("adoption_rate"),
+                                                scope.month, f" (against {scope.compare_label})")
+            + narrative.laggard_clause(departments, escape=shell.plain) + ".")
+notes = [f"As of {scope.month:%B %Y}, compared with {scope.compare_to:%B %Y}."]
+if status and status["roster_month"] and status["roster_month"] != scope.month:
+    notes.append(f"Headcount carried forward from the {status['roster_month']:%B %Y} roster.")
+if not before:
+    notes.append(f"No data held for {scope.compare_to:%B %Y}, so no deltas.")
+st.caption(" ".join(notes))
 
 
-def delta(key, formatter=shell.points):
-    return formatter(shell.difference(now.get(key), before.get(key)))
+def delta(key):
+    return shell.points(shell.difference(now.get(key), before.get(key)))
 
 
 def count_delta(key):
@@ -29,12 +43,8 @@ def count_delta(key):
     return None if change is None else f"{change:+,.0f}"
 
 
-st.caption(f"As of {month:%B %Y}, compared with {previous:%B %Y}.")
-if status and status["roster_month"] and status["roster_month"] != month:
-    st.caption(f"Headcount carried forward from the {status['roster_month']:%B %Y} roster.")
-
 tiles = st.columns(5)
-tiles[0].metric("Adoption", shell.percent(now["adoption_rate"]), delta(("adoption_rate")),
+tiles[0].metric("Adoption", shell.percent(now["adoption_rate"]), delta("adoption_rate"),
                 help="People active on any tool this month, as a share of headcount.")
 tiles[1].metric("Contribution", shell.percent(now["contribution_rate"]), delta("contribution_rate"),
                 help="People who posted or replied at least once, as a share of headcount.")
@@ -51,7 +61,29 @@ tiles[1].metric("Active people", shell.count(now["active"]), count_delta("active
 tiles[2].metric("New this month", shell.count(now["new"]), count_delta("new"), delta_color="off",
                 help="Active this month for the first time in the data held.")
 tiles[3].metric("Responses per post", shell.number(now["responses_per_post"]),
-                delta("responses_per_post", lambda d: None if d is None else f"{d:+.1f}"),
+                None if shell.difference(now["responses_per_post"], before.get("responses_per_post")) is None
+                else f"{now['responses_per_post'] - before['responses_per_post']:+.1f}",
                 help="(Replies + reactions) / posts, over all tools.")
 tiles[4].metric("Training reach (12 months)", shell.percent(now["training_reach"]), delta("training_reach"),
                 help="People trained in the trailing 12 months, as a share of headcount.")
+
+left, right = st.columns([3, 2])
+with left:
+    trend = [r for r in shell.read(metrics.org_months, scope.trailing(12), scope.month, scope.filters)
+             if r["adoption_rate"] is not None]
+    if trend:
+        st.altair_chart(charts.rate_lines(trend, {"adoption_rate": "Adoption", "contribution_rate": "Contribution"},
+                                          "Adoption and contribution, last 12 months"), width="stretch")
+    else:
+        st.info("No activity uploaded for these months yet: upload an activity export on the Data page.")
+with right:
+    st.markdown("**Departments that moved most**")
+    moved = shell.read(adoption.movers, scope.month, scope.compare_to, scope.filters, min_group)
+    if moved:
+        table = pd.DataFrame([{"Department": m["department"], "Adoption": shell.percent(m["adoption_rate"]),
+                               f"Change vs {scope.compare_to:%b %Y}": shell.points(m["change"])} for m in moved])
+        st.dataframe(table, hide_index=True, width="stretch")
+        shell.download_table(table, "departments-that-moved-most")
+    else:
+        st.caption(f"Needs adoption for {scope.month:%B %Y} and {scope.compare_to:%B %Y} in departments of at "
+                   f"least {min_group} people.")

@@ -109,3 +109,165 @@ def safe_csv(frame) -> bytes:
             safe[column] = safe[column].map(
                 lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v)
     return safe.to_csv(index=False).encode("utf-8")
+
+
+# --- Sidebar filters, shared by every page, persisted across pages and mirrored in the URL -----------------------
+from dataclasses import dataclass  # noqa: E402
+import datetime as _dt  # noqa: E402
+
+from queries import metrics as _metrics, rubric as _rubric  # noqa: E402
+
+COMPARISONS = {"previous": "previous month", "year": "same month last year"}
+ALL_TOOLS = "All tools"
+_URL_KEYS = {"f_month": "month", "f_compare": "compare", "f_units": "unit", "f_regions": "region",
+             "f_departments": "dept", "f_tool": "tool"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the sidebar selects: the as-of month, the month compared with, and the org/tool filters."""
+
+    month: _dt.date
+    compare_to: _dt.date
+    comparison: str
+    filters: _metrics.Filters
+    months: tuple
+
+    @property
+    def compare_label(self) -> str:
+        return "last month" if self.comparison == "previous" else "a year earlier"
+
+    def trailing(self, count: int = 12) -> _dt.date:
+        earlier = [m for m in self.months if m <= self.month][-count:]
+        return earlier[0] if earlier else self.month
+
+    def has(self, month: _dt.date) -> bool:
+        return month in self.months
+
+
+def min_group() -> int:
+    return _rubric.min_group_size()
+
+
+def _same_month_last_year(month: _dt.date) -> _dt.date:
+    return month.replace(year=month.year - 1)
+
+
+def _seed_from_url(months: list, options) -> None:
+    """On a session's first run, take the filters from the URL so bookmarked views open as shared."""
+    if st.session_state.get("_filters_seeded"):
+        return
+    st.session_state["_filters_seeded"] = True
+    params = st.query_params
+    month = params.get("month")
+    labels = {m.strftime("%Y-%m"): m for m in months}
+    if month in labels:
+        st.session_state["f_month"] = labels[month]
+    if params.get("compare") in COMPARISONS:
+        st.session_state["f_compare"] = params.get("compare")
+    for key, allowed in (("f_units", options.units), ("f_regions", options.regions),
+                         ("f_departments", options.departments)):
+        chosen = [v for v in params.get_all(_URL_KEYS[key]) if v in allowed]
+        if chosen:
+            st.session_state[key] = chosen
+    if params.get("tool") in options.tools:
+        st.session_state["f_tool"] = params.get("tool")
+
+
+def _write_url() -> None:
+    values = {}
+    state = st.session_state
+    if state.get("f_month"):
+        values["month"] = state["f_month"].strftime("%Y-%m")
+    if state.get("f_compare", "previous") != "previous":
+        values["compare"] = state["f_compare"]
+    for key in ("f_units", "f_regions", "f_departments"):
+        if state.get(key):
+            values[_URL_KEYS[key]] = list(state[key])
+    if state.get("f_tool") and state["f_tool"] != ALL_TOOLS:
+        values["tool"] = state["f_tool"]
+    current = {k: (st.query_params.get_all(k) if isinstance(v, list) else st.query_params.get(k))
+               for k, v in values.items()}
+    if current != values or set(st.query_params.keys()) != set(values):
+        st.query_params.from_dict(values)
+
+
+def sidebar_filters() -> Scope | None:
+    """Draw the shared sidebar and return the scope it selects (None while the warehouse is empty)."""
+    months = read(_metrics.months)
+    with st.sidebar:
+        refreshed = read(uploads.latest_refresh)
+        if not months:
+            st.session_state.pop("_scope", None)
+            return None
+        options = read(_metrics.filter_options)
+        _seed_from_url(months, options)
+        state = st.session_state
+        if state.get("f_month") not in months:
+            state["f_month"] = months[-1]
+        for key, allowed in (("f_units", options.units), ("f_regions", options.regions),
+                             ("f_departments", options.departments)):
+            if key in state:
+                state[key] = [v for v in state[key] if v in allowed]
+        if state.get("f_tool") not in (ALL_TOOLS, *options.tools):
+            state["f_tool"] = ALL_TOOLS
+        st.header("Filters")
+        month = st.selectbox("As of", list(reversed(months)), key="f_month",
+                             format_func=lambda m: m.strftime("%B %Y"))
+        comparison = st.radio("Compare with", list(COMPARISONS), key="f_compare",
+                              format_func=COMPARISONS.get, horizontal=True)
+        units = st.multiselect("Business unit", options.units, key="f_units", placeholder="All business units")
+        regions = st.multiselect("Region", options.regions, key="f_regions", placeholder="All regions")
+        departments = st.multiselect("Department", options.departments, key="f_departments",
+                                     placeholder="All departments")
+        tool = st.selectbox("Tool", [ALL_TOOLS, *options.tools], key="f_tool")
+        if refreshed:
+            st.caption(f"Last data refresh: {refreshed:%d %b %Y, %H:%M} UTC")
+    _write_url()
+    compare_to = _metrics.previous_month(month) if comparison == "previous" else _same_month_last_year(month)
+    scope = Scope(month, compare_to, comparison,
+                  _metrics.Filters(tuple(departments), tuple(regions), tuple(units),
+                                   None if tool == ALL_TOOLS else tool), tuple(months))
+    st.session_state["_scope"] = scope
+    return scope
+
+
+def setup() -> Scope | None:
+    """What every run needs before a page draws: demo data on first start, and the shared sidebar."""
+    ensure_demo_loaded()
+    result = sidebar_filters()
+    st.session_state["_setup_done"] = True
+    return result
+
+
+def scope() -> Scope | None:
+    """The scope the sidebar selected in this run.
+
+    dashboard.py normally sets it up before the page runs. On a fresh server whose first request is a deep
+    link, Streamlit runs the page file alone (its pages/ folder compatibility mode), so the page sets it up itself.
+    """
+    if not st.session_state.pop("_setup_done", False):
+        setup()
+        st.session_state.pop("_setup_done", None)
+    return st.session_state.get("_scope")
+
+
+def no_data_yet() -> None:
+    """The empty state every view shows before the first upload."""
+    st.info("No data yet. Upload your first exports on the Data page: start with the HR roster, then an "
+            "activity export from Viva Engage, Teams or Slack.", icon=":material/upload_file:")
+    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    st.stop()
+
+
+def download_table(frame, name: str, label: str = "Download this table (CSV)") -> None:
+    st.download_button(label, safe_csv(frame), f"{name}.csv", "text/csv", icon=":material/download:",
+                       key=f"download_{name}")
+
+
+def plain(text: str) -> str:
+    """User-supplied text made safe inside markdown: every ASCII punctuation mark is backslash-escaped, so a
+    department called "[x](https://…)" shows as typed instead of becoming a link, emphasis or a heading."""
+    import re
+
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", str(text))

@@ -41,20 +41,32 @@ def as_month(month: str | dt.date) -> dt.date:
     return parse_month(month, "The month")
 
 
-def org_month(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL) -> dict:
-    """The fifteen headline metrics for one month; a metric without data is None."""
-    found = named.rows(conn, "metrics.org_month", {"month": as_month(month), **filters.params()})
-    values = found[0] if found else {}
+def _typed(values: dict) -> dict:
     result = {}
-    for key in METRIC_KEYS:
-        value = values.get(key)
-        if value is not None and key in ("headcount", "active", "contributors", "creators", "returning", "new",
-                                         "active_communities"):
+    for key, value in values.items():
+        if value is not None and key in COUNT_KEYS:
             value = int(value)
-        elif value is not None:
+        elif value is not None and key != "month":
             value = float(value)
         result[key] = value
     return result
+
+
+COUNT_KEYS = {"headcount", "active", "contributors", "creators", "returning", "new", "lapsed", "active_communities",
+              "executives", "champions"}
+
+
+def org_months(conn: duckdb.DuckDBPyConnection, from_month, to_month, filters: Filters = ALL) -> list[dict]:
+    """Headline metrics (plus lapsed, executives and champions) for every month held in a range."""
+    params = {"from_month": as_month(from_month), "to_month": as_month(to_month), **filters.params()}
+    return [_typed(row) for row in named.rows(conn, "metrics.org_months", params)]
+
+
+def org_month(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL) -> dict:
+    """The fifteen headline metrics for one month; a metric without data is None."""
+    found = org_months(conn, month, month, filters)
+    values = found[0] if found else {}
+    return {key: values.get(key) for key in METRIC_KEYS}
 
 
 def months(conn: duckdb.DuckDBPyConnection) -> list[dt.date]:
@@ -87,3 +99,13 @@ def filter_options(conn: duckdb.DuckDBPyConnection) -> FilterOptions:
     found = named.rows(conn, "metrics.filter_options")
     row = found[0] if found else {}
     return FilterOptions(*(list(row.get(k) or []) for k in ("departments", "regions", "units", "tools")))
+
+
+def mobile_reach(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL) -> float | None:
+    """Share of active people who used a phone or tablet app (Viva Engage device usage) in the month.
+
+    None when the month has no device upload. Not one of METRIC_KEYS: the CLI's JSON keys are fixed.
+    """
+    found = named.rows(conn, "metrics.mobile_reach", {"month": as_month(month), **filters.params()})
+    value = found[0]["mobile_reach"] if found else None
+    return None if value is None else float(value)

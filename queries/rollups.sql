@@ -23,7 +23,8 @@ SELECT m.month,
     EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'kpis' AND s.month = m.month),
     EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'training'
             AND s.month BETWEEN CAST(m.month - INTERVAL 11 MONTH AS DATE) AND m.month),
-    NULL, NULL, NULL
+    NULL, NULL, NULL,
+    EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'devices' AND s.month = m.month)
 FROM months m;
 
 -- name: delete_person_month
@@ -33,8 +34,14 @@ DELETE FROM person_month WHERE month >= $from_month;
 CREATE OR REPLACE TEMP TABLE pm_stage AS
 WITH ms AS (SELECT * FROM month_status WHERE month >= $from_month),
 people AS (
-    SELECT ms.month, r.person_key, r.department, r.region, r.business_unit, r.level, ms.has_activity
+    SELECT ms.month, r.person_key, r.department, r.region, r.business_unit, r.level, ms.has_activity,
+        ms.has_devices
     FROM ms JOIN live_roster r ON r.month = ms.roster_month
+),
+mobile AS (
+    SELECT month, person_key, bool_or(coalesce(used_mobile, false)) AS used_mobile
+    FROM live_devices WHERE month >= $from_month
+    GROUP BY ALL
 ),
 per_tool AS (
     SELECT month, person_key, tool,
@@ -67,11 +74,14 @@ SELECT p.month, p.person_key, p.department, p.region, p.business_unit, p.level,
     CASE WHEN p.has_activity THEN coalesce(a.active AND a.posts >= 1, false) END AS creator,
     a.posts, a.replies, a.reactions, coalesce(a.tools, []) AS tools,
     ch.person_key IS NOT NULL AS is_champion,
-    tr.person_key IS NOT NULL AS trained_12m
+    tr.person_key IS NOT NULL AS trained_12m,
+    CASE WHEN p.has_activity AND p.has_devices
+         THEN coalesce(a.active AND mo.used_mobile, false) END AS mobile
 FROM people p
 LEFT JOIN per_person a ON a.month = p.month AND a.person_key = p.person_key
 LEFT JOIN champs ch ON ch.month = p.month AND ch.person_key = p.person_key
-LEFT JOIN trained tr ON tr.month = p.month AND tr.person_key = p.person_key;
+LEFT JOIN trained tr ON tr.month = p.month AND tr.person_key = p.person_key
+LEFT JOIN mobile mo ON mo.month = p.month AND mo.person_key = p.person_key;
 
 -- name: insert_person_month
 INSERT INTO person_month
@@ -91,7 +101,7 @@ SELECT s.month, s.person_key, s.department, s.region, s.business_unit, s.level,
          THEN coalesce(s.active AND f.first_month = s.month AND e.person_key IS NULL, false) END AS is_new,
     CASE WHEN s.active IS NOT NULL THEN coalesce(s.active AND p.active, false) END AS is_returning,
     CASE WHEN s.active IS NOT NULL THEN coalesce(p.active AND NOT s.active, false) END AS is_lapsed,
-    s.is_champion, s.trained_12m
+    s.is_champion, s.trained_12m, s.mobile
 FROM pm_stage s
 LEFT JOIN earlier e ON e.person_key = s.person_key
 LEFT JOIN firsts f ON f.person_key = s.person_key
@@ -122,13 +132,15 @@ SELECT month, department, region, business_unit, level, '*' AS tool,
     count(*) AS headcount, sum(active::INT) AS active, sum(contributor::INT) AS contributors,
     sum(creator::INT) AS creators, sum(posts) AS posts, sum(replies) AS replies, sum(reactions) AS reactions,
     sum(is_new::INT) AS newcomers, sum(is_returning::INT) AS returners, sum(is_lapsed::INT) AS lapsed,
-    sum(is_champion::INT) AS champions, sum(trained_12m::INT) AS trained_12m
+    sum(is_champion::INT) AS champions, sum(trained_12m::INT) AS trained_12m,
+    sum(mobile::INT) AS mobile_active,
+    sum(coalesce(posts, 0) + coalesce(replies, 0)) FILTER (WHERE is_champion) AS champion_contributions
 FROM person_month WHERE month >= $from_month
 GROUP BY ALL
 UNION ALL
 SELECT month, department, region, business_unit, level, t.tool,
     NULL, count(*), sum(t.contributor::INT), sum(t.creator::INT), sum(t.posts), sum(t.replies), sum(t.reactions),
-    NULL, NULL, NULL, NULL, NULL
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM (SELECT month, department, region, business_unit, level, unnest(tools) AS t
       FROM person_month WHERE month >= $from_month)
 GROUP BY ALL;

@@ -23,4 +23,14 @@ def checklist_ids(path: Path | None = None) -> list[str]:
 
 
 def min_group_size(path: Path | None = None) -> int:
+    """Smallest group any view may show: DASHBOARD_MIN_GROUP_SIZE, else the rubric's setting, else 5."""
+    if os.environ.get("DASHBOARD_MIN_GROUP_SIZE"):
+        return max(1, int(os.environ["DASHBOARD_MIN_GROUP_SIZE"]))
     return int(load_raw(path).get("settings", {}).get("min_group_size", 5))
+
+
+def pitfall_share(path: Path | None = None) -> float:
+    """Above this share of posts and replies written by champions, the CoE page flags the CoE pitfall."""
+    if os.environ.get("DASHBOARD_PITFALL_SHARE"):
+        return float(os.environ["DASHBOARD_PITFALL_SHARE"])
+    return float(load_raw(path).get("settings", {}).get("coe_pitfall_share", 0.30))

@@ -9,7 +9,7 @@ import duckdb
 from . import warehouse
 from .imports import CANONICAL_COLUMNS, ImportRefused, StagedFile, stage_file
 
-PERSON_KINDS = ("activity", "champions", "training")
+PERSON_KINDS = ("activity", "champions", "training", "devices")
 
 
 @dataclass
@@ -28,7 +28,8 @@ class UploadResult:
 
     def summary(self) -> str:
         what = f"{self.kind} ({self.source})"
-        months = ", ".join(self.months)
+        months = ", ".join(self.months) if len(self.months) <= 3 else (
+            f"{len(self.months)} months ({self.months[0]} to {self.months[-1]})")
         line = f"{self.file_name}: imported {self.row_count} rows of {what} for {months} as upload #{self.upload_id}"
         if self.replaced:
             line += f", replacing upload(s) {', '.join('#' + str(r) for r in self.replaced)}"
@@ -101,6 +102,38 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str = "loca
         conn.unregister("incoming")
     return UploadResult(upload_id, kind, staged.source, staged.file_name, staged.month_labels(), staged.tools,
                         staged.row_count, replaced, matched, unmapped, staged.concealed_rows)
+
+
+def preview_coverage(conn: duckdb.DuckDBPyConnection, staged: StagedFile) -> dict:
+    """Join coverage of a staged (not yet committed) file, read-only: the distinct people in its rows found
+    (`matched`) or not found (`unmapped`) on the roster that applies to each of its months (the latest active
+    roster upload of that month or earlier), and how many of them are M365 concealed ids (`concealed`).
+
+    Counted the way `commit` fills the ledger. Kinds without people (roster, communities, KPIs, checklist)
+    give None for matched and unmapped.
+    """
+    names = staged.rows.column_names
+    if staged.kind not in PERSON_KINDS or "person_key" not in names:
+        return {"matched": None, "unmapped": None, "concealed": 0}
+    conn.register("preview_rows", staged.rows)
+    try:
+        concealed = "i.concealed" if "concealed" in names else "false"
+        matched, unmapped, hidden = conn.execute(
+            "WITH months AS (SELECT DISTINCT month FROM preview_rows), "
+            "roster_months AS (SELECT m.month, (SELECT max(s.month) FROM live_slices s WHERE s.kind = 'roster' "
+            "AND s.month <= m.month) AS roster_month FROM months m), "
+            "found AS (SELECT DISTINCT rm.month, r.person_key FROM roster_months rm "
+            "JOIN live_roster r ON r.month = rm.roster_month) "
+            "SELECT count(DISTINCT i.person_key) FILTER (WHERE f.person_key IS NOT NULL), "
+            "count(DISTINCT i.person_key) FILTER (WHERE f.person_key IS NULL), "
+            f"count(DISTINCT i.person_key) FILTER (WHERE {concealed}) "
+            "FROM preview_rows i LEFT JOIN found f ON f.month = i.month AND f.person_key = i.person_key"
+        ).fetchone()
+    finally:
+        conn.unregister("preview_rows")
+    if "concealed" not in names:  # device usage keeps no concealed flag per row; the file-level count stands in
+        hidden = staged.concealed_rows
+    return {"matched": int(matched), "unmapped": int(unmapped), "concealed": int(hidden)}
 
 
 def _settle_statuses(conn, upload_ids: list[int]) -> None:

@@ -98,6 +98,11 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> int:
         conn.execute("BEGIN TRANSACTION")
         try:
             conn.execute(sql)
+            # A migration that changes what the rollups hold recomputes them for the data already held.
+            if "refresh-rollups" in sql and current > 0:
+                first = conn.execute("SELECT min(month) FROM upload_slices WHERE state = 'active'").fetchone()[0]
+                if first is not None:
+                    refresh_rollups(conn, first)
             conn.execute("DELETE FROM meta WHERE key = 'schema_version'")
             conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(version)])
             conn.execute("COMMIT")

@@ -13,6 +13,24 @@ os.environ.setdefault("DASHBOARD_LOCK_TIMEOUT", "20")
 
 from queries import uploads, warehouse  # noqa: E402
 
+
+def _serve_like_streamlit_run() -> None:
+    """AppTest re-detects the legacy pages/ folder on every run, so from the second run on it would run a
+    page file without dashboard.py. A real server decides once, and st.navigation switches it off for good.
+    Make AppTest behave like the server."""
+    from streamlit.runtime import pages_manager
+
+    original = pages_manager.PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        pages_manager.PagesManager.uses_pages_directory = False
+
+    pages_manager.PagesManager.__init__ = init
+
+
+_serve_like_streamlit_run()
+
 PEPPER = "test-pepper"
 
 
@@ -84,3 +102,30 @@ def app(page: str | None = None, timeout: int = 120):
         at.switch_page(page)
         at.run()
     return at
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> str:
+    """The demo organisation loaded once per test session; tests get a copy through `demo_db`."""
+    from queries import demo
+
+    location = str(tmp_path_factory.mktemp("demo") / "warehouse.duckdb")
+    previous = os.environ.get("DASHBOARD_PEPPER")
+    os.environ["DASHBOARD_PEPPER"] = PEPPER
+    try:
+        demo.load_demo(location)
+    finally:
+        if previous is None:
+            os.environ.pop("DASHBOARD_PEPPER", None)
+        else:
+            os.environ["DASHBOARD_PEPPER"] = previous
+    return location
+
+
+@pytest.fixture
+def demo_db(db, demo_template) -> str:
+    """A fresh copy of the demo warehouse at the test's DASHBOARD_DB."""
+    import shutil
+
+    shutil.copyfile(demo_template, db)
+    return db

@@ -28,6 +28,7 @@ CANONICAL_COLUMNS = {
     "training": ["month", "date", "program", "person_key"],
     "kpis": ["month", "kpi", "department", "value", "target", "unit", "higher_is_better", "objective"],
     "checklist": ["month", "criterion", "answer", "note"],
+    "devices": ["month", "person_key", "tool", "used_mobile"],
 }
 # What makes two rows of one file the same thing; a file holding one twice is refused.
 UNIQUE_KEYS = {
@@ -37,6 +38,7 @@ UNIQUE_KEYS = {
     "communities": (["month", "tool", "community"], "community for the same tool"),
     "kpis": (["month", "kpi", "department"], "KPI for the same department"),
     "checklist": (["month", "criterion"], "criterion"),
+    "devices": (["month", "tool", "person_key"], "person for the same tool"),
 }
 
 _COUNT_TEXT = r"regexp_replace(trim({src}), '[,\s]', '', 'g')"
@@ -217,6 +219,13 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
         conn.execute(f"CREATE TEMP TABLE clean AS SELECT {', '.join(clean_columns)} FROM staged", used)
 
         adapter = fmt.adapter
+        notes: list[str] = []
+        if adapter and hasattr(adapter, "prepare"):
+            # A vendor adapter may refuse the file, drop rows it cannot use, or roll rows up (for example
+            # daily records to one row per person) by rewriting `clean`; it returns notes for the preview.
+            notes.extend(adapter.prepare(conn, file_name, present_targets))
+            if conn.execute("SELECT count(*) FROM clean").fetchone()[0] == 0:
+                raise ImportRefused(f"{file_name}: no row of the file can be imported. " + " ".join(notes))
         file_month = adapter.file_month(conn, file_name, given_month, allow_period) if adapter else None
         month_expr = _resolve_month(conn, file_name, fmt, present_targets, given_month, file_month, headers,
                                     normalised)
@@ -233,10 +242,12 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
         concealed = 0
         if "concealed" in CANONICAL_COLUMNS[fmt.kind]:
             concealed = conn.execute("SELECT count(*) FILTER (WHERE concealed) FROM canonical").fetchone()[0]
+        elif "concealed" in [r[0] for r in conn.execute("DESCRIBE clean").fetchall()]:
+            concealed = conn.execute("SELECT count(*) FILTER (WHERE concealed) FROM clean").fetchone()[0]
         rows = conn.execute(f"SELECT {', '.join(CANONICAL_COLUMNS[fmt.kind])} FROM canonical").arrow()
         if hasattr(rows, "read_all"):
             rows = rows.read_all()
-    staged = StagedFile(file_name, hashlib.sha256(data).hexdigest(), fmt, rows, months, tools, concealed)
+    staged = StagedFile(file_name, hashlib.sha256(data).hexdigest(), fmt, rows, months, tools, concealed, notes)
     if adapter and hasattr(adapter, "notes"):
         staged.notes.extend(adapter.notes(staged))
     return staged
@@ -321,3 +332,7 @@ def _refuse_duplicates(conn, file_name: str, kind: str):
         raise ImportRefused(
             f"{file_name}: row {row[0] + 2} repeats the same {what} as row {row[1] + 2} in the same month. "
             "Each may appear only once per month; remove or merge the repeat.")
+
+
+# Vendor adapters register their formats on import (kept last: they use the names above).
+from . import m365, slack  # noqa: E402,F401

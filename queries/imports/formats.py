@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from .reading import ImportRefused, normalise_header
 
-KINDS = ("roster", "activity", "communities", "champions", "training", "kpis", "checklist")
+KINDS = ("roster", "activity", "communities", "champions", "training", "kpis", "checklist", "devices")
 
 
 @dataclass(frozen=True)

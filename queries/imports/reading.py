@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import os
 import re
@@ -79,11 +80,80 @@ def _xlsx_cell(cell) -> str:
     return str(cell)
 
 
+def gunzip(file_name: str, data: bytes) -> bytes:
+    """Slack's admin.analytics.getFile answers with gzip; accept it as downloaded, within the size limit."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as handle:
+            out = handle.read(MAX_UPLOAD_BYTES + 1)
+    except (OSError, EOFError):
+        raise ImportRefused(f"{file_name}: this gzip file cannot be unpacked; it may be truncated.") from None
+    if len(out) > MAX_UPLOAD_BYTES:
+        raise ImportRefused(
+            f"{file_name}: unpacked, the file is over the {MAX_UPLOAD_BYTES // 1048576} MB limit. "
+            "Split it by month and upload the parts.")
+    return out
+
+
 def text_of(file_name: str, data: bytes) -> str:
-    """Text of a CSV, or of an XLSX workbook's first sheet."""
+    """Text of a CSV or NDJSON file (gzipped or not), or of an XLSX workbook's first sheet."""
     if data[:4] == b"PK\x03\x04":
         return xlsx_to_text(file_name, data)
+    if data[:2] == b"\x1f\x8b":
+        data = gunzip(file_name, data)
     return decode(file_name, data)
+
+
+def is_ndjson(text: str) -> bool:
+    """Newline-delimited JSON (one object per line), as Slack's analytics API writes it."""
+    return text.lstrip("\ufeff \t\r\n")[:1] == "{"
+
+
+def stage_ndjson(conn: duckdb.DuckDBPyConnection, file_name: str, text: str, table: str = "staged") -> list[str]:
+    """Load NDJSON into a temporary table of VARCHAR columns named by normalised key, one row per object.
+
+    Keys come in order of first appearance; a key an object lacks is NULL; nested values stay JSON text.
+    Blank lines are skipped, so several daily files concatenated load as one.
+    """
+    import pyarrow
+
+    lines = re.split(r"\r\n|\n|\r", text.lstrip("\ufeff"))
+    kept = [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+    conn.register("_lines", pyarrow.table({"line": [n for n, _ in kept], "text": [t for _, t in kept]}))
+    try:
+        bad = conn.execute(
+            "SELECT min(line) FROM _lines WHERE CASE WHEN json_valid(text) THEN json_type(text::JSON) <> 'OBJECT' "
+            "ELSE true END").fetchone()[0]
+        if bad is not None:
+            raise ImportRefused(f"{file_name}: line {bad} is not a JSON object; each line should hold one record, "
+                                "as Slack's analytics export writes them. Check for a truncated download.")
+        conn.execute("CREATE OR REPLACE TEMP TABLE _objects AS SELECT line, text::JSON AS json FROM _lines")
+        keys = [r[0] for r in conn.execute(
+            "SELECT key FROM (SELECT line, unnest(json_keys(json)) AS key, unnest(range(len(json_keys(json)))) "
+            "AS pos FROM _objects) GROUP BY key ORDER BY min([line, pos])").fetchall()]
+    except duckdb.Error as error:
+        raise ImportRefused(
+            f"{file_name}: the file is not well-formed newline-delimited JSON ({_first_line(error)}). "
+            "Check for a truncated download.") from None
+    finally:
+        conn.unregister("_lines")
+    names, seen = [], set()
+    for index, key in enumerate(keys):
+        name = normalise_header(key) or f"column{index + 1}"
+        while name in seen:
+            name += "_"
+        seen.add(name)
+        names.append(name)
+    if not keys:
+        raise ImportRefused(f"{file_name}: the JSON records hold no fields.")
+    select = ", ".join(f"json ->> ? AS \"{n}\"" for n in names)
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select} FROM _objects ORDER BY line",
+                 ["$." + _json_path_key(k) for k in keys])
+    conn.execute("DROP TABLE _objects")
+    return keys
+
+
+def _json_path_key(key: str) -> str:
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -96,8 +166,10 @@ def stage_text(conn: duckdb.DuckDBPyConnection, file_name: str, text: str, table
     """Load text into a temporary table of VARCHAR columns named by normalised header.
 
     Row order is file order, so `rowid + 2` is the row number a spreadsheet shows (row 1 is the header).
-    Returns the original header names, in order.
+    Returns the original header names, in order. NDJSON text is staged the same way, by key.
     """
+    if is_ndjson(text):
+        return stage_ndjson(conn, file_name, text, table)
     text = text.lstrip("\ufeff")
     parts = re.split(r"\r\n|\n|\r", text, maxsplit=1)
     first_line, body = parts[0], (parts[1] if len(parts) > 1 else "")

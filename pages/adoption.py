@@ -1,0 +1,118 @@
+"""Adoption: how far participation has spread — trend, funnel, flows, departments, regions, levels, tools, leaders."""
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from pages import charts, shell
+from queries import adoption, metrics, narrative
+
+scope = shell.scope()
+st.title("Adoption")
+if scope is None:
+    shell.no_data_yet()
+
+min_group = shell.min_group()
+now = shell.read(metrics.org_month, scope.month, scope.filters)
+before = shell.read(metrics.org_month, scope.compare_to, scope.filters) if scope.has(scope.compare_to) else {}
+departments = shell.read(adoption.by_dimension, "department", scope.month, scope.month, scope.filters, min_group)
+st.markdown("#### " + narrative.change_sentence("Adoption", now["adoption_rate"], before.get("adoption_rate"),
+                                                scope.month, f" (against {scope.compare_label})")
+            + narrative.laggard_clause(departments, escape=shell.plain) + ".")
+if now["headcount"] is not None and now["headcount"] < min_group:
+    st.warning(f"The filters select fewer than {min_group} people, so no figures are shown. Widen the filters.")
+    st.stop()
+if now["adoption_rate"] is None:
+    st.info(f"No activity for {scope.month:%B %Y}" + (" on this tool" if scope.filters.tool else "")
+            + " yet, or no roster to count it against. Upload an activity export and the HR roster on the Data page.")
+    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    st.stop()
+
+history = [r for r in shell.read(metrics.org_months, scope.trailing(24), scope.month, scope.filters)
+           if r["headcount"]]
+
+# --- Trend and funnel -------------------------------------------------------------------------------------------
+trend = pd.DataFrame([{"month": r["month"], "active": r["adoption_rate"], "contributors": r["contribution_rate"],
+                       "creators": r["creators"] / r["headcount"] if r["creators"] is not None else None}
+                      for r in history if r["adoption_rate"] is not None])
+left, right = st.columns([3, 2])
+with left:
+    st.altair_chart(charts.rate_lines(trend, {"active": "Active", "contributors": "Contributors",
+                                              "creators": "Creators"},
+                                      "Active, contributors and creators as a share of headcount"), width="stretch")
+with right:
+    funnel = pd.DataFrame([
+        {"stage": "Headcount", "people": now["headcount"], "order": 0},
+        {"stage": "Active", "people": now["active"], "order": 1},
+        {"stage": "Contributors", "people": now["contributors"], "order": 2},
+        {"stage": "Creators", "people": now["creators"], "order": 3},
+    ])
+    funnel["share"] = funnel["people"] / now["headcount"]
+    st.altair_chart(
+        alt.Chart(funnel, title=f"Participation funnel, {scope.month:%B %Y}", height=260)
+        .mark_bar(color="#0072B2")
+        .encode(y=alt.Y("stage:N", sort=alt.SortField("order"), title=None),
+                x=alt.X("people:Q", title="People"),
+                tooltip=[alt.Tooltip("stage:N", title="Stage"), alt.Tooltip("people:Q", title="People", format=","),
+                         alt.Tooltip("share:Q", title="Share of headcount", format=".0%")]),
+        width="stretch")
+
+# --- New, returning, lapsed -------------------------------------------------------------------------------------
+flows = pd.DataFrame([{"month": r["month"], "New": r["new"], "Returning": r["returning"], "Lapsed": r["lapsed"]}
+                      for r in history if r["new"] is not None])
+if not flows.empty:
+    long = charts.month_axis(flows).melt(id_vars=["month"], var_name="flow", value_name="people")
+    st.altair_chart(
+        alt.Chart(long, title="New, returning and lapsed people per month", height=260)
+        .mark_bar()
+        .encode(x=alt.X("yearmonth(month):O", title=None), xOffset="flow:N",
+                y=alt.Y("people:Q", title="People"),
+                color=alt.Color("flow:N", title=None, scale=alt.Scale(domain=["New", "Returning", "Lapsed"],
+                                range=["#009E73", "#0072B2", "#D55E00"]), legend=alt.Legend(orient="bottom")),
+                tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("flow:N", title="Flow"),
+                         alt.Tooltip("people:Q", title="People", format=",")]),
+        width="stretch")
+
+# --- Departments × months -----------------------------------------------------------------------------------------
+grid = shell.read(adoption.by_dimension, "department", scope.trailing(12), scope.month, scope.filters, min_group)
+if grid:
+    st.altair_chart(charts.heatmap(grid, "Adoption by department and month (grey: suppressed or no data)",
+                                   min_group), width="stretch")
+    table = pd.DataFrame(grid)
+    table["adoption_rate"] = table["adoption_rate"].map(lambda v: None if pd.isna(v) else round(v, 4))
+    shell.download_table(table, "adoption-by-department-and-month")
+
+# --- Region, level, tool ------------------------------------------------------------------------------------------
+columns = st.columns(3)
+for column, dimension, title in ((columns[0], "region", "Adoption by region"),
+                                 (columns[1], "level", "Adoption by level")):
+    rows = shell.read(adoption.by_dimension, dimension, scope.month, scope.month, scope.filters, min_group)
+    with column:
+        if rows:
+            st.altair_chart(charts.bars(rows, "group", "adoption_rate", f"{title}, {scope.month:%B %Y}", min_group,
+                                        category_title=dimension.title()), width="stretch")
+tools = shell.read(adoption.by_tool, scope.month, scope.filters, min_group)
+with columns[2]:
+    if tools:
+        frame = pd.DataFrame(tools)
+        st.altair_chart(
+            alt.Chart(frame, title=f"Adoption by tool, {scope.month:%B %Y}", height=max(120, 40 * len(frame)))
+            .mark_bar()
+            .encode(y=alt.Y("tool:N", title=None, sort="-x"),
+                    x=alt.X("adoption_rate:Q", title=None, axis=alt.Axis(format="%")),
+                    color=alt.Color("tool:N", legend=None, scale=alt.Scale(domain=list(charts.TOOL_COLORS),
+                                                                           range=list(charts.TOOL_COLORS.values()))),
+                    tooltip=[alt.Tooltip("tool:N", title="Tool"),
+                             alt.Tooltip("adoption_rate:Q", title="Active on the tool / headcount", format=".0%")]),
+            width="stretch")
+        st.caption("A person active on several tools counts once in the headline and once per tool here.")
+
+# --- Leadership -----------------------------------------------------------------------------------------------------
+leaders = [r for r in history if r["leadership_participation"] is not None]
+if leaders and (now.get("headcount") or 0) >= min_group:
+    executives = [r for r in leaders if (r["executives"] or 0) >= min_group]
+    if executives:
+        st.altair_chart(charts.rate_lines(executives, {"leadership_participation": "Executives active"},
+                                          "Leadership participation: active executives / executives"),
+                        width="stretch")
+    else:
+        st.caption(f"Leadership participation is hidden: fewer than {min_group} executives in this selection.")

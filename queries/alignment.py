@@ -1,0 +1,42 @@
+"""Business alignment for the Alignment page and the rubric: KPI scorecard, correlations and trends."""
+from __future__ import annotations
+
+import duckdb
+
+from . import named
+from .metrics import as_month
+
+
+def scorecard(conn: duckdb.DuckDBPyConnection, month) -> list[dict]:
+    return named.rows(conn, "alignment.scorecard", {"month": as_month(month)})
+
+
+def department_points(conn: duckdb.DuckDBPyConnection, month, min_group: int = 5) -> list[dict]:
+    return named.rows(conn, "alignment.department_points", {"month": as_month(month), "min_group": min_group})
+
+
+def correlations(conn: duckdb.DuckDBPyConnection, month, min_group: int = 5) -> list[dict]:
+    """Direction-adjusted Spearman correlation between department adoption and each department-level KPI."""
+    rows = named.rows(conn, "alignment.correlations", {"month": as_month(month), "min_group": min_group})
+    for row in rows:
+        if row["correlation"] is not None:
+            row["correlation"] = float(row["correlation"])
+    return rows
+
+
+def kpi_trend(conn: duckdb.DuckDBPyConnection, from_month, to_month) -> list[dict]:
+    return named.rows(conn, "alignment.kpi_trend", {"from_month": as_month(from_month), "to_month": as_month(to_month)})
+
+
+def describe_correlation(value: float | None) -> str:
+    """Rank correlation in words, for executives."""
+    if value is None:
+        return "not enough departments with data to tell"
+    strength = abs(value)
+    word = ("a strong" if strength >= 0.6 else "a moderate" if strength >= 0.3 else "a weak" if strength >= 0.1
+            else "no clear")
+    direction = "" if strength < 0.1 else (" positive" if value > 0 else " negative")
+    meaning = ("departments with higher adoption tend to do better on it" if value >= 0.1 else
+               "departments with higher adoption tend to do worse on it" if value <= -0.1 else
+               "adoption and this KPI do not move together across departments")
+    return f"{word}{direction} link (rank correlation {value:+.2f}): {meaning}"
