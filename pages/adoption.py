@@ -24,7 +24,7 @@ if now["headcount"] is not None and now["headcount"] < min_group:
 if now["adoption_rate"] is None:
     st.info(f"No activity for {scope.month:%B %Y}" + (" on this tool" if scope.filters.tool else "")
             + " yet, or no roster to count it against. Upload an activity export and the HR roster on the Data page.")
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    shell.link_to_data()
     st.stop()
 
 history = [r for r in shell.read(metrics.org_months, scope.trailing(24), scope.month, scope.filters)

@@ -18,7 +18,7 @@ if not scorecard:
     st.info("Upload kpis.csv (month, kpi, department, value, target, unit, higher_is_better, objective) on the Data "
             "page. Leave the department empty for the whole organisation; add department rows to compare KPIs with "
             "adoption across departments.", icon=":material/target:")
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    shell.link_to_data()
     st.stop()
 
 with_target = [k for k in scorecard if k["on_target"] is not None]

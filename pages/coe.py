@@ -21,7 +21,7 @@ if now["champion_coverage"] is None:
     st.info("Upload the champion register (champions.csv: email, department, role) on the Data page to see which "
             "departments have a champion. It carries forward month to month until you upload a new one.",
             icon=":material/groups:")
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    shell.link_to_data()
     st.stop()
 
 departments = shell.read(coe.departments, scope.month, scope.filters, min_group)

@@ -8,7 +8,14 @@ from pages import shell
 from queries import imports, uploads, warehouse
 from queries.imports import m365, templates
 
+shell.scope()
+me = shell.actor()
 st.title("Data")
+if not me.may("upload"):
+    # Viewers never get this page in their navigation; this also refuses a direct URL.
+    st.error("Your role may view the dashboard but not upload data. Ask an admin for champion access.",
+             icon=":material/block:")
+    st.stop()
 st.write("Upload this month's exports. Each file is checked and previewed; nothing is stored until you confirm.")
 
 for message in st.session_state.pop("import_messages", []):
@@ -84,7 +91,7 @@ if preview_rows:
             with warehouse.opened(shell.location()) as conn:
                 for item in staged:
                     try:
-                        messages.append(uploads.commit(conn, item, who="local").summary())
+                        messages.append(uploads.commit(conn, item, actor=me).summary())
                     except imports.ImportRefused as refused:
                         st.error(str(refused))
             st.session_state["import_messages"] = messages
@@ -111,7 +118,7 @@ else:
     st.download_button("Download the ledger (CSV)", shell.safe_csv(table), "upload-ledger.csv", "text/csv",
                        icon=":material/download:")
     undoable = [row for row in ledger if row["status"] != "undone"]
-    if undoable:
+    if undoable and me.may("undo"):
         with st.expander("Undo an upload"):
             choice = st.selectbox(
                 "Upload to take back out", [row["upload_id"] for row in undoable],
@@ -120,7 +127,7 @@ else:
             st.caption("Where it had replaced an earlier upload of the same month, that upload comes back.")
             if st.button("Undo this upload", icon=":material/undo:"):
                 with warehouse.opened(shell.location()) as conn:
-                    restored = uploads.undo(conn, choice, who="local")
+                    restored = uploads.undo(conn, choice, actor=me)
                 message = f"Upload #{choice} undone."
                 if restored:
                     message += " Restored: " + ", ".join(f"#{r}" for r in restored) + "."

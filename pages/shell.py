@@ -233,11 +233,83 @@ def sidebar_filters() -> Scope | None:
 
 
 def setup() -> Scope | None:
-    """What every run needs before a page draws: demo data on first start, and the shared sidebar."""
+    """What every run needs before a page draws: sign-in and role, demo data on first start, the shared sidebar."""
+    sign_in()
     ensure_demo_loaded()
     result = sidebar_filters()
     st.session_state["_setup_done"] = True
     return result
+
+
+# --- Sign-in and roles ----------------------------------------------------------------------------------------------
+from queries import access as _access  # noqa: E402
+
+
+def _secrets_section(name: str) -> dict | None:
+    try:
+        if name not in st.secrets:
+            return None
+        return {k: (dict(v) if hasattr(v, "keys") else v) for k, v in st.secrets[name].items()}
+    except Exception:  # no secrets file at all: local mode
+        return None
+
+
+def auth_configured() -> bool:
+    return _secrets_section("auth") is not None
+
+
+def _provider() -> str | None:
+    """The [auth.<provider>] section to sign in with, when several or a named one are configured."""
+    auth = _secrets_section("auth") or {}
+    access_config = _secrets_section("access") or {}
+    if access_config.get("provider"):
+        return str(access_config["provider"])
+    if "client_id" in auth:
+        return None
+    named = [k for k, v in auth.items() if isinstance(v, dict)]
+    return named[0] if named else None
+
+
+def sign_in() -> _access.Actor:
+    """Resolve who is here. Signed-out users see only the sign-in screen; people outside the allowed domains
+    are turned away; without [auth] the app runs in local mode with full access and says so."""
+    if not auth_configured():
+        actor = _access.LOCAL
+        st.warning("**Local mode:** sign-in is not configured, so anyone who can open this page has full access. "
+                   "Do not host the dashboard like this; configure `[auth]` and `[access]` as the README shows.",
+                   icon=":material/lock_open:")
+        st.session_state["_actor"] = actor
+        return actor
+    if not st.user.is_logged_in:
+        st.session_state.pop("_actor", None)
+        st.title("Social business dashboard")
+        st.write("Sign in with your organisation account to see where your organisation stands.")
+        provider = _provider()
+        st.button("Sign in", type="primary", icon=":material/login:",
+                  on_click=(lambda: st.login(provider)) if provider else st.login)
+        st.stop()
+    email = str(st.user.get("email") or "")
+    role = _access.role_for(email, _secrets_section("access"))
+    if role is None:
+        st.session_state.pop("_actor", None)
+        st.error("This account is not allowed to use the dashboard. Sign in with your organisation account, or "
+                 "ask an admin to add you.", icon=":material/block:")
+        st.button("Sign out", on_click=st.logout)
+        st.stop()
+    actor = _access.Actor(role, _access.label_for(email, role, warehouse.pepper_for(location())))
+    st.session_state["_actor"] = actor
+    with st.sidebar:
+        st.caption(f"Signed in as {role}.")
+        st.button("Sign out", on_click=st.logout, key="sign_out", icon=":material/logout:")
+    return actor
+
+
+def actor() -> _access.Actor:
+    """The person acting in this run (local mode: a full-access local admin)."""
+    current = st.session_state.get("_actor")
+    if current is None:
+        current = sign_in()
+    return current
 
 
 def scope() -> Scope | None:
@@ -252,11 +324,19 @@ def scope() -> Scope | None:
     return st.session_state.get("_scope")
 
 
+def link_to_data() -> None:
+    """A link to the Data page, for the roles that have it; viewers are told who fills the gap instead."""
+    if actor().may("upload"):
+        st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    else:
+        st.caption("Your champions or CoE lead upload the data; ask them to fill this gap.")
+
+
 def no_data_yet() -> None:
     """The empty state every view shows before the first upload."""
     st.info("No data yet. Upload your first exports on the Data page: start with the HR roster, then an "
             "activity export from Viva Engage, Teams or Slack.", icon=":material/upload_file:")
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    link_to_data()
     st.stop()
 
 

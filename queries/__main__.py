@@ -29,7 +29,7 @@ def cmd_import(args) -> int:
             continue
         try:
             result = uploads.import_file(path.name, data, location=args.db, month=args.month, kind=args.kind,
-                                         who="cli", allow_period=args.allow_period)
+                                         actor=uploads.CLI, allow_period=args.allow_period)
         except (ImportRefused, warehouse.WarehouseBusy) as refused:
             print(str(refused), file=sys.stderr)
             failed += 1
@@ -71,7 +71,7 @@ def cmd_ledger(args) -> int:
 
 def cmd_undo(args) -> int:
     with warehouse.opened(args.db) as conn:
-        restored = uploads.undo(conn, args.upload_id, who="cli")
+        restored = uploads.undo(conn, args.upload_id, actor=uploads.CLI)
     line = f"Upload #{args.upload_id} undone."
     if restored:
         line += " Restored the data it had replaced: " + ", ".join(f"#{r}" for r in restored) + "."
@@ -80,7 +80,7 @@ def cmd_undo(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    results = demo.load_demo(args.db, who="cli")
+    results = demo.load_demo(args.db, who="demo")
     for result in results:
         print(result.summary())
     return 0

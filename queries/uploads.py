@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import duckdb
 
 from . import warehouse
+from .access import CLI, LOCAL, Actor, PermissionDenied, require  # noqa: F401  (PermissionDenied re-exported)
 from .imports import CANONICAL_COLUMNS, ImportRefused, StagedFile, stage_file
 
 PERSON_KINDS = ("activity", "champions", "training", "devices")
@@ -49,11 +50,14 @@ def _event(conn, upload_id: int, action: str, who: str, detail: str = "") -> Non
     )
 
 
-def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str = "local") -> UploadResult:
+def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None = None,
+           actor: Actor = LOCAL) -> UploadResult:
     """Write a staged file as one transaction: rows, slices replacing the same (kind, tool, month),
-    the ledger row and events, and the rollups for the months it affects."""
+    the ledger row and events, and the rollups for the months it affects. The actor's role must allow it."""
+    require(actor, "answer" if staged.kind == "checklist" and staged.source == "stage page" else "upload")
+    who = who or actor.label
     kind = staged.kind
-    with warehouse.transaction(conn):
+    with warehouse.WRITE_LOCK, warehouse.transaction(conn):
         upload_id = _next_id(conn, "uploads", "upload_id")
         conn.register("incoming", staged.rows)
         columns = ", ".join(CANONICAL_COLUMNS[kind])
@@ -145,10 +149,12 @@ def _settle_statuses(conn, upload_ids: list[int]) -> None:
             [upload_id, upload_id])
 
 
-def undo(conn: duckdb.DuckDBPyConnection, upload_id: int, who: str = "local") -> list[int]:
+def undo(conn: duckdb.DuckDBPyConnection, upload_id: int, who: str | None = None, actor: Actor = LOCAL) -> list[int]:
     """Take an upload back out. Where it had replaced earlier data, that earlier data comes back.
-    Returns the ids of the uploads restored."""
-    with warehouse.transaction(conn):
+    Returns the ids of the uploads restored. Only admins may undo."""
+    require(actor, "undo")
+    who = who or actor.label
+    with warehouse.WRITE_LOCK, warehouse.transaction(conn):
         row = conn.execute("SELECT kind, status FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
         if row is None:
             raise ImportRefused(f"There is no upload #{upload_id}.")
@@ -182,14 +188,15 @@ def undo(conn: duckdb.DuckDBPyConnection, upload_id: int, who: str = "local") ->
 
 
 def import_file(file_name: str, data: bytes, *, location: str | None = None, month=None, kind: str | None = None,
-                who: str = "local", allow_period: bool = False) -> UploadResult:
+                who: str | None = None, allow_period: bool = False, actor: Actor = LOCAL) -> UploadResult:
     """The one import path the upload page and the CLI share: validate without holding the warehouse,
     then commit in one transaction."""
+    require(actor, "upload")
     location = warehouse.resolve_location(location)
     staged = stage_file(file_name, data, pepper=warehouse.pepper_for(location), month=month, kind=kind,
                         allow_period=allow_period)
     with warehouse.opened(location) as conn:
-        return commit(conn, staged, who)
+        return commit(conn, staged, who, actor)
 
 
 def ledger(conn: duckdb.DuckDBPyConnection) -> list[dict]:

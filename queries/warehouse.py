@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import threading
 import time
 from pathlib import Path
 
@@ -13,6 +14,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LOCATION = REPO_ROOT / "data" / "warehouse.duckdb"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 LOCK_TIMEOUT_SECONDS = float(os.environ.get("DASHBOARD_LOCK_TIMEOUT", "30"))
+
+
+# One writer at a time inside a process: ids are allocated as max + 1 inside the transaction, and the sessions
+# of one Streamlit server share a process. Across processes, DuckDB's file lock serialises writers.
+WRITE_LOCK = threading.RLock()
 
 
 class WarehouseBusy(RuntimeError):

@@ -24,6 +24,7 @@ EXPECTED = rows_of(ROSTER.encode("utf-8"))
     pytest.param(codecs.BOM_UTF8 + ROSTER.encode("utf-8"), id="utf-8-bom"),
     pytest.param(ROSTER.encode("utf-16"), id="utf-16-bom"),
     pytest.param(codecs.BOM_UTF16_BE + ROSTER.encode("utf-16-be"), id="utf-16-be-bom"),
+    pytest.param(ROSTER.encode("utf-16-le"), id="utf-16-le-without-bom"),
     pytest.param(ROSTER.encode("cp1252"), id="windows-1252"),
     pytest.param(ROSTER.replace("\n", "\r\n").encode("utf-8"), id="crlf"),
     pytest.param(ROSTER.replace(",", ";").encode("utf-8"), id="semicolon"),

@@ -38,7 +38,14 @@ def decode(file_name: str, data: bytes) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise ImportRefused(f"{file_name}: the file says it is UTF-16 but is not readable as such.") from None
-    if b"\x00" in data[:4096]:
+    head = data[:4096]
+    if len(head) >= 8 and head[1::2].count(0) > 0.9 * (len(head) // 2) and head[0::2].count(0) == 0:
+        # UTF-16 little-endian without a BOM (some Windows tools save it so): every other byte is zero.
+        try:
+            return data.decode("utf-16-le")
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in head:
         raise ImportRefused(
             f"{file_name}: this is a binary file, not a CSV or XLSX export. Upload the CSV as downloaded."
         )
@@ -175,6 +182,9 @@ def stage_text(conn: duckdb.DuckDBPyConnection, file_name: str, text: str, table
     first_line, body = parts[0], (parts[1] if len(parts) > 1 else "")
     if not first_line.strip():
         raise ImportRefused(f"{file_name}: the first line is blank; it should hold the column names.")
+    if text.count('"') % 2:
+        raise ImportRefused(f"{file_name}: a quoted cell is never closed (an odd number of \" characters); the file "
+                            "may be truncated. Download the export again.")
     try:
         delimiter = sniff_delimiter(first_line)
         header = next(csv.reader([first_line], delimiter=delimiter))

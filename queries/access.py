@@ -1,0 +1,68 @@
+"""Who may do what: roles from the [access] configuration, and the checks the write functions enforce."""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+from dataclasses import dataclass
+
+ROLES = ("viewer", "champion", "admin")
+# What each role may do. Viewers only look; champions upload and answer the checklist; admins also undo.
+PERMISSIONS = {
+    "viewer": set(),
+    "champion": {"upload", "answer"},
+    "admin": {"upload", "answer", "undo"},
+}
+
+
+class PermissionDenied(PermissionError):
+    """The signed-in person's role does not allow this action."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a role and a label safe to store (never an email)."""
+
+    role: str
+    label: str
+
+    def may(self, action: str) -> bool:
+        return action in PERMISSIONS.get(self.role, set())
+
+
+LOCAL = Actor("admin", "local")
+CLI = Actor("admin", "cli")
+
+
+def _matches(email: str, patterns) -> bool:
+    email = email.strip().lower()
+    return any(fnmatch.fnmatchcase(email, str(p).strip().lower()) for p in (patterns or []))
+
+
+def role_for(email: str | None, access: dict | None) -> str | None:
+    """The role of a signed-in email under an [access] table, or None when it may not enter at all.
+
+    admins and champions hold emails or patterns such as "*@comms.example.com"; allowed_domains, when set,
+    limits who may sign in at all; everyone else who signs in is a viewer.
+    """
+    if not email:
+        return None
+    access = access or {}
+    if _matches(email, access.get("admins")):
+        return "admin"
+    if _matches(email, access.get("champions")):
+        return "champion"
+    domains = [str(d).strip().lower().lstrip("@") for d in access.get("allowed_domains") or []]
+    if domains and email.strip().lower().rsplit("@", 1)[-1] not in domains:
+        return None
+    return "viewer"
+
+
+def label_for(email: str, role: str, pepper: str) -> str:
+    """A pseudonymous audit label: the role and a short peppered hash, so no table or log holds the email."""
+    digest = hashlib.sha256((pepper + email.strip().lower()).encode()).hexdigest()[:10]
+    return f"{role} {digest}"
+
+
+def require(actor: Actor, action: str) -> None:
+    if not actor.may(action):
+        raise PermissionDenied(f"Your role ({actor.role}) may not {action}. Ask an admin for access.")
