@@ -117,6 +117,13 @@ else:
     st.dataframe(table.drop(columns=["SHA-256"]), hide_index=True, width="stretch")
     st.download_button("Download the ledger (CSV)", shell.safe_csv(table), "upload-ledger.csv", "text/csv",
                        icon=":material/download:")
+    with st.expander("Audit trail: who uploaded, replaced, undid, restored or answered what, and when"):
+        trail = pd.DataFrame(shell.read(uploads.events)).rename(columns={
+            "event_id": "Event", "upload_id": "Upload", "action": "Action", "who": "Who",
+            "happened_at": "When (UTC)", "detail": "Detail"})
+        st.dataframe(trail, hide_index=True, width="stretch")
+        st.download_button("Download the audit trail (CSV)", shell.safe_csv(trail), "audit-trail.csv", "text/csv",
+                           icon=":material/download:", key="download_audit")
     undoable = [row for row in ledger if row["status"] != "undone"]
     if undoable and me.may("undo"):
         with st.expander("Undo an upload"):
