@@ -9,6 +9,7 @@ shell.setup()
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/stages.py", title="Where we stand", icon=":material/stairs:"),
     st.Page("pages/adoption.py", title="Adoption", icon=":material/trending_up:"),
     st.Page("pages/coe.py", title="CoE reach", icon=":material/groups:"),
     st.Page("pages/alignment.py", title="Business alignment", icon=":material/target:"),

@@ -83,21 +83,22 @@ if grid:
 
 # --- Region, level, tool ------------------------------------------------------------------------------------------
 columns = st.columns(3)
-for column, dimension, title in ((columns[0], "region", "Adoption by region"),
-                                 (columns[1], "level", "Adoption by level")):
+for column, dimension, title in ((columns[0], "region", "By region"),
+                                 (columns[1], "level", "By level")):
     rows = shell.read(adoption.by_dimension, dimension, scope.month, scope.month, scope.filters, min_group)
     with column:
         if rows:
-            st.altair_chart(charts.bars(rows, "group", "adoption_rate", f"{title}, {scope.month:%B %Y}", min_group,
+            st.altair_chart(charts.bars(rows, "group", "adoption_rate", f"Adoption {title.lower()}, {scope.month:%b %Y}",
+                                        min_group,
                                         category_title=dimension.title()), width="stretch")
 tools = shell.read(adoption.by_tool, scope.month, scope.filters, min_group)
 with columns[2]:
     if tools:
         frame = pd.DataFrame(tools)
         st.altair_chart(
-            alt.Chart(frame, title=f"Adoption by tool, {scope.month:%B %Y}", height=max(120, 40 * len(frame)))
+            alt.Chart(frame, title=f"By tool (active on it / headcount), {scope.month:%b %Y}", height=max(140, 34 * len(frame)))
             .mark_bar()
-            .encode(y=alt.Y("tool:N", title=None, sort="-x"),
+            .encode(y=alt.Y("tool:N", title=None, sort="-x", axis=alt.Axis(labelOverlap=False, labelLimit=160)),
                     x=alt.X("adoption_rate:Q", title=None, axis=alt.Axis(format="%")),
                     color=alt.Color("tool:N", legend=None, scale=alt.Scale(domain=list(charts.TOOL_COLORS),
                                                                            range=list(charts.TOOL_COLORS.values()))),

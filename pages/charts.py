@@ -12,7 +12,14 @@ SUPPRESSED = "suppressed (fewer than {n} people)"
 
 
 def _frame(rows) -> pd.DataFrame:
-    return rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    """Rows as a DataFrame whose dates are real timestamps, so any renderer (browser or vl-convert) reads them."""
+    import datetime as dt
+
+    frame = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    for column in frame.columns:
+        if frame[column].dtype == object and frame[column].map(lambda v: isinstance(v, dt.date)).any():
+            frame[column] = pd.to_datetime(frame[column])
+    return frame
 
 
 def month_axis(frame: pd.DataFrame, column: str = "month") -> pd.DataFrame:
@@ -49,7 +56,7 @@ def heatmap(rows, title: str, min_group: int, value: str = "adoption_rate", grou
         ("no data" if pd.isna(r[value]) else f"{r[value]:.0%}"), axis=1)
     base = alt.Chart(frame, title=title).encode(
         x=alt.X("yearmonth(month):O", title=None),
-        y=alt.Y("group:N", title=None),
+        y=alt.Y("group:N", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=180)),
         tooltip=[alt.Tooltip("group:N", title=group_title), alt.Tooltip("yearmonth(month):T", title="Month"),
                  alt.Tooltip("shown:N", title="Adoption")],
     )
@@ -58,7 +65,7 @@ def heatmap(rows, title: str, min_group: int, value: str = "adoption_rate", grou
                             alt.Color(f"{value}:Q", title="Adoption", scale=alt.Scale(scheme="blues", domain=[0, 1]),
                                       legend=alt.Legend(format="%")),
                             alt.value("#d9d9d9")))
-    return cells.properties(height=max(180, 22 * frame["group"].nunique()))
+    return cells.properties(height=max(180, 24 * frame["group"].nunique()))
 
 
 def bars(rows, category: str, value: str, title: str, min_group: int, percent: bool = True,
@@ -70,10 +77,10 @@ def bars(rows, category: str, value: str, title: str, min_group: int, percent: b
         ("no data" if pd.isna(r[value]) else (f"{r[value]:.0%}" if percent else f"{r[value]:.1f}")), axis=1)
     axis = alt.Axis(format="%") if percent else alt.Axis()
     return (
-        alt.Chart(frame, title=title, height=max(120, 28 * len(frame)))
+        alt.Chart(frame, title=title, height=max(140, 34 * len(frame)))
         .mark_bar(color=color)
         .encode(
-            y=alt.Y(f"{category}:N", title=None, sort="-x"),
+            y=alt.Y(f"{category}:N", title=None, sort="-x", axis=alt.Axis(labelOverlap=False, labelLimit=160)),
             x=alt.X(f"{value}:Q", title=None, axis=axis),
             tooltip=[alt.Tooltip(f"{category}:N", title=category_title or category.replace("_", " ").title()),
                      alt.Tooltip("shown:N", title="Value")],

@@ -37,14 +37,14 @@ share = shell.read(coe.champion_content_share, scope.month, scope.filters, min_g
 threshold = coe.pitfall_threshold()
 
 tiles = st.columns(5)
-tiles[0].metric("Departments with a champion", shell.percent(now["champion_coverage"]),
+tiles[0].metric("Depts with a champion", shell.percent(now["champion_coverage"]),
                 shell.points(shell.difference(now["champion_coverage"], before.get("champion_coverage"))))
-tiles[1].metric("Champions per 1,000 employees", shell.number(now["champions_per_1000"]))
-tiles[2].metric("Headcount covered by champions", shell.percent(lift["headcount_covered"] if lift else None),
+tiles[1].metric("Champions / 1,000", shell.number(now["champions_per_1000"]))
+tiles[2].metric("Headcount covered", shell.percent(lift["headcount_covered"] if lift else None),
                 help="People in departments that have at least one champion, as a share of headcount.")
-tiles[3].metric("Trained, last 12 months", shell.percent(now["training_reach"]),
+tiles[3].metric("Trained (12 months)", shell.percent(now["training_reach"]),
                 shell.points(shell.difference(now["training_reach"], before.get("training_reach"))))
-tiles[4].metric("Content written by champions", shell.percent(share),
+tiles[4].metric("Champion-written", shell.percent(share),
                 help=f"Share of all posts and replies written by champions. Above {threshold:.0%} the network "
                      "depends on its champions rather than growing by itself.")
 if share is not None and share > threshold:
@@ -61,9 +61,10 @@ with left:
                                      else f"{r['champions_per_1000']:.1f}", axis=1)
         st.altair_chart(
             alt.Chart(frame, title="Champions per 1,000 employees by department",
-                      height=max(160, 26 * len(frame)))
+                      height=max(160, 24 * len(frame)))
             .mark_bar()
-            .encode(y=alt.Y("department:N", title=None, sort="-x"),
+            .encode(y=alt.Y("department:N", title=None, sort="-x",
+                            axis=alt.Axis(labelOverlap=False, labelLimit=160)),
                     x=alt.X("champions_per_1000:Q", title="Champions per 1,000"),
                     color=alt.Color("Champion:N", title=None, scale=alt.Scale(
                         domain=["Has a champion", "No champion"], range=["#009E73", "#D55E00"]),
@@ -77,16 +78,15 @@ with right:
     if lift and lift["adoption_with_champion"] is not None and lift["adoption_without_champion"] is not None:
         gap = lift["adoption_with_champion"] - lift["adoption_without_champion"]
         frame = pd.DataFrame([
-            {"side": f"With a champion ({lift['departments_with']} departments)",
+            {"side": f"With ({lift['departments_with']} depts)",
              "adoption": lift["adoption_with_champion"]},
-            {"side": f"Without ({lift['departments_without']} departments)",
+            {"side": f"Without ({lift['departments_without']} depts)",
              "adoption": lift["adoption_without_champion"]},
         ])
         st.altair_chart(
-            alt.Chart(frame, title=f"Champion lift: adoption {gap * 100:+.0f} pts where there is a champion",
-                      height=160)
+            alt.Chart(frame, title=f"Champion lift: {gap * 100:+.0f} pts adoption with a champion", height=140)
             .mark_bar()
-            .encode(y=alt.Y("side:N", title=None), x=alt.X("adoption:Q", title="Adoption", axis=alt.Axis(format="%")),
+            .encode(y=alt.Y("side:N", title=None, axis=alt.Axis(labelLimit=160)), x=alt.X("adoption:Q", title="Adoption", axis=alt.Axis(format="%")),
                     color=alt.Color("side:N", legend=None, scale=alt.Scale(range=["#009E73", "#D55E00"])),
                     tooltip=[alt.Tooltip("side:N", title="Departments"),
                              alt.Tooltip("adoption:Q", title="Adoption", format=".0%")]),
@@ -96,8 +96,7 @@ with right:
     history = [r for r in shell.read(metrics.org_months, scope.trailing(12), scope.month, scope.filters)
                if r["training_reach"] is not None]
     if history:
-        st.altair_chart(charts.rate_lines(history, {"training_reach": "Trained in the last 12 months"},
-                                          "Training reach: people trained in the trailing 12 months / headcount",
-                                          height=220), width="stretch")
+        st.altair_chart(charts.rate_lines(history, {"training_reach": "Training reach"},
+                                          "Trained in the trailing 12 months / headcount", height=220), width="stretch")
     else:
         st.info("No training attendance yet: upload training.csv (date, program, email) on the Data page.")

@@ -1,9 +1,11 @@
-"""Overview: the answer in ten seconds — headline tiles with deltas, the adoption trend and who moved most."""
+"""Overview: the answer in ten seconds — where we stand among the six stages, headline tiles with deltas, the adoption
+trend and who moved most."""
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from pages import charts, shell
-from queries import adoption, metrics, narrative
+from queries import adoption, metrics, narrative, stages
 
 scope = shell.scope()
 st.title("Overview")
@@ -23,6 +25,57 @@ if suppressed_scope:
                icon=":material/visibility_off:")
     st.stop()
 
+# --- Where we stand: the compact ladder (the Where we stand page has the evidence) ---------------------------------
+try:
+    rubric = stages.load()
+    placement = shell.read(stages.evaluate, scope.month, rubric)
+except stages.RubricError as error:
+    placement = None
+    st.warning(f"The stage rubric cannot be used: {shell.plain(error)}", icon=":material/stairs:")
+if placement is not None:
+    with st.container(border=True):
+        left, right = st.columns([2, 3])
+        with left:
+            if placement.stage:
+                st.subheader(f"Stage {placement.stage} of {placement.top}: {shell.plain(placement.stage_name)}")
+                st.caption(f"“{shell.plain(placement.motto)}” · whole organisation, {scope.month:%B %Y}")
+            else:
+                st.subheader(f"Stage 0 of {placement.top}: not started")
+                st.caption(f"Stage 1 does not pass yet · whole organisation, {scope.month:%B %Y}")
+            following = placement.next_stage
+            if following is None:
+                st.caption("Every stage of the rubric passes.")
+            else:
+                st.progress(following.met / following.total,
+                            text=f"Toward stage {following.number}, {shell.plain(following.name)}: "
+                                 f"{following.met} of {following.total} criteria met")
+        with right:
+            steps = pd.DataFrame([{"number": s.number, "name": s.name, "motto": s.motto,
+                                   "colour": charts.STAGE_COLORS[min(s.number, len(charts.STAGE_COLORS) - 1)],
+                                   "state": ("current stage" if s.number == placement.stage else
+                                             "reached" if s.number < placement.stage else "ahead")}
+                                  for s in rubric.stages])
+            strip = alt.Chart(steps, height=54).encode(x=alt.X("number:O", title=None, axis=None))
+            st.altair_chart(
+                strip.mark_rect(cornerRadius=4).encode(
+                    color=alt.Color("colour:N", scale=None),
+                    opacity=alt.condition(alt.datum.state == "ahead", alt.value(0.25), alt.value(1.0)),
+                    stroke=alt.condition(alt.datum.state == "current stage", alt.value("#000000"), alt.value(None)),
+                    strokeWidth=alt.condition(alt.datum.state == "current stage", alt.value(3), alt.value(0)),
+                    tooltip=[alt.Tooltip("number:O", title="Stage"), alt.Tooltip("name:N", title="Name"),
+                             alt.Tooltip("motto:N", title="Motto"), alt.Tooltip("state:N", title="Where we are")])
+                + strip.mark_text(fontSize=12).encode(text="name:N"),
+                width="stretch")
+            gaps = placement.gaps[:3]
+            if gaps:
+                st.caption("**What it takes next:** " + "; ".join(
+                    f"{shell.plain(g.label)} ({g.id}: "
+                    + ("no data" if g.status == stages.NO_DATA else
+                       f"{stages.shown(g.unit, g.value)}, needs {stages.shown_threshold(g)}") + ")"
+                    for g in gaps) + ("; …" if len(placement.gaps) > 3 else "."))
+        st.page_link("pages/stages.py", label="Where we stand: the evidence, the outlook and the checklist",
+                     icon=":material/stairs:")
+
 st.markdown("#### " + narrative.change_sentence("Adoption", now["adoption_rate"], before.get("adoption_rate"),
                                                 scope.month, f" (against {scope.compare_label})")
             + narrative.laggard_clause(departments, escape=shell.plain) + ".")
@@ -32,6 +85,20 @@ if status and status["roster_month"] and status["roster_month"] != scope.month:
 if not before:
     notes.append(f"No data held for {scope.compare_to:%B %Y}, so no deltas.")
 st.caption(" ".join(notes))
+
+
+def executive_brief(where=shell.location(), month=scope.month, filters=scope.filters, compare_to=scope.compare_to):
+    """Built only when the button is clicked (Streamlit runs this on its own thread, with its own connection)."""
+    from queries import brief, warehouse
+
+    with warehouse.opened(where) as conn:
+        return brief.build_brief(conn, month, filters, compare_to)
+
+
+st.download_button("Download the executive brief (PDF)", executive_brief,
+                   f"social-business-brief-{scope.month:%Y-%m}.pdf", "application/pdf", icon=":material/picture_as_pdf:", on_click="ignore", key="download_brief",
+                   help="A one-page A4 summary of this view for the board: stage, headline figures, two charts, the "
+                        "next actions, data freshness and the filters applied.")
 
 
 def delta(key):
@@ -48,7 +115,7 @@ tiles[0].metric("Adoption", shell.percent(now["adoption_rate"]), delta("adoption
                 help="People active on any tool this month, as a share of headcount.")
 tiles[1].metric("Contribution", shell.percent(now["contribution_rate"]), delta("contribution_rate"),
                 help="People who posted or replied at least once, as a share of headcount.")
-tiles[2].metric("Leadership participation", shell.percent(now["leadership_participation"]),
+tiles[2].metric("Leaders active", shell.percent(now["leadership_participation"]),
                 delta("leadership_participation"), help="Active executives as a share of executives.")
 tiles[3].metric("CoE reach", shell.percent(now["champion_coverage"]), delta("champion_coverage"),
                 help="Share of departments with at least one champion.")
@@ -64,7 +131,7 @@ tiles[3].metric("Responses per post", shell.number(now["responses_per_post"]),
                 None if shell.difference(now["responses_per_post"], before.get("responses_per_post")) is None
                 else f"{now['responses_per_post'] - before['responses_per_post']:+.1f}",
                 help="(Replies + reactions) / posts, over all tools.")
-tiles[4].metric("Training reach (12 months)", shell.percent(now["training_reach"]), delta("training_reach"),
+tiles[4].metric("Trained (12 months)", shell.percent(now["training_reach"]), delta("training_reach"),
                 help="People trained in the trailing 12 months, as a share of headcount.")
 
 left, right = st.columns([3, 2])

@@ -1,4 +1,4 @@
-"""Command line: python -m queries import | metrics | ledger | undo | demo. A thin shell over the same functions the pages call."""
+"""Command line: python -m queries import | stage | metrics | ledger | undo | demo. A thin shell over the same functions the pages call."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import demo, metrics, uploads, warehouse
+from . import demo, metrics, stages, uploads, warehouse
 from .imports import ImportRefused
 
 
@@ -55,6 +55,45 @@ def cmd_metrics(args) -> int:
     return 0
 
 
+def cmd_stage(args) -> int:
+    try:
+        rubric = stages.load()
+    except stages.RubricError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    with warehouse.opened(args.db) as conn:
+        month = metrics.as_month(args.month) if args.month else metrics.latest_month(conn)
+        if month is None:
+            print("The warehouse holds no data yet; import files first (python -m queries demo loads the demo).",
+                  file=sys.stderr)
+            return 1
+        placement = stages.evaluate(conn, month, rubric)
+    if args.json:
+        print(json.dumps(placement.as_json()))
+        return 0
+    print(f"{month:%B %Y}: stage {placement.stage} of {placement.top}, {placement.stage_name}"
+          + (f" ({placement.motto})" if placement.stage else ""))
+    for stage in placement.stages:
+        verdict = "passes" if stage.passes else "does not pass"
+        print(f"\nStage {stage.number} {stage.name}: {verdict} ({stage.met} of {stage.total} met)")
+        for c in placement.of_stage(stage.number):
+            line = (f"  {stages.STATUS_LABELS[c.status]:8} {c.id:3} {c.label}: {stages.shown(c.unit, c.value)}"
+                    f" (needs {stages.shown_threshold(c)})")
+            if c.needs:
+                line += f". {c.needs}."
+            print(line)
+    following = placement.next_stage
+    if following:
+        print(f"\nTo reach stage {following.number} {following.name}:")
+        for c in placement.gaps:
+            projection = placement.projections.get(c.id)
+            outlook = f" Projection at the last 6 months' pace: {projection.text}." if projection else ""
+            print(f"  - {c.id} {c.label}: {c.hint}{outlook}")
+    else:
+        print("\nEvery stage passes.")
+    return 0
+
+
 def cmd_ledger(args) -> int:
     with warehouse.opened(args.db) as conn:
         rows = uploads.ledger(conn)
@@ -76,6 +115,32 @@ def cmd_undo(args) -> int:
     if restored:
         line += " Restored the data it had replaced: " + ", ".join(f"#{r}" for r in restored) + "."
     print(line)
+    return 0
+
+
+def cmd_brief(args) -> int:
+    from . import brief
+
+    with warehouse.opened(args.db) as conn:
+        month = metrics.as_month(args.month) if args.month else metrics.latest_month(conn)
+        if month is None:
+            print("The warehouse holds no data yet; import files first.", file=sys.stderr)
+            return 1
+        if month not in metrics.months(conn):
+            print(f"The warehouse holds no data for {month:%Y-%m}.", file=sys.stderr)
+            return 1
+        pdf = brief.build_brief(conn, month)
+    Path(args.out).write_bytes(pdf)
+    print(f"Wrote the {month:%B %Y} brief to {args.out}")
+    return 0
+
+
+def cmd_synth(args) -> int:
+    from . import synth
+
+    files = synth.write_org(args.out, people=args.people, months=args.months, end_month=args.end_month,
+                            seed=args.seed, fmt=args.format)
+    print(f"Wrote {len(files)} files for {args.people:,} people over {args.months} months to {args.out}")
     return 0
 
 
@@ -105,11 +170,26 @@ def parser() -> argparse.ArgumentParser:
     p = add("metrics", cmd_metrics, "headline metrics for a month")
     p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
     p.add_argument("--json", action="store_true")
+    p = add("stage", cmd_stage, "where the organisation stands among the six stages, with the evidence")
+    p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
+    p.add_argument("--json", action="store_true")
     p = add("ledger", cmd_ledger, "list uploads")
     p.add_argument("--json", action="store_true")
     p = add("undo", cmd_undo, "take an upload back out")
     p.add_argument("upload_id", type=int)
     add("demo", cmd_demo, "load the demo data")
+    p = add("brief", cmd_brief, "write the one-page executive brief (PDF) for a month")
+    p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
+    p.add_argument("--out", required=True, help="the PDF file to write")
+    p = sub.add_parser("synth", help="write the exports of a synthetic organisation (for benchmarks and trials)")
+    p.add_argument("--people", type=int, default=1500)
+    p.add_argument("--months", type=int, default=18)
+    p.add_argument("--end-month", default="2026-10", help="YYYY-MM of the last month")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--format", choices=("vendor", "canonical"), default="vendor",
+                   help="vendor: real Viva Engage, Teams and Slack exports (default); canonical: the templates")
+    p.add_argument("--out", required=True, help="folder to write the files into")
+    p.set_defaults(handler=cmd_synth)
     return top
 
 

@@ -1,12 +1,62 @@
-"""Stage checklist answers: the latest answer for each criterion as of a month."""
+"""Stage checklist answers: the latest answer for each criterion as of a month, and recording new answers through
+the upload ledger (so every answer has an upload id, who gave it and when, and can be undone)."""
 from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
 
 import duckdb
 
-from . import named
+from . import named, uploads, warehouse
+from .access import LOCAL, Actor
+from .imports import ImportRefused, stage_file
 from .metrics import as_month
+
+STAGE_PAGE = "stage page"
 
 
 def answers_as_of(conn: duckdb.DuckDBPyConnection, month) -> dict[str, dict]:
     """{criterion: {answer, note, who, answered_at, answered_for}} holding in `month`."""
     return {row.pop("criterion"): row for row in named.rows(conn, "checklist.answers_as_of", {"month": as_month(month)})}
+
+
+def answer_csv(month, criterion: str, yes: bool, note: str = "") -> bytes:
+    """One answer as the canonical checklist CSV (month,criterion,answer,note)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["month", "criterion", "answer", "note"])
+    writer.writerow([as_month(month).strftime("%Y-%m"), criterion, "yes" if yes else "no", (note or "").strip()])
+    return buffer.getvalue().encode("utf-8")
+
+
+def answer(location_or_conn, month, criterion: str, yes: bool, note: str = "", who: str | None = None,
+           actor: Actor = LOCAL):
+    """Record one checklist answer for `month` (it holds from that month on), as an upload from the stage page.
+
+    It goes through the same validation and ledger as a checklist.csv upload: an id that is not a checklist
+    criterion of the rubric, or a note that starts like a spreadsheet formula, is refused with ImportRefused;
+    an actor whose role may not answer the checklist gets PermissionDenied. `who` defaults to the actor's label.
+    """
+    month = as_month(month)
+    data = answer_csv(month, criterion, yes, note)
+    # A checklist holds no person ids, so no pepper is needed to pseudonymise anything.
+    staged = stage_file(f"checklist {criterion} {month:%Y-%m}.csv", data, pepper="", kind="checklist")
+    staged.format = replace(staged.format, source=STAGE_PAGE)
+    if isinstance(location_or_conn, duckdb.DuckDBPyConnection):
+        return uploads.commit(location_or_conn, staged, who=who, actor=actor)
+    with warehouse.opened(location_or_conn) as conn:
+        return uploads.commit(conn, staged, who=who, actor=actor)
+
+
+def import_answers(location: str | None, file_name: str, data: bytes, month, who: str | None = None,
+                   actor: Actor = LOCAL):
+    """Import a checklist.csv. Its month column wins; a file without one answers for `month`."""
+    try:
+        return uploads.import_file(file_name, data, location=location, kind="checklist", who=who, actor=actor)
+    except ImportRefused as refused:
+        if "does not say which month" not in str(refused):
+            raise
+    return uploads.import_file(file_name, data, location=location, month=as_month(month), kind="checklist", who=who,
+                               actor=actor)
+

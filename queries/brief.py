@@ -1,0 +1,221 @@
+"""The one-page executive brief (A4 landscape PDF): stage on the ladder, headline metrics, two charts, next actions."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import duckdb
+
+from . import adoption, metrics, rubric, stages, uploads
+from .metrics import ALL, Filters
+
+_FONT_DIR = None
+
+
+def _fonts() -> tuple[str, str]:
+    """Register reportlab's bundled Bitstream Vera TrueType fonts, so the PDF embeds the fonts it uses."""
+    global _FONT_DIR
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    import reportlab
+
+    if _FONT_DIR is None:
+        _FONT_DIR = Path(reportlab.__file__).parent / "fonts"
+        pdfmetrics.registerFont(TTFont("BriefSans", str(_FONT_DIR / "Vera.ttf")))
+        pdfmetrics.registerFont(TTFont("BriefSans-Bold", str(_FONT_DIR / "VeraBd.ttf")))
+    return "BriefSans", "BriefSans-Bold"
+
+
+def _png(chart, width: int, height: int) -> bytes:
+    import json
+
+    import vl_convert as vlc
+
+    spec = json.loads(chart.properties(width=width, height=height).to_json())
+    return vlc.vegalite_to_png(spec, scale=2)
+
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def _points(now, before) -> str:
+    if now is None or before is None:
+        return ""
+    return f"{(now - before) * 100:+.0f} pts"
+
+
+def _filters_text(filters: Filters) -> str:
+    parts = []
+    if filters.units:
+        parts.append("business unit " + ", ".join(filters.units))
+    if filters.regions:
+        parts.append("region " + ", ".join(filters.regions))
+    if filters.departments:
+        parts.append("department " + ", ".join(filters.departments))
+    if filters.tool:
+        parts.append("tool " + filters.tool)
+    return "; ".join(parts) if parts else "none (whole organisation, all tools)"
+
+
+def build_brief(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, compare_to=None) -> bytes:
+    """The brief for one month as PDF bytes. Generated on demand; nothing is cached or stored."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    from pages import charts
+
+    month = metrics.as_month(month)
+    compare_to = metrics.as_month(compare_to) if compare_to else metrics.previous_month(month)
+    held = metrics.months(conn)
+    if month not in held:
+        raise ValueError(f"The warehouse holds no data for {month:%Y-%m}.")
+    min_group = rubric.min_group_size()
+    now = metrics.org_month(conn, month, filters)
+    before = metrics.org_month(conn, compare_to, filters) if compare_to in held else {}
+    placement = stages.evaluate(conn, month)
+    trend = [r for r in metrics.org_months(conn, held[max(0, held.index(month) - 11)], month, filters)
+             if r["adoption_rate"] is not None]
+    departments = adoption.by_dimension(conn, "department", month, month, filters, min_group)
+    refreshed = uploads.latest_refresh(conn)
+    status = metrics.month_status(conn, month)
+
+    regular, bold = _fonts()
+    width, height = landscape(A4)
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(width, height), initialFontName=regular, initialFontSize=10)
+    pdf.setTitle(f"Social business brief, {month:%B %Y}")
+    pdf.setAuthor("Social business dashboard")
+    margin = 36
+    ink, muted = HexColor("#1f2937"), HexColor("#6b7280")
+
+    # Header
+    pdf.setFillColor(ink)
+    pdf.setFont(bold, 20)
+    pdf.drawString(margin, height - margin - 14, f"Social business brief · {month:%B %Y}")
+    pdf.setFont(regular, 9)
+    pdf.setFillColor(muted)
+    freshness = f"Last data refresh {refreshed:%d %b %Y %H:%M} UTC" if refreshed else "No uploads yet"
+    if status and status.get("roster_month") and status["roster_month"] != month:
+        freshness += f"; headcount carried forward from the {status['roster_month']:%B %Y} roster"
+    pdf.drawString(margin, height - margin - 30,
+                   f"{freshness}. Compared with {compare_to:%B %Y}. Filters: {_filters_text(filters)}.")
+
+    # Stage ladder
+    top = height - margin - 52
+    pdf.setFillColor(ink)
+    pdf.setFont(bold, 13)
+    stage_line = (f"Stage {placement.stage} of {placement.top}: {placement.stage_name}" +
+                  (f" — “{placement.motto}”" if placement.stage else ""))
+    pdf.drawString(margin, top - 10, stage_line)
+    next_stage = placement.next_stage
+    if next_stage:
+        pdf.setFont(regular, 9)
+        pdf.setFillColor(muted)
+        pdf.drawRightString(width - margin, top - 10, f"Toward stage {next_stage.number}, {next_stage.name}: "
+                                                      f"{next_stage.met} of {next_stage.total} criteria met")
+    box_top = top - 22
+    box_width = (width - 2 * margin - 5 * 6) / 6
+    for index, stage in enumerate(placement.stages):
+        x = margin + index * (box_width + 6)
+        current = stage.number == placement.stage
+        reached = stage.number <= placement.stage
+        pdf.setFillColor(HexColor(charts.STAGE_COLORS[stage.number]) if reached else HexColor("#e5e7eb"))
+        pdf.setStrokeColor(ink if current else HexColor("#ffffff"))
+        pdf.setLineWidth(2.5 if current else 0.5)
+        pdf.roundRect(x, box_top - 34, box_width, 34, 4, fill=1, stroke=1)
+        pdf.setFillColor(ink)
+        pdf.setFont(bold if current else regular, 10)
+        pdf.drawCentredString(x + box_width / 2, box_top - 15, f"{stage.number}. {stage.name}")
+        pdf.setFont(regular, 7)
+        pdf.drawCentredString(x + box_width / 2, box_top - 27, stage.motto)
+
+    # Headline metrics
+    tiles = [
+        ("Adoption", _percent(now["adoption_rate"]), _points(now["adoption_rate"], before.get("adoption_rate"))),
+        ("Contribution", _percent(now["contribution_rate"]),
+         _points(now["contribution_rate"], before.get("contribution_rate"))),
+        ("Leaders active", _percent(now["leadership_participation"]),
+         _points(now["leadership_participation"], before.get("leadership_participation"))),
+        ("CoE reach", _percent(now["champion_coverage"]),
+         _points(now["champion_coverage"], before.get("champion_coverage"))),
+        ("KPIs on target", _percent(now["kpis_on_target_share"]),
+         _points(now["kpis_on_target_share"], before.get("kpis_on_target_share"))),
+        ("Headcount", "—" if now["headcount"] is None else f"{now['headcount']:,}", ""),
+    ]
+    tile_top = box_top - 48
+    tile_width = (width - 2 * margin) / len(tiles)
+    for index, (label, value, delta) in enumerate(tiles):
+        x = margin + index * tile_width
+        pdf.setFillColor(muted)
+        pdf.setFont(regular, 8)
+        pdf.drawString(x, tile_top - 8, label)
+        pdf.setFillColor(ink)
+        pdf.setFont(bold, 20)
+        pdf.drawString(x, tile_top - 30, value)
+        if delta:
+            pdf.setFont(regular, 9)
+            pdf.setFillColor(HexColor("#047857") if delta.startswith("+") and delta != "+0 pts" else
+                             HexColor("#b91c1c") if delta.startswith("-") else muted)
+            pdf.drawString(x + pdf.stringWidth(value, bold, 20) + 6, tile_top - 30, delta)
+
+    # Two charts
+    chart_top = tile_top - 44
+    chart_height = 190
+    chart_width = (width - 2 * margin - 18) / 2
+    if trend:
+        image = _png(charts.rate_lines(trend, {"adoption_rate": "Adoption", "contribution_rate": "Contribution"},
+                                       "Adoption and contribution, last 12 months"), 420, 150)
+        pdf.drawImage(ImageReader(io.BytesIO(image)), margin, chart_top - chart_height, chart_width, chart_height,
+                      preserveAspectRatio=True, anchor="nw")
+    shown = [d for d in departments if d["adoption_rate"] is not None]
+    if shown:
+        image = _png(charts.bars(shown, "group", "adoption_rate", f"Adoption by department, {month:%B %Y}",
+                                 min_group, category_title="Department"), 380, 150)
+        pdf.drawImage(ImageReader(io.BytesIO(image)), margin + chart_width + 18, chart_top - chart_height,
+                      chart_width, chart_height, preserveAspectRatio=True, anchor="nw")
+
+    # Next actions
+    actions_top = chart_top - chart_height - 16
+    pdf.setFillColor(ink)
+    pdf.setFont(bold, 12)
+    if next_stage:
+        pdf.drawString(margin, actions_top, f"Top actions to reach stage {next_stage.number}, {next_stage.name}")
+        gaps = placement.gaps[:3]
+        pdf.setFont(regular, 9)
+        line = actions_top - 16
+        if not gaps:
+            pdf.drawString(margin, line, "Every criterion of the next stage is met; earlier stages gate the placement.")
+        for number, gap in enumerate(gaps, start=1):
+            text = f"{number}. {gap.label} ({gap.id}): {gap.needs or gap.hint}"
+            for chunk in _wrap(text, regular, 9, width - 2 * margin, pdf):
+                pdf.drawString(margin, line, chunk)
+                line -= 12
+    else:
+        pdf.drawString(margin, actions_top, "The organisation has reached the last stage: keep every criterion met.")
+
+    pdf.setFont(regular, 7)
+    pdf.setFillColor(muted)
+    pdf.drawString(margin, margin - 12,
+                   f"Generated {dt.datetime.now(dt.timezone.utc):%d %b %Y %H:%M} UTC by the social business dashboard. "
+                   f"Groups under {min_group} people are suppressed. Stage placement per the organisation's rubric.")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _wrap(text: str, font: str, size: float, width: float, pdf) -> list[str]:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        candidate = f"{line} {word}".strip()
+        if pdf.stringWidth(candidate, font, size) <= width:
+            line = candidate
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    return lines

@@ -1,0 +1,192 @@
+"""End to end in a real browser: `streamlit run dashboard.py` on a free port, driven by Playwright and Chromium.
+
+Every page is visited (and screenshotted into docs/screenshots/), a file is uploaded and confirmed on the Data
+page and changes the Overview, a sidebar filter carries over between pages, and a CSV and the brief download.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+PAGES = {"overview": "", "stages": "stages", "adoption": "adoption", "coe": "coe", "alignment": "alignment",
+         "data": "data"}
+READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+def _browser_missing_reason() -> str | None:
+    if CHROMIUM is None:
+        return "Chromium not found (install Debian's chromium: apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright Python package is not installed (pip install -r requirements-dev.txt)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = _browser_missing_reason()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Browser tests cannot run under CI: {reason}")
+        pytest.skip(f"BROWSER TESTS SKIPPED: {reason}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A real server on a fresh warehouse: the first run loads the demo data by itself."""
+    folder = tmp_path_factory.mktemp("e2e")
+    port = _free_port()
+    env = {**os.environ, "DASHBOARD_DB": str(folder / "warehouse.duckdb"), "DASHBOARD_PEPPER": "e2e-pepper",
+           "DASHBOARD_DEMO": "1"}
+    log = open(folder / "server.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("streamlit did not become healthy: " + (folder / "server.log").read_text()[-2000:])
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def open_page(browser, url, width=1280, height=900, downloads=False):
+    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=downloads)
+    page = context.new_page()
+    page.set_default_timeout(180_000)
+    page.goto(url)
+    settle(page)
+    return page
+
+
+def settle(page):
+    """Wait for the app to finish its run (never a fixed sleep)."""
+    page.wait_for_selector("[data-testid='stApp']")
+    page.wait_for_function(
+        "() => { const app = document.querySelector(\"[data-testid='stApp']\");"
+        " return app && app.getAttribute('data-test-script-state') === 'notRunning'; }")
+    page.wait_for_selector(READY)
+
+
+def metric_value(page, label: str) -> str:
+    tile = page.locator("[data-testid='stMetric']", has_text=label).first
+    return tile.locator("[data-testid='stMetricValue']").inner_text().strip()
+
+
+def test_every_page_renders_and_is_screenshotted(browser, server):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name, path in PAGES.items():
+        page = open_page(browser, f"{server}/{path}", height=2000)
+        page.locator("h1").first.wait_for()
+        assert page.locator("[data-testid='stException']").count() == 0, name
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        page.context.close()
+    wide = open_page(browser, f"{server}/", width=1920, height=1200)
+    assert wide.locator("[data-testid='stException']").count() == 0
+    wide.screenshot(path=str(SCREENSHOTS / "overview-1920.png"))
+    wide.context.close()
+
+
+def test_upload_confirm_then_the_overview_changes(browser, server, tmp_path):
+    page = open_page(browser, f"{server}/", downloads=True)
+    before = metric_value(page, "Active people")
+    # Everyone on the demo roster posts once on a new tool this month: the headline must move.
+    upload = tmp_path / "yammer-boost.csv"
+    rows = "".join(f"2026-10,p{i:06d}@example.com,workplace,1\n" for i in range(1, 2001))
+    upload.write_text("month,email,tool,posts\n" + rows)
+    page.goto(f"{server}/data")
+    settle(page)
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(upload))
+    page.get_by_role("button", name="Import 1 file").wait_for()  # the preview is ready
+    settle(page)
+    page.get_by_role("button", name="Import 1 file").click()
+    page.get_by_text("imported", exact=False).first.wait_for()
+    settle(page)
+    message = page.locator("[data-testid='stAlertContentSuccess']").first.inner_text()
+    assert "yammer-boost.csv: imported 2000 rows" in message, message
+    # the ledger row: the grid draws on a canvas, so read the ledger through its download
+    with page.expect_download() as ledger_download:
+        page.get_by_role("button", name="Download the ledger (CSV)").click()
+    ledger = tmp_path / "ledger.csv"
+    ledger_download.value.save_as(ledger)
+    newest = ledger.read_text().splitlines()[1]
+    assert "yammer-boost.csv" in newest and "activity" in newest and "active" in newest
+    page.goto(f"{server}/")
+    settle(page)
+    after = metric_value(page, "Active people")
+    assert after != before, (before, after)
+    page.context.close()
+
+
+def test_a_sidebar_filter_carries_over_between_pages(browser, server):
+    page = open_page(browser, f"{server}/adoption")
+    department = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']", has_text="Department")
+    department.click()
+    page.get_by_role("option", name="Legal", exact=True).click()
+    page.keyboard.press("Escape")
+    settle(page)
+    assert "dept=Legal" in page.url
+    page.locator("[data-testid='stSidebarNav'] a", has_text="CoE reach").click()
+    settle(page)
+    page.get_by_role("heading", name="CoE reach").wait_for()
+    assert "dept=Legal" in page.url
+    chosen = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']", has_text="Department")
+    assert "Legal" in chosen.inner_text()
+    assert "1 of 1 departments" in page.locator("h4").first.inner_text()
+    page.context.close()
+
+
+def test_download_a_csv_and_the_brief(browser, server, tmp_path):
+    page = open_page(browser, f"{server}/", downloads=True)
+    with page.expect_download() as csv_download:
+        page.get_by_role("button", name="Download this table (CSV)").first.click()
+    path = tmp_path / "table.csv"
+    csv_download.value.save_as(path)
+    assert path.read_text().startswith("Department,")
+    with page.expect_download(timeout=180_000) as pdf_download:
+        page.get_by_role("button", name="Download the executive brief (PDF)").click()
+    pdf = tmp_path / "brief.pdf"
+    pdf_download.value.save_as(pdf)
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(pdf))
+    assert len(reader.pages) == 1 and "Social business brief" in reader.pages[0].extract_text()
+    page.context.close()
