@@ -96,7 +96,8 @@ with columns[2]:
     if tools:
         frame = pd.DataFrame(tools)
         st.altair_chart(
-            alt.Chart(frame, title=f"By tool (active on it / headcount), {scope.month:%b %Y}", height=max(140, 34 * len(frame)))
+            alt.Chart(frame, title=f"Adoption by tool, {scope.month:%b %Y}",
+                      height=alt.Step(30))
             .mark_bar()
             .encode(y=alt.Y("tool:N", title=None, sort="-x", axis=alt.Axis(labelOverlap=False, labelLimit=160)),
                     x=alt.X("adoption_rate:Q", title=None, axis=alt.Axis(format="%")),

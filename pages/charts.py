@@ -65,7 +65,7 @@ def heatmap(rows, title: str, min_group: int, value: str = "adoption_rate", grou
                             alt.Color(f"{value}:Q", title="Adoption", scale=alt.Scale(scheme="blues", domain=[0, 1]),
                                       legend=alt.Legend(format="%")),
                             alt.value("#d9d9d9")))
-    return cells.properties(height=max(180, 24 * frame["group"].nunique()))
+    return cells.properties(height=alt.Step(24))
 
 
 def bars(rows, category: str, value: str, title: str, min_group: int, percent: bool = True,
@@ -77,7 +77,7 @@ def bars(rows, category: str, value: str, title: str, min_group: int, percent: b
         ("no data" if pd.isna(r[value]) else (f"{r[value]:.0%}" if percent else f"{r[value]:.1f}")), axis=1)
     axis = alt.Axis(format="%") if percent else alt.Axis()
     return (
-        alt.Chart(frame, title=title, height=max(140, 34 * len(frame)))
+        alt.Chart(frame, title=title, height=alt.Step(26))
         .mark_bar(color=color)
         .encode(
             y=alt.Y(f"{category}:N", title=None, sort="-x", axis=alt.Axis(labelOverlap=False, labelLimit=160)),

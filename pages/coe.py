@@ -61,7 +61,7 @@ with left:
                                      else f"{r['champions_per_1000']:.1f}", axis=1)
         st.altair_chart(
             alt.Chart(frame, title="Champions per 1,000 employees by department",
-                      height=max(160, 24 * len(frame)))
+                      height=alt.Step(24))
             .mark_bar()
             .encode(y=alt.Y("department:N", title=None, sort="-x",
                             axis=alt.Axis(labelOverlap=False, labelLimit=160)),
@@ -84,7 +84,8 @@ with right:
              "adoption": lift["adoption_without_champion"]},
         ])
         st.altair_chart(
-            alt.Chart(frame, title=f"Champion lift: {gap * 100:+.0f} pts adoption with a champion", height=140)
+            alt.Chart(frame, title=f"Champion lift: {gap * 100:+.0f} pts adoption with a champion",
+                      height=alt.Step(34))
             .mark_bar()
             .encode(y=alt.Y("side:N", title=None, axis=alt.Axis(labelLimit=160)), x=alt.X("adoption:Q", title="Adoption", axis=alt.Axis(format="%")),
                     color=alt.Color("side:N", legend=None, scale=alt.Scale(range=["#009E73", "#D55E00"])),

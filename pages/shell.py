@@ -313,15 +313,22 @@ def actor() -> _access.Actor:
 
 
 def scope() -> Scope | None:
-    """The scope the sidebar selected in this run.
-
-    dashboard.py normally sets it up before the page runs. On a fresh server whose first request is a deep
-    link, Streamlit runs the page file alone (its pages/ folder compatibility mode), so the page sets it up itself.
-    """
+    """The scope the sidebar selected in this run (dashboard.py sets it up before the page runs)."""
     if not st.session_state.pop("_setup_done", False):
-        setup()
-        st.session_state.pop("_setup_done", None)
+        _run_through_dashboard()
     return st.session_state.get("_scope")
+
+
+def _run_through_dashboard() -> None:
+    """Streamlit decides once per server whether an app uses the legacy pages/ folder, and says yes when that
+    folder exists, until st.navigation first runs. So when a fresh server's first request is a deep link such as
+    /adoption, it runs pages/adoption.py alone, with the wrong menu and no sidebar. Switch the server to
+    st.navigation, exactly as dashboard.py's first run would, and run again: the same page now runs through
+    dashboard.py (page identity is the URL path in both modes)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()
 
 
 def link_to_data() -> None:
