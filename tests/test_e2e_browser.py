@@ -162,11 +162,13 @@ def test_a_sidebar_filter_carries_over_between_pages(browser, server):
     department.click()
     page.get_by_role("option", name="Legal", exact=True).click()
     page.keyboard.press("Escape")
+    page.wait_for_url("**dept=Legal**")  # the rerun put the filter in the URL
     settle(page)
-    assert "dept=Legal" in page.url
     page.locator("[data-testid='stSidebarNav'] a", has_text="CoE reach").click()
-    settle(page)
+    page.wait_for_url("**/coe**")
     page.get_by_role("heading", name="CoE reach").wait_for()
+    page.get_by_text("1 of 1 departments").wait_for()
+    settle(page)
     assert "dept=Legal" in page.url
     chosen = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']", has_text="Department")
     assert "Legal" in chosen.inner_text()
