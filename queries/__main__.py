@@ -118,6 +118,14 @@ def cmd_undo(args) -> int:
     return 0
 
 
+def cmd_maintain(args) -> int:
+    location = warehouse.resolve_location(args.db)
+    with warehouse.opened(location) as conn:
+        warehouse.maintain(conn, location)
+    print(f"Compacted {warehouse.describe(location)}.")
+    return 0
+
+
 def cmd_brief(args) -> int:
     from . import brief
 
@@ -178,6 +186,8 @@ def parser() -> argparse.ArgumentParser:
     p = add("undo", cmd_undo, "take an upload back out")
     p.add_argument("upload_id", type=int)
     add("demo", cmd_demo, "load the demo data")
+    add("maintain", cmd_maintain, "compact the warehouse (on DuckLake: merge small files, drop snapshots older "
+                                  "than a day); safe while the app runs")
     p = add("brief", cmd_brief, "write the one-page executive brief (PDF) for a month")
     p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
     p.add_argument("--out", required=True, help="the PDF file to write")

@@ -3,18 +3,8 @@
 
 -- name: org_months
 -- One row per month from $from_month to $to_month (inclusive) that the warehouse holds.
-WITH scope AS (
-    SELECT * FROM org_rollup
-    WHERE month BETWEEN $from_month AND $to_month
-      AND ($departments IS NULL OR list_contains($departments, department))
-      AND ($regions IS NULL OR list_contains($regions, region))
-      AND ($units IS NULL OR list_contains($units, business_unit))
-),
-status AS (
-    SELECT *, has_activity AND ($tool IS NULL OR list_contains(tools, $tool)) AS has_tool_activity
-    FROM month_status WHERE month BETWEEN $from_month AND $to_month
-),
-totals AS (
+-- Kept to one pass over org_rollup and one join: a page asks for it several times, and planning dominates.
+WITH totals AS (
     SELECT month,
         sum(headcount) FILTER (WHERE tool = '*') AS headcount,
         sum(active) FILTER (WHERE tool = coalesce($tool, '*')) AS active,
@@ -29,27 +19,20 @@ totals AS (
         sum(headcount) FILTER (WHERE tool = '*' AND level = 'executive') AS executives,
         sum(active) FILTER (WHERE tool = coalesce($tool, '*') AND level = 'executive') AS executives_active,
         sum(champions) FILTER (WHERE tool = '*') AS champions,
-        sum(trained_12m) FILTER (WHERE tool = '*') AS trained
-    FROM scope
+        sum(trained_12m) FILTER (WHERE tool = '*') AS trained,
+        -- departments with at least one champion / departments in scope
+        count(DISTINCT department) FILTER (WHERE tool = '*' AND champions > 0)
+            / count(DISTINCT department) FILTER (WHERE tool = '*') AS champion_coverage
+    FROM org_rollup
+    WHERE month BETWEEN $from_month AND $to_month
+      AND ($departments IS NULL OR list_contains($departments, department))
+      AND ($regions IS NULL OR list_contains($regions, region))
+      AND ($units IS NULL OR list_contains($units, business_unit))
     GROUP BY month
 ),
-departments AS (
-    SELECT month, count(*) FILTER (WHERE champions > 0) / count(*) AS champion_coverage
-    FROM (SELECT month, department, sum(champions) AS champions FROM scope WHERE tool = '*' GROUP BY ALL)
-    GROUP BY month
-),
-kpi_status AS (
-    SELECT month, avg((CASE WHEN higher_is_better THEN value >= target ELSE value <= target END)::INT) AS share
-    FROM live_kpis
-    WHERE month BETWEEN $from_month AND $to_month AND department IS NULL AND target IS NOT NULL
-      AND value IS NOT NULL
-    GROUP BY month
-),
-communities AS (
-    SELECT month, count(*) FILTER (WHERE posts > 0) AS active_communities
-    FROM live_communities
-    WHERE month BETWEEN $from_month AND $to_month AND ($tool IS NULL OR tool = $tool)
-    GROUP BY month
+status AS (
+    SELECT *, has_activity AND ($tool IS NULL OR list_contains(tools, $tool)) AS has_tool_activity
+    FROM month_status WHERE month BETWEEN $from_month AND $to_month
 )
 SELECT
     s.month,
@@ -66,19 +49,17 @@ SELECT
     END AS leadership_participation,
     CASE WHEN s.has_tool_activity AND t.posts > 0
          THEN (coalesce(t.replies, 0) + coalesce(t.reactions, 0)) / t.posts END AS responses_per_post,
-    CASE WHEN s.has_communities THEN coalesce(c.active_communities, 0) END AS active_communities,
-    CASE WHEN s.champions_month IS NOT NULL AND t.headcount > 0 THEN d.champion_coverage END AS champion_coverage,
+    CASE WHEN s.has_communities THEN coalesce(s.active_communities[coalesce($tool, '*')], 0) END
+        AS active_communities,
+    CASE WHEN s.champions_month IS NOT NULL AND t.headcount > 0 THEN t.champion_coverage END AS champion_coverage,
     CASE WHEN s.champions_month IS NOT NULL AND t.headcount > 0
          THEN 1000.0 * coalesce(t.champions, 0) / t.headcount END AS champions_per_1000,
     CASE WHEN s.has_training AND t.headcount > 0 THEN coalesce(t.trained, 0) / t.headcount END AS training_reach,
-    CASE WHEN s.has_kpis THEN k.share END AS kpis_on_target_share,
+    CASE WHEN s.has_kpis THEN s.kpis_on_target_share END AS kpis_on_target_share,
     t.executives,
     CASE WHEN s.champions_month IS NOT NULL AND t.headcount > 0 THEN coalesce(t.champions, 0) END AS champions
 FROM status s
 LEFT JOIN totals t ON t.month = s.month
-LEFT JOIN departments d ON d.month = s.month
-LEFT JOIN kpi_status k ON k.month = s.month
-LEFT JOIN communities c ON c.month = s.month
 ORDER BY s.month;
 
 -- name: months

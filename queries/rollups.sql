@@ -1,38 +1,119 @@
--- Rollup refresh, run in file order inside the upload's transaction for every month >= $from_month.
--- Per-person rows are read only here; pages, the rubric and the CLI read month_status and org_rollup.
+-- Rollup refresh, run by warehouse.refresh_rollups inside the upload's (or undo's) transaction.
+-- Per-person rows are read only here; pages, the rubric and the CLI read month_status, org_rollup,
+-- department_kpis and kpi_correlations.
+--
+-- A refresh recomputes only the months an upload affects. It compares the live upload slices with those the
+-- rollups were last computed from (rollup_sources), and rebuilds person_month for the months that read a
+-- changed slice: a roster or champion register counts for its month and the months it carries forward to,
+-- training for its month and the 11 after it, activity and device usage for their own month; plus the months
+-- that appear or disappear, and the month after each rebuilt month when it has activity (returning and lapsed
+-- look one month back).
+-- `new` looks at every earlier month: each person's first active month is kept in first_active, and only the
+-- months where someone's first active month moves are touched outside the rebuilt months.
+-- The department KPI rows and their rank correlations are recomputed for the rebuilt months and the months whose
+-- KPIs changed. $first_month and $last_month bound the rebuilt months, so that scans skip other months' row groups.
 
--- name: delete_month_status
-DELETE FROM month_status WHERE month >= $from_month;
+-- name: changes
+-- The (kind, tool, month) slices whose live upload changed since the last refresh: uploaded, replaced, undone.
+CREATE OR REPLACE TEMP TABLE rollup_changes AS
+WITH live AS (SELECT upload_id, kind, tool, month FROM live_slices WHERE kind <> 'checklist'),
+differ AS (
+    (SELECT * FROM live EXCEPT SELECT upload_id, kind, tool, month FROM rollup_sources)
+    UNION ALL
+    (SELECT upload_id, kind, tool, month FROM rollup_sources EXCEPT SELECT * FROM live)
+)
+SELECT DISTINCT kind, tool, month FROM differ;
 
--- name: insert_month_status
-INSERT INTO month_status
+-- name: status
+-- Which data each month has and where carried-forward data comes from, for every month held (a few dozen rows),
+-- with the KPI and community figures the headline metrics read. The unmapped counts are kept from before;
+-- months that are rebuilt get them afresh.
+CREATE OR REPLACE TEMP TABLE month_status_new AS
 WITH slices AS (SELECT DISTINCT kind, tool, month FROM live_slices WHERE kind <> 'checklist'),
 bounds AS (SELECT min(month) AS first_month, max(month) AS last_month FROM slices),
 months AS (
-    SELECT CAST(unnest(generate_series(
-        CAST(greatest(first_month, CAST($from_month AS DATE)) AS TIMESTAMP),
-        CAST(last_month AS TIMESTAMP), INTERVAL 1 MONTH)) AS DATE) AS month
+    SELECT CAST(unnest(generate_series(CAST(first_month AS TIMESTAMP), CAST(last_month AS TIMESTAMP),
+                                       INTERVAL 1 MONTH)) AS DATE) AS month
     FROM bounds WHERE last_month IS NOT NULL
+),
+kpi_status AS (
+    -- a KPI's status is judged on its whole-organisation row (empty department), direction-aware
+    SELECT month, avg((CASE WHEN higher_is_better THEN value >= target ELSE value <= target END)::INT) AS share
+    FROM live_kpis
+    WHERE department IS NULL AND target IS NOT NULL AND value IS NOT NULL
+    GROUP BY month
+),
+communities AS (
+    SELECT month, map_from_entries(list(struct_pack(k := tool, v := active) ORDER BY tool)) AS active_communities
+    FROM (
+        SELECT month, coalesce(tool, '*') AS tool, count(*) FILTER (WHERE posts > 0) AS active
+        FROM live_communities GROUP BY GROUPING SETS ((month, tool), (month))
+    )
+    GROUP BY month
 )
 SELECT m.month,
-    (SELECT max(s.month) FROM slices s WHERE s.kind = 'roster' AND s.month <= m.month),
-    (SELECT max(s.month) FROM slices s WHERE s.kind = 'champions' AND s.month <= m.month),
-    EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'activity' AND s.month = m.month),
-    coalesce((SELECT list(DISTINCT s.tool ORDER BY s.tool) FROM slices s WHERE s.kind = 'activity' AND s.month = m.month), []),
-    EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'communities' AND s.month = m.month),
-    EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'kpis' AND s.month = m.month),
+    (SELECT max(s.month) FROM slices s WHERE s.kind = 'roster' AND s.month <= m.month) AS roster_month,
+    (SELECT max(s.month) FROM slices s WHERE s.kind = 'champions' AND s.month <= m.month) AS champions_month,
+    EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'activity' AND s.month = m.month) AS has_activity,
+    coalesce((SELECT list(DISTINCT s.tool ORDER BY s.tool) FROM slices s
+              WHERE s.kind = 'activity' AND s.month = m.month), []) AS tools,
+    EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'communities' AND s.month = m.month) AS has_communities,
+    EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'kpis' AND s.month = m.month) AS has_kpis,
     EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'training'
-            AND s.month BETWEEN CAST(m.month - INTERVAL 11 MONTH AS DATE) AND m.month),
-    NULL, NULL, NULL,
-    EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'devices' AND s.month = m.month)
-FROM months m;
+            AND s.month BETWEEN CAST(m.month - INTERVAL 11 MONTH AS DATE) AND m.month) AS has_training,
+    o.activity_people, o.unmapped_people, o.concealed_people,
+    EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'devices' AND s.month = m.month) AS has_devices,
+    k.share AS kpis_on_target_share,
+    c.active_communities
+FROM months m
+LEFT JOIN month_status o ON o.month = m.month
+LEFT JOIN kpi_status k ON k.month = m.month
+LEFT JOIN communities c ON c.month = m.month;
 
--- name: delete_person_month
-DELETE FROM person_month WHERE month >= $from_month;
+-- name: months
+-- The months whose person_month rows are rebuilt. $full rebuilds every month (after a migration).
+CREATE OR REPLACE TEMP TABLE rollup_months AS
+WITH changed AS (
+    -- months that appear or disappear, or take their roster, champions, activity or devices from elsewhere
+    SELECT coalesce(n.month, o.month) AS month
+    FROM month_status_new n FULL JOIN month_status o ON o.month = n.month
+    WHERE $full OR n.month IS NULL OR o.month IS NULL
+       OR n.roster_month IS DISTINCT FROM o.roster_month OR n.champions_month IS DISTINCT FROM o.champions_month
+       OR n.has_activity IS DISTINCT FROM o.has_activity OR n.has_devices IS DISTINCT FROM o.has_devices
+    UNION
+    -- months reading a changed slice
+    SELECT n.month FROM month_status_new n JOIN rollup_changes c ON
+        (c.kind = 'roster' AND n.roster_month = c.month)
+        OR (c.kind = 'champions' AND n.champions_month = c.month)
+        OR (c.kind IN ('activity', 'devices') AND n.month = c.month)
+        OR (c.kind = 'training' AND n.month BETWEEN c.month AND CAST(c.month + INTERVAL 11 MONTH AS DATE))
+)
+SELECT month FROM changed
+UNION
+-- the month after each, when it has activity: its returning and lapsed people compare with the month before
+SELECT n.month FROM month_status_new n JOIN changed c ON n.month = CAST(c.month + INTERVAL 1 MONTH AS DATE)
+WHERE n.has_activity;
+
+-- name: replace_month_status
+DELETE FROM month_status;
+
+-- name: insert_month_status
+INSERT INTO month_status
+SELECT n.month, n.roster_month, n.champions_month, n.has_activity, n.tools, n.has_communities, n.has_kpis,
+    n.has_training,
+    CASE WHEN r.month IS NULL THEN n.activity_people END,
+    CASE WHEN r.month IS NULL THEN n.unmapped_people END,
+    CASE WHEN r.month IS NULL THEN n.concealed_people END,
+    n.has_devices, n.kpis_on_target_share, n.active_communities
+FROM month_status_new n LEFT JOIN rollup_months r ON r.month = n.month;
 
 -- name: stage_person_month
+-- One row per roster person per rebuilt month, before the flags that look at other months.
 CREATE OR REPLACE TEMP TABLE pm_stage AS
-WITH ms AS (SELECT * FROM month_status WHERE month >= $from_month),
+WITH ms AS (
+    SELECT * FROM month_status
+    WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months)
+),
 people AS (
     SELECT ms.month, r.person_key, r.department, r.region, r.business_unit, r.level, ms.has_activity,
         ms.has_devices
@@ -40,24 +121,26 @@ people AS (
 ),
 mobile AS (
     SELECT month, person_key, bool_or(coalesce(used_mobile, false)) AS used_mobile
-    FROM live_devices WHERE month >= $from_month
+    FROM live_devices
+    WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months)
     GROUP BY ALL
 ),
 per_tool AS (
+    -- A live slice holds each person at most once per tool and month (a file repeating one is refused).
     SELECT month, person_key, tool,
-        coalesce(sum(posts), 0) AS posts, coalesce(sum(replies), 0) AS replies,
-        coalesce(sum(reactions), 0) AS reactions,
-        bool_or(coalesce(posts, 0) + coalesce(replies, 0) + coalesce(reactions, 0) + coalesce(reads, 0)
-                + coalesce(other_actions, 0) > 0 OR coalesce(active_days, 0) > 0) AS active
-    FROM live_activity WHERE month >= $from_month
-    GROUP BY ALL
+        coalesce(posts, 0) AS posts, coalesce(replies, 0) AS replies, coalesce(reactions, 0) AS reactions,
+        coalesce(posts, 0) + coalesce(replies, 0) + coalesce(reactions, 0) + coalesce(reads, 0)
+            + coalesce(other_actions, 0) > 0 OR coalesce(active_days, 0) > 0 AS active
+    FROM live_activity
+    WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months)
 ),
 per_person AS (
     SELECT month, person_key,
         sum(posts) AS posts, sum(replies) AS replies, sum(reactions) AS reactions, bool_or(active) AS active,
-        list(struct_pack(tool := tool, contributor := posts + replies >= 1, creator := posts >= 1,
-                         posts := posts, replies := replies, reactions := reactions) ORDER BY tool)
-            FILTER (WHERE active) AS tools
+        -- sorted afterwards rather than with ORDER BY in the aggregate, which sorts every group separately
+        list_sort(list(struct_pack(tool := tool, contributor := posts + replies >= 1, creator := posts >= 1,
+                                   posts := posts, replies := replies, reactions := reactions))
+                  FILTER (WHERE active)) AS tools
     FROM per_tool
     GROUP BY ALL
 ),
@@ -83,32 +166,74 @@ LEFT JOIN champs ch ON ch.month = p.month AND ch.person_key = p.person_key
 LEFT JOIN trained tr ON tr.month = p.month AND tr.person_key = p.person_key
 LEFT JOIN mobile mo ON mo.month = p.month AND mo.person_key = p.person_key;
 
+-- name: stage_first_active
+-- People whose first active month moves. Outside the rebuilt months nothing changed, so a person's first active
+-- month is the earlier of their first kept month (when it is not being rebuilt) and their first rebuilt active
+-- month; only someone whose first active month is being rebuilt needs a look at their later kept months.
+CREATE OR REPLACE TEMP TABLE first_active_changes AS
+WITH rebuilt_first AS (SELECT person_key, min(month) AS first_month FROM pm_stage WHERE active GROUP BY ALL),
+kept AS (
+    SELECT person_key, first_month, first_month IN (SELECT month FROM rollup_months) AS rebuilt
+    FROM first_active
+),
+later AS (
+    SELECT pm.person_key, min(pm.month) AS first_month
+    FROM person_month pm
+    WHERE pm.active AND pm.month > $first_month AND pm.month NOT IN (SELECT month FROM rollup_months)
+      AND pm.person_key IN (SELECT person_key FROM kept WHERE rebuilt)
+    GROUP BY ALL
+),
+combined AS (
+    SELECT person_key, min(first_month) AS first_month
+    FROM (SELECT * FROM rebuilt_first
+          UNION ALL SELECT person_key, first_month FROM kept WHERE NOT rebuilt
+          UNION ALL SELECT * FROM later)
+    GROUP BY ALL
+)
+SELECT person_key, k.first_month AS old_first, c.first_month AS new_first
+FROM combined c FULL JOIN kept k USING (person_key)
+WHERE k.first_month IS DISTINCT FROM c.first_month;
+
+-- name: delete_first_active
+DELETE FROM first_active WHERE person_key IN (SELECT person_key FROM first_active_changes);
+
+-- name: insert_first_active
+INSERT INTO first_active SELECT person_key, new_first FROM first_active_changes WHERE new_first IS NOT NULL;
+
+-- name: delete_person_month
+DELETE FROM person_month
+WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months);
+
 -- name: insert_person_month
 INSERT INTO person_month
-WITH earlier AS (
-    SELECT DISTINCT person_key FROM person_month WHERE month < $from_month AND active
-),
-previous AS (
+WITH previous AS (
     SELECT month, person_key, active FROM person_month
-    WHERE month = CAST(CAST($from_month AS DATE) - INTERVAL 1 MONTH AS DATE)
+    WHERE month IN (SELECT CAST(month - INTERVAL 1 MONTH AS DATE) FROM rollup_months)
     UNION ALL
     SELECT month, person_key, active FROM pm_stage
-),
-firsts AS (SELECT person_key, min(month) AS first_month FROM pm_stage WHERE active GROUP BY ALL)
+)
 SELECT s.month, s.person_key, s.department, s.region, s.business_unit, s.level,
     s.active, s.contributor, s.creator, s.posts, s.replies, s.reactions, s.tools,
-    CASE WHEN s.active IS NOT NULL
-         THEN coalesce(s.active AND f.first_month = s.month AND e.person_key IS NULL, false) END AS is_new,
+    CASE WHEN s.active IS NOT NULL THEN coalesce(s.active AND f.first_month = s.month, false) END AS is_new,
     CASE WHEN s.active IS NOT NULL THEN coalesce(s.active AND p.active, false) END AS is_returning,
     CASE WHEN s.active IS NOT NULL THEN coalesce(p.active AND NOT s.active, false) END AS is_lapsed,
     s.is_champion, s.trained_12m, s.mobile
 FROM pm_stage s
-LEFT JOIN earlier e ON e.person_key = s.person_key
-LEFT JOIN firsts f ON f.person_key = s.person_key
+LEFT JOIN first_active f ON f.person_key = s.person_key
 LEFT JOIN previous p ON p.person_key = s.person_key AND p.month = CAST(s.month - INTERVAL 1 MONTH AS DATE);
 
--- name: drop_stage
-DROP TABLE pm_stage;
+-- name: new_months
+-- Kept months where someone's first active month moved from or to: their `new` flag and newcomer count change.
+CREATE OR REPLACE TEMP TABLE rollup_new_months AS
+SELECT DISTINCT month
+FROM (SELECT old_first AS month FROM first_active_changes UNION ALL SELECT new_first FROM first_active_changes)
+WHERE month IS NOT NULL AND month NOT IN (SELECT month FROM rollup_months);
+
+-- name: update_new
+UPDATE person_month SET is_new = coalesce(person_month.active AND person_month.month = c.new_first, false)
+FROM first_active_changes c
+WHERE person_month.person_key = c.person_key AND person_month.active IS NOT NULL
+  AND person_month.month IN (SELECT month FROM rollup_new_months);
 
 -- name: update_unmapped
 UPDATE month_status SET activity_people = x.people, unmapped_people = x.unmapped, concealed_people = x.concealed
@@ -117,17 +242,24 @@ FROM (
         count(DISTINCT a.person_key) FILTER (WHERE pm.person_key IS NULL) AS unmapped,
         count(DISTINCT a.person_key) FILTER (WHERE a.concealed) AS concealed
     FROM live_activity a
-    LEFT JOIN person_month pm ON pm.month = a.month AND pm.person_key = a.person_key
-    WHERE a.month >= $from_month
+    LEFT JOIN (SELECT month, person_key FROM person_month
+               WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months)) pm
+        ON pm.month = a.month AND pm.person_key = a.person_key
+    WHERE a.month BETWEEN $first_month AND $last_month AND a.month IN (SELECT month FROM rollup_months)
     GROUP BY ALL
 ) x
 WHERE month_status.month = x.month;
 
 -- name: delete_org_rollup
-DELETE FROM org_rollup WHERE month >= $from_month;
+DELETE FROM org_rollup
+WHERE month IN (SELECT month FROM rollup_months UNION ALL SELECT month FROM rollup_new_months);
 
 -- name: insert_org_rollup
 INSERT INTO org_rollup
+WITH people AS (
+    SELECT * FROM person_month
+    WHERE month IN (SELECT month FROM rollup_months UNION ALL SELECT month FROM rollup_new_months)
+)
 SELECT month, department, region, business_unit, level, '*' AS tool,
     count(*) AS headcount, sum(active::INT) AS active, sum(contributor::INT) AS contributors,
     sum(creator::INT) AS creators, sum(posts) AS posts, sum(replies) AS replies, sum(reactions) AS reactions,
@@ -135,12 +267,85 @@ SELECT month, department, region, business_unit, level, '*' AS tool,
     sum(is_champion::INT) AS champions, sum(trained_12m::INT) AS trained_12m,
     sum(mobile::INT) AS mobile_active,
     sum(coalesce(posts, 0) + coalesce(replies, 0)) FILTER (WHERE is_champion) AS champion_contributions
-FROM person_month WHERE month >= $from_month
+FROM people
 GROUP BY ALL
 UNION ALL
 SELECT month, department, region, business_unit, level, t.tool,
     NULL, count(*), sum(t.contributor::INT), sum(t.creator::INT), sum(t.posts), sum(t.replies), sum(t.reactions),
     NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM (SELECT month, department, region, business_unit, level, unnest(tools) AS t
-      FROM person_month WHERE month >= $from_month)
+FROM (SELECT month, department, region, business_unit, level, unnest(tools) AS t FROM people)
 GROUP BY ALL;
+
+-- name: department_kpi_months
+-- Months whose department KPI rows or department adoption changed.
+CREATE OR REPLACE TEMP TABLE department_kpi_months AS
+SELECT month FROM rollup_months
+UNION
+SELECT month FROM rollup_changes WHERE kind = 'kpis';
+
+-- name: delete_department_kpis
+DELETE FROM department_kpis WHERE month IN (SELECT month FROM department_kpi_months);
+
+-- name: insert_department_kpis
+INSERT INTO department_kpis
+WITH adoption AS (
+    SELECT month, department, sum(headcount) FILTER (WHERE tool = '*') AS headcount,
+        sum(active) FILTER (WHERE tool = '*') AS active
+    FROM org_rollup WHERE month IN (SELECT month FROM department_kpi_months)
+    GROUP BY ALL
+)
+SELECT k.month, k.kpi, k.department, k.value, k.higher_is_better, k.unit, a.headcount, a.active
+FROM live_kpis k
+JOIN adoption a ON a.month = k.month AND a.department = k.department
+WHERE k.department IS NOT NULL AND k.month IN (SELECT month FROM department_kpi_months);
+
+-- name: delete_kpi_correlations
+DELETE FROM kpi_correlations WHERE month IN (SELECT month FROM department_kpi_months);
+
+-- name: insert_kpi_correlations
+-- Spearman rank correlation (average ranks for ties) between each department-level KPI and adoption across
+-- departments, negated where lower is better; NULL below 5 departments or for a constant series. Computed for
+-- each distinct department size as the smallest size counted, so that any minimum group size is one lookup.
+-- Each KPI's departments are a short list: a value's average rank = values below it + (values equal to it + 1) / 2.
+INSERT INTO kpi_correlations
+WITH points AS (
+    SELECT month, kpi, department, higher_is_better, headcount, value,
+        CAST(active / headcount AS DOUBLE) AS adoption_rate
+    FROM department_kpis
+    WHERE month IN (SELECT month FROM department_kpi_months) AND active IS NOT NULL AND value IS NOT NULL
+),
+floors AS (
+    SELECT month, kpi, group_ceiling,
+        lag(group_ceiling) OVER (PARTITION BY month, kpi ORDER BY group_ceiling) AS group_floor
+    FROM (SELECT DISTINCT month, kpi, headcount AS group_ceiling FROM points)
+),
+counted AS (
+    SELECT f.month, f.kpi, f.group_floor, f.group_ceiling, bool_and(p.higher_is_better) AS higher_is_better,
+        -- both lists in department order: the ranks pair up, and the sums come out the same on every run
+        list(p.value ORDER BY p.department) AS kpi_values,
+        list(p.adoption_rate ORDER BY p.department) AS adoption_rates
+    FROM floors f JOIN points p ON p.month = f.month AND p.kpi = f.kpi AND p.headcount >= f.group_ceiling
+    GROUP BY ALL
+),
+ranked AS (
+    SELECT *, len(kpi_values) AS departments,
+        list_transform(kpi_values, x -> (2 * len(list_filter(kpi_values, y -> y < x))
+                                         + len(list_filter(kpi_values, y -> y = x)) + 1) / 2.0) AS value_ranks,
+        list_transform(adoption_rates, x -> (2 * len(list_filter(adoption_rates, y -> y < x))
+                                             + len(list_filter(adoption_rates, y -> y = x)) + 1) / 2.0)
+            AS adoption_ranks
+    FROM counted
+)
+SELECT month, kpi, group_floor, group_ceiling, departments,
+    CASE WHEN departments >= 5 AND list_var_pop(value_ranks) > 0 AND list_var_pop(adoption_ranks) > 0
+         THEN (CASE WHEN higher_is_better THEN 1 ELSE -1 END)
+              * (list_dot_product(value_ranks, adoption_ranks) / departments
+                 - list_avg(value_ranks) * list_avg(adoption_ranks))
+              / sqrt(list_var_pop(value_ranks) * list_var_pop(adoption_ranks)) END
+FROM ranked;
+
+-- name: delete_sources
+DELETE FROM rollup_sources;
+
+-- name: insert_sources
+INSERT INTO rollup_sources SELECT upload_id, kind, tool, month FROM live_slices WHERE kind <> 'checklist';

@@ -57,55 +57,59 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
     require(actor, "answer" if staged.kind == "checklist" and staged.source == "stage page" else "upload")
     who = who or actor.label
     kind = staged.kind
-    with warehouse.WRITE_LOCK, warehouse.transaction(conn):
-        upload_id = _next_id(conn, "uploads", "upload_id")
-        conn.register("incoming", staged.rows)
-        columns = ", ".join(CANONICAL_COLUMNS[kind])
-        if kind == "checklist":
-            conn.execute(f"INSERT INTO checklist SELECT ?, {columns}, ?, current_timestamp FROM incoming",
-                         [upload_id, who])
-        else:
-            conn.execute(f"INSERT INTO {kind} SELECT ?, {columns} FROM incoming", [upload_id])
-        tool = "tool" if "tool" in CANONICAL_COLUMNS[kind] else "''"
-        slices = conn.execute(
-            f"SELECT {tool} AS tool, month, count(*) FROM incoming GROUP BY ALL ORDER BY month, tool"
-        ).fetchall()
-        replaced = []
-        if kind != "checklist":  # checklist answers accumulate; the latest answer per criterion counts
-            replaced = [r[0] for r in conn.execute(
-                "SELECT DISTINCT s.upload_id FROM upload_slices s JOIN (SELECT DISTINCT "
-                f"{tool} AS tool, month FROM incoming) i ON s.tool = i.tool AND s.month = i.month "
-                "WHERE s.kind = ? AND s.state = 'active' ORDER BY 1", [kind]).fetchall()]
+    def write() -> UploadResult:  # one whole transaction, run again if it loses a DuckLake write conflict
+        with warehouse.transaction(conn):
+            upload_id = _next_id(conn, "uploads", "upload_id")
+            conn.register("incoming", staged.rows)
+            columns = ", ".join(CANONICAL_COLUMNS[kind])
+            if kind == "checklist":
+                conn.execute(f"INSERT INTO checklist SELECT ?, {columns}, ?, current_timestamp FROM incoming",
+                             [upload_id, who])
+            else:
+                conn.execute(f"INSERT INTO {kind} SELECT ?, {columns} FROM incoming", [upload_id])
+            tool = "tool" if "tool" in CANONICAL_COLUMNS[kind] else "''"
+            slices = conn.execute(
+                f"SELECT {tool} AS tool, month, count(*) FROM incoming GROUP BY ALL ORDER BY month, tool"
+            ).fetchall()
+            replaced = []
+            if kind != "checklist":  # checklist answers accumulate; the latest answer per criterion counts
+                replaced = [r[0] for r in conn.execute(
+                    "SELECT DISTINCT s.upload_id FROM upload_slices s JOIN (SELECT DISTINCT "
+                    f"{tool} AS tool, month FROM incoming) i ON s.tool = i.tool AND s.month = i.month "
+                    "WHERE s.kind = ? AND s.state = 'active' ORDER BY 1", [kind]).fetchall()]
+                conn.execute(
+                    f"UPDATE upload_slices SET state = 'replaced' FROM (SELECT DISTINCT {tool} AS tool, month "
+                    "FROM incoming) i WHERE upload_slices.kind = ? AND upload_slices.state = 'active' "
+                    "AND upload_slices.tool = i.tool AND upload_slices.month = i.month", [kind])
+            conn.executemany(
+                "INSERT INTO upload_slices VALUES (?, ?, ?, ?, 'active', ?)",
+                [[upload_id, kind, t, m, n] for t, m, n in slices],
+            )
+            _settle_statuses(conn, replaced)
+            for old in replaced:
+                _event(conn, old, "replaced", who, f"by upload #{upload_id}")
             conn.execute(
-                f"UPDATE upload_slices SET state = 'replaced' FROM (SELECT DISTINCT {tool} AS tool, month "
-                "FROM incoming) i WHERE upload_slices.kind = ? AND upload_slices.state = 'active' "
-                "AND upload_slices.tool = i.tool AND upload_slices.month = i.month", [kind])
-        conn.executemany(
-            "INSERT INTO upload_slices VALUES (?, ?, ?, ?, 'active', ?)",
-            [[upload_id, kind, t, m, n] for t, m, n in slices],
-        )
-        _settle_statuses(conn, replaced)
-        for old in replaced:
-            _event(conn, old, "replaced", who, f"by upload #{upload_id}")
-        conn.execute(
-            "INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, current_timestamp, 'active')",
-            [upload_id, kind, staged.source, staged.file_name, staged.sha256, ",".join(staged.month_labels()),
-             staged.row_count, who],
-        )
-        warehouse.refresh_rollups(conn, min(staged.months))
-        matched = unmapped = None
-        if kind in PERSON_KINDS:
-            matched, unmapped = conn.execute(
-                "SELECT count(DISTINCT i.person_key) FILTER (WHERE pm.person_key IS NOT NULL), "
-                "count(DISTINCT i.person_key) FILTER (WHERE pm.person_key IS NULL) FROM incoming i "
-                "LEFT JOIN person_month pm ON pm.month = i.month AND pm.person_key = i.person_key"
-            ).fetchone()
-            conn.execute("UPDATE uploads SET matched = ?, unmapped = ? WHERE upload_id = ?",
-                         [matched, unmapped, upload_id])
-        _event(conn, upload_id, "uploaded", who, staged.file_name)
-        conn.unregister("incoming")
-    return UploadResult(upload_id, kind, staged.source, staged.file_name, staged.month_labels(), staged.tools,
-                        staged.row_count, replaced, matched, unmapped, staged.concealed_rows)
+                "INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, current_timestamp, 'active')",
+                [upload_id, kind, staged.source, staged.file_name, staged.sha256, ",".join(staged.month_labels()),
+                 staged.row_count, who],
+            )
+            warehouse.refresh_rollups(conn, min(staged.months))
+            matched = unmapped = None
+            if kind in PERSON_KINDS:
+                matched, unmapped = conn.execute(
+                    "SELECT count(DISTINCT i.person_key) FILTER (WHERE pm.person_key IS NOT NULL), "
+                    "count(DISTINCT i.person_key) FILTER (WHERE pm.person_key IS NULL) FROM incoming i "
+                    "LEFT JOIN person_month pm ON pm.month = i.month AND pm.person_key = i.person_key"
+                ).fetchone()
+                conn.execute("UPDATE uploads SET matched = ?, unmapped = ? WHERE upload_id = ?",
+                             [matched, unmapped, upload_id])
+            _event(conn, upload_id, "uploaded", who, staged.file_name)
+            conn.unregister("incoming")
+        return UploadResult(upload_id, kind, staged.source, staged.file_name, staged.month_labels(), staged.tools,
+                            staged.row_count, replaced, matched, unmapped, staged.concealed_rows)
+
+    with warehouse.WRITE_LOCK:
+        return warehouse.retrying(write)
 
 
 def preview_coverage(conn: duckdb.DuckDBPyConnection, staged: StagedFile) -> dict:
@@ -154,37 +158,41 @@ def undo(conn: duckdb.DuckDBPyConnection, upload_id: int, who: str | None = None
     Returns the ids of the uploads restored. Only admins may undo."""
     require(actor, "undo")
     who = who or actor.label
-    with warehouse.WRITE_LOCK, warehouse.transaction(conn):
-        row = conn.execute("SELECT kind, status FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
-        if row is None:
-            raise ImportRefused(f"There is no upload #{upload_id}.")
-        kind, status = row
-        if status == "undone":
-            raise ImportRefused(f"Upload #{upload_id} was already undone.")
-        active = conn.execute(
-            "SELECT tool, month FROM upload_slices WHERE upload_id = ? AND state = 'active'", [upload_id]
-        ).fetchall()
-        restored = set()
-        for tool, month in active:
-            previous = conn.execute(
-                "SELECT max(s.upload_id) FROM upload_slices s JOIN uploads u USING (upload_id) WHERE s.kind = ? "
-                "AND s.tool = ? AND s.month = ? AND s.state = 'replaced' AND s.upload_id < ? "
-                "AND u.status <> 'undone'", [kind, tool, month, upload_id]).fetchone()[0]
-            if previous is not None and kind != "checklist":
-                conn.execute("UPDATE upload_slices SET state = 'active' WHERE upload_id = ? AND kind = ? "
-                             "AND tool = ? AND month = ?", [previous, kind, tool, month])
-                restored.add(previous)
-        first_month = conn.execute("SELECT min(month) FROM upload_slices WHERE upload_id = ?",
-                                   [upload_id]).fetchone()[0]
-        conn.execute("UPDATE upload_slices SET state = 'undone' WHERE upload_id = ?", [upload_id])
-        conn.execute("UPDATE uploads SET status = 'undone' WHERE upload_id = ?", [upload_id])
-        _settle_statuses(conn, sorted(restored))
-        _event(conn, upload_id, "undone", who)
-        for previous in sorted(restored):
-            _event(conn, previous, "restored", who, f"after undo of upload #{upload_id}")
-        if first_month is not None:
-            warehouse.refresh_rollups(conn, first_month)
-    return sorted(restored)
+    def write() -> list[int]:
+        with warehouse.transaction(conn):
+            row = conn.execute("SELECT kind, status FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
+            if row is None:
+                raise ImportRefused(f"There is no upload #{upload_id}.")
+            kind, status = row
+            if status == "undone":
+                raise ImportRefused(f"Upload #{upload_id} was already undone.")
+            active = conn.execute(
+                "SELECT tool, month FROM upload_slices WHERE upload_id = ? AND state = 'active'", [upload_id]
+            ).fetchall()
+            restored = set()
+            for tool, month in active:
+                previous = conn.execute(
+                    "SELECT max(s.upload_id) FROM upload_slices s JOIN uploads u USING (upload_id) WHERE s.kind = ? "
+                    "AND s.tool = ? AND s.month = ? AND s.state = 'replaced' AND s.upload_id < ? "
+                    "AND u.status <> 'undone'", [kind, tool, month, upload_id]).fetchone()[0]
+                if previous is not None and kind != "checklist":
+                    conn.execute("UPDATE upload_slices SET state = 'active' WHERE upload_id = ? AND kind = ? "
+                                 "AND tool = ? AND month = ?", [previous, kind, tool, month])
+                    restored.add(previous)
+            first_month = conn.execute("SELECT min(month) FROM upload_slices WHERE upload_id = ?",
+                                       [upload_id]).fetchone()[0]
+            conn.execute("UPDATE upload_slices SET state = 'undone' WHERE upload_id = ?", [upload_id])
+            conn.execute("UPDATE uploads SET status = 'undone' WHERE upload_id = ?", [upload_id])
+            _settle_statuses(conn, sorted(restored))
+            _event(conn, upload_id, "undone", who)
+            for previous in sorted(restored):
+                _event(conn, previous, "restored", who, f"after undo of upload #{upload_id}")
+            if first_month is not None:
+                warehouse.refresh_rollups(conn, first_month)
+        return sorted(restored)
+
+    with warehouse.WRITE_LOCK:
+        return warehouse.retrying(write)
 
 
 def import_file(file_name: str, data: bytes, *, location: str | None = None, month=None, kind: str | None = None,

@@ -1,8 +1,15 @@
-"""The warehouse: where it lives, how to open it, its versioned schema, and the pepper that pseudonymises people."""
+"""The warehouse: where it lives, how to open it, its versioned schema, and the pepper that pseudonymises people.
+
+One setting chooses the backend: a file path is an embedded DuckDB file (one writing process at a time);
+`ducklake:postgres:<conninfo>` is DuckLake, a PostgreSQL catalog with Parquet data under DASHBOARD_DATA_PATH, which
+several app replicas and CLI imports can read and write at once. The same SQL serves both.
+"""
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
+import random
 import secrets
 import threading
 import time
@@ -14,15 +21,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LOCATION = REPO_ROOT / "data" / "warehouse.duckdb"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 LOCK_TIMEOUT_SECONDS = float(os.environ.get("DASHBOARD_LOCK_TIMEOUT", "30"))
-
+DUCKLAKE_PREFIX = "ducklake:"
+LAKE = "lake"
 
 # One writer at a time inside a process: ids are allocated as max + 1 inside the transaction, and the sessions
-# of one Streamlit server share a process. Across processes, DuckDB's file lock serialises writers.
+# of one Streamlit server share a process. Across processes, DuckDB's file lock serialises writers on the
+# embedded file; on DuckLake every write transaction bumps one shared row (the write token), so two concurrent
+# writers always conflict at COMMIT and the loser runs again (see `retrying`).
 WRITE_LOCK = threading.RLock()
 
 
 class WarehouseBusy(RuntimeError):
-    """Another process held the warehouse for longer than we are willing to wait."""
+    """Other writers held the warehouse for longer than we are willing to wait."""
 
 
 def resolve_location(cli_db: str | os.PathLike | None = None) -> str:
@@ -33,6 +43,15 @@ def resolve_location(cli_db: str | os.PathLike | None = None) -> str:
     if env:
         return env
     return str(DEFAULT_LOCATION)
+
+
+def is_ducklake(location: str) -> bool:
+    return str(location).startswith(DUCKLAKE_PREFIX)
+
+
+def describe(location: str) -> str:
+    """The location as shown to people: a DuckLake conninfo may hold a password, so only its kind is shown."""
+    return "the DuckLake warehouse" if is_ducklake(location) else f"the warehouse {location}"
 
 
 def _streamlit_secret(name: str) -> str | None:
@@ -49,8 +68,9 @@ def _streamlit_secret(name: str) -> str | None:
 def pepper_for(location: str) -> str:
     """The secret pepper mixed into every person key.
 
-    DASHBOARD_PEPPER wins, then Streamlit secrets' `pepper`; otherwise one is generated once and kept
-    beside the warehouse, readable only by its owner, so keys stay stable across runs.
+    DASHBOARD_PEPPER wins, then Streamlit secrets' `pepper`; otherwise, for an embedded file, one is generated
+    once and kept beside the warehouse, readable only by its owner, so keys stay stable across runs. DuckLake
+    replicas share no disk, so there the pepper must be configured.
     """
     env = os.environ.get("DASHBOARD_PEPPER")
     if env:
@@ -58,6 +78,9 @@ def pepper_for(location: str) -> str:
     from_secrets = _streamlit_secret("pepper")
     if from_secrets:
         return from_secrets
+    if is_ducklake(location):
+        raise RuntimeError("A DuckLake warehouse needs DASHBOARD_PEPPER (or `pepper` in Streamlit secrets), the same "
+                           "on every replica; it is never generated, because replicas share no disk to keep it on.")
     pepper_file = Path(str(location) + ".pepper")
     if pepper_file.exists():
         return pepper_file.read_text().strip()
@@ -87,7 +110,8 @@ SCHEMA_VERSION = max(version for version, _ in migrations())
 
 def _schema_version(conn: duckdb.DuckDBPyConnection) -> int:
     exists = conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta' AND table_schema = 'main'"
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
+        "AND table_schema = 'main' AND table_name = 'meta'"
     ).fetchone()[0]
     if not exists:
         return 0
@@ -95,27 +119,62 @@ def _schema_version(conn: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
+def is_conflict(error: Exception) -> bool:
+    """A write that lost an optimistic race (DuckLake detects it at COMMIT); the whole transaction can run again."""
+    text = str(error)
+    return isinstance(error, duckdb.TransactionException) and (
+        "Transaction conflict" in text or "Exceeded the maximum retry count" in text)
+
+
+def retrying(work, timeout: float | None = None):
+    """Run `work()` — one whole write transaction — again while it loses write conflicts, up to a deadline.
+
+    Never triggers on the embedded file, where writers wait for the file lock instead.
+    """
+    deadline = time.monotonic() + (LOCK_TIMEOUT_SECONDS if timeout is None else timeout)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return work()
+        except duckdb.TransactionException as error:
+            if not is_conflict(error):
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy("Other uploads kept the warehouse busy; nothing was changed. "
+                                    "Try again in a minute.") from error
+            time.sleep(random.random() * min(2.0, 0.05 * 2 ** attempt))
+
+
 def migrate(conn: duckdb.DuckDBPyConnection) -> int:
-    """Bring the schema up to date, one transaction per migration. Returns the version reached."""
+    """Bring the schema up to date, one transaction per migration. Returns the version reached.
+
+    Replicas starting together may race to run the same migration: the version is read inside the transaction,
+    and a lost race runs again (and then finds the work done).
+    """
     current = _schema_version(conn)
     for version, sql in migrations():
         if version <= current:
             continue
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            conn.execute(sql)
-            # A migration that changes what the rollups hold recomputes them for the data already held.
-            if "refresh-rollups" in sql and current > 0:
-                first = conn.execute("SELECT min(month) FROM upload_slices WHERE state = 'active'").fetchone()[0]
-                if first is not None:
-                    refresh_rollups(conn, first)
-            conn.execute("DELETE FROM meta WHERE key = 'schema_version'")
-            conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(version)])
-            conn.execute("COMMIT")
-        except Exception:
-            conn.execute("ROLLBACK")
-            raise
-        current = version
+
+        def step(version=version, sql=sql) -> int:
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                now = _schema_version(conn)
+                if version > now:
+                    conn.execute(sql)
+                    # A migration that changes what the rollups hold recomputes them for the data already held.
+                    if "refresh-rollups" in sql and now > 0:
+                        refresh_rollups(conn)
+                    conn.execute("DELETE FROM meta WHERE key = 'schema_version'")
+                    conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(version)])
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")  # a failed COMMIT has rolled back already; a ROLLBACK would hide its error
+            return max(now, version)
+
+        current = retrying(step)
     return current
 
 
@@ -124,14 +183,98 @@ def _is_lock_error(error: Exception) -> bool:
     return "lock" in text or "conflicting" in text or "being used by another process" in text
 
 
+# --- DuckLake --------------------------------------------------------------------------------------------------
+_lakes: dict[str, duckdb.DuckDBPyConnection] = {}
+_lakes_lock = threading.Lock()
+
+
+def extension_path(name: str) -> str:
+    """The extension file shipped in the pinned duckdb-extension-<name> wheel: loaded by path, never downloaded."""
+    package = importlib.import_module(f"duckdb_extension_{name}")
+    path = os.path.join(os.path.dirname(package.__file__), "extensions", f"v{duckdb.__version__}",
+                        f"{name}.duckdb_extension")
+    if not os.path.exists(path):
+        raise RuntimeError(f"{path} is missing: pip install duckdb-extension-{name}=={duckdb.__version__}")
+    return path
+
+
+def _literal(text: str) -> str:
+    """LOAD and ATTACH take no prepared parameters, so values go in as SQL string literals."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def data_path() -> str | None:
+    return os.environ.get("DASHBOARD_DATA_PATH") or None
+
+
+def _open_lake(location: str) -> duckdb.DuckDBPyConnection:
+    # Never duckdb.connect(location) with a ducklake: string: DuckDB would try to download the extension.
+    instance = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    where = data_path()
+    remote = bool(where and "://" in where)
+    for name in ("postgres_scanner", "ducklake") + (("httpfs",) if remote else ()):
+        instance.execute(f"LOAD {_literal(extension_path(name))}")
+    if remote and where.startswith("s3://"):
+        options = [f"KEY_ID {_literal(os.environ.get('AWS_ACCESS_KEY_ID', ''))}",
+                   f"SECRET {_literal(os.environ.get('AWS_SECRET_ACCESS_KEY', ''))}",
+                   f"REGION {_literal(os.environ.get('AWS_REGION', 'us-east-1'))}"]
+        if os.environ.get("DASHBOARD_S3_ENDPOINT"):
+            options += [f"ENDPOINT {_literal(os.environ['DASHBOARD_S3_ENDPOINT'])}", "URL_STYLE 'path'",
+                        f"USE_SSL {os.environ.get('DASHBOARD_S3_USE_SSL', 'true').lower() != 'false'}"]
+        instance.execute(f"CREATE SECRET dashboard_s3 (TYPE s3, {', '.join(options)})")
+    options = [f"DATA_PATH {_literal(where)}"] if where else []
+    # No data inlining: with small writes inlined into PostgreSQL, maintenance in one process broke another
+    # process's open write transaction; without it, that is an ordinary, retryable conflict.
+    options.append("DATA_INLINING_ROW_LIMIT 0")
+    deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+    while True:
+        try:
+            instance.execute(f"ATTACH {_literal(location)} AS {LAKE} "
+                             f"({', '.join(options)})")
+            break
+        except duckdb.Error as error:
+            # Replicas racing to create the catalog in an empty database: all but one fail; the next try attaches.
+            if "Failed to initialize DuckLake" not in str(error) or time.monotonic() >= deadline:
+                instance.close()
+                if "data_path is not set" in str(error):
+                    raise RuntimeError("A new DuckLake warehouse needs DASHBOARD_DATA_PATH (a shared folder or "
+                                       "s3://bucket/prefix/) for its data files.") from None
+                raise
+            time.sleep(0.1 + random.random() * 0.3)
+    instance.execute(f"USE {LAKE}")
+    migrate(instance)
+    return instance
+
+
+def _lake_cursor(location: str) -> duckdb.DuckDBPyConnection:
+    """One attached instance per process and location (attaching costs ~200 ms); each caller gets its own cursor,
+    which is a separate connection, so sessions and threads never share one."""
+    with _lakes_lock:
+        instance = _lakes.get(location)
+        if instance is None:
+            instance = _lakes[location] = _open_lake(location)
+    cursor = instance.cursor()
+    cursor.execute(f"USE {LAKE}")
+    return cursor
+
+
+def forget_lake(location: str | None = None) -> None:
+    """Drop the cached DuckLake instance(s), e.g. after a fatal error or in tests."""
+    with _lakes_lock:
+        for key in [k for k in _lakes if location is None or k == location]:
+            _lakes.pop(key).close()
+
+
 def connect(location: str | None = None, read_only: bool = False,
             timeout: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, creating and migrating it as needed.
 
     DuckDB lets one process write a file at a time, so when another process holds it we wait a bounded
-    time and then raise WarehouseBusy with a message a person can act on.
+    time and then raise WarehouseBusy with a message a person can act on. DuckLake has no such lock.
     """
     location = resolve_location(location)
+    if is_ducklake(location):
+        return _lake_cursor(location)
     deadline = time.monotonic() + (LOCK_TIMEOUT_SECONDS if timeout is None else timeout)
     delay = 0.05
     if location != ":memory:":
@@ -149,7 +292,7 @@ def connect(location: str | None = None, read_only: bool = False,
             if not _is_lock_error(error) or time.monotonic() >= deadline:
                 if _is_lock_error(error):
                     raise WarehouseBusy(
-                        f"The warehouse {location} is busy with another import; tried for "
+                        f"{describe(location).capitalize()} is busy with another import; tried for "
                         f"{LOCK_TIMEOUT_SECONDS if timeout is None else timeout:.0f} s. Try again in a minute."
                     ) from error
                 raise
@@ -175,14 +318,28 @@ def opened(location: str | None = None, read_only: bool = False):
 
 @contextlib.contextmanager
 def transaction(conn: duckdb.DuckDBPyConnection):
-    """Run a block of writes as one transaction: all of it lands, or none of it does."""
+    """Run a block of writes as one transaction: all of it lands, or none of it does.
+
+    It first bumps the write token, so on DuckLake any two concurrent write transactions conflict (otherwise two
+    insert-only writes could commit side by side with the same max + 1 id); wrap it in `retrying`.
+    """
     conn.execute("BEGIN TRANSACTION")
     try:
+        conn.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'write_seq'")
         yield conn
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    conn.execute("COMMIT")  # a failed COMMIT has rolled back already; a ROLLBACK would hide its error
+
+
+def maintain(conn: duckdb.DuckDBPyConnection, location: str) -> None:
+    """Compact storage. On DuckLake: keep a day of snapshots (so no running query loses its files), then
+    CHECKPOINT merges small files and drops what has expired; conflicts with running writers are retried."""
+    if is_ducklake(location):
+        for option in ("expire_older_than", "delete_older_than"):
+            retrying(lambda option=option: conn.execute(f"CALL ducklake_set_option('{LAKE}', '{option}', '1 day')"))
+    retrying(lambda: conn.execute("CHECKPOINT"))
 
 
 def data_version(conn: duckdb.DuckDBPyConnection) -> int:
@@ -190,13 +347,46 @@ def data_version(conn: duckdb.DuckDBPyConnection) -> int:
     return int(conn.execute("SELECT coalesce(max(event_id), 0) FROM ledger_events").fetchone()[0])
 
 
-def refresh_rollups(conn: duckdb.DuckDBPyConnection, from_month) -> None:
-    """Recompute month_status, person_month and org_rollup for every month from `from_month` on.
+def refresh_rollups(conn: duckdb.DuckDBPyConnection, from_month=None) -> None:
+    """Bring the rollups (month_status, person_month, org_rollup, department_kpis, kpi_correlations) up to date
+    with the live uploads. Call it inside the transaction that changed them (an upload or an undo).
 
-    Later months are included because carried-forward rosters, new/returning people and trailing
-    training reach all depend on earlier months. Call inside the upload's transaction.
+    Only the months the change affects are recomputed (queries/rollups.sql says which): the refresh compares
+    the live upload slices with those the rollups were last computed from. `from_month` is not needed for that
+    and is accepted for callers that pass the first month they changed.
     """
     from . import named
 
-    for block in named.names("rollups"):
-        named.run(conn, f"rollups.{block}", {"from_month": from_month})
+    del from_month
+    if not conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'rollup_sources' "
+                        "AND table_schema = 'main'").fetchone()[0]:
+        return  # an older schema in the middle of migrating: migration 004 recomputes every month
+    full = conn.execute("SELECT count(*) = 0 FROM rollup_sources").fetchone()[0]
+    named.run(conn, "rollups.changes")
+    if not full and not conn.execute("SELECT count(*) FROM rollup_changes").fetchone()[0]:
+        conn.execute("DROP TABLE rollup_changes")
+        return  # a checklist answer: nothing the rollups hold
+    named.run(conn, "rollups.status")
+    named.run(conn, "rollups.months", {"full": full})
+    named.run(conn, "rollups.replace_month_status")
+    named.run(conn, "rollups.insert_month_status")
+    first_month, last_month = conn.execute("SELECT min(month), max(month) FROM rollup_months").fetchone()
+    temporary = ["rollup_changes", "month_status_new", "rollup_months"]
+    if first_month is not None:
+        params = {"first_month": first_month, "last_month": last_month}
+        for block in ("stage_person_month", "stage_first_active", "delete_first_active", "insert_first_active",
+                      "delete_person_month", "insert_person_month", "new_months"):
+            named.run(conn, f"rollups.{block}", params)
+        if conn.execute("SELECT count(*) FROM rollup_new_months").fetchone()[0]:
+            named.run(conn, "rollups.update_new", params)
+        for block in ("update_unmapped", "delete_org_rollup", "insert_org_rollup"):
+            named.run(conn, f"rollups.{block}", params)
+        temporary += ["pm_stage", "first_active_changes", "rollup_new_months"]
+    for block in ("department_kpi_months", "delete_department_kpis", "insert_department_kpis",
+                  "delete_kpi_correlations", "insert_kpi_correlations"):
+        named.run(conn, f"rollups.{block}")
+    temporary.append("department_kpi_months")
+    named.run(conn, "rollups.delete_sources")
+    named.run(conn, "rollups.insert_sources")
+    for table in temporary:
+        conn.execute(f"DROP TABLE {table}")

@@ -1,4 +1,8 @@
-"""Shared fixtures: a fresh warehouse per test, with a fixed pepper and no demo auto-load."""
+"""Shared fixtures: a fresh warehouse per test, with a fixed pepper and no demo auto-load.
+
+DASHBOARD_TEST_BACKEND=ducklake runs the whole suite against DuckLake: a throwaway PostgreSQL cluster on loopback
+(started here, stopped at the end) holds one fresh catalog database per warehouse, with shared Parquet data.
+"""
 from __future__ import annotations
 
 import os
@@ -32,12 +36,112 @@ def _serve_like_streamlit_run() -> None:
 _serve_like_streamlit_run()
 
 PEPPER = "test-pepper"
+BACKEND = os.environ.get("DASHBOARD_TEST_BACKEND", "file")
+DUCKLAKE = BACKEND == "ducklake"
+_PG: dict = {}
+
+
+def _as_postgres(args: list[str]) -> None:
+    import subprocess
+
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []  # initdb and pg_ctl refuse root
+    subprocess.run(prefix + args, check=True, capture_output=True, text=True)
+
+
+def _start_postgres(root: Path) -> dict:
+    """A throwaway PostgreSQL cluster on loopback for the DuckLake catalogs."""
+    import glob
+    import shutil
+    import socket
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        pytest.exit("DASHBOARD_TEST_BACKEND=ducklake needs PostgreSQL (apt-get install postgresql)", returncode=3)
+    binaries = os.path.dirname(found[-1])
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    root.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    data = root / "data"
+    _as_postgres([f"{binaries}/initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"])
+    _as_postgres([f"{binaries}/pg_ctl", "-D", str(data), "-l", str(root / "server.log"), "-w", "-o",
+                  f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off "
+                  "-c max_connections=400", "start"])
+    return {"bin": binaries, "port": port, "data": data, "root": root}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _backend(tmp_path_factory):
+    """Start PostgreSQL once for a DuckLake run, with one shared data folder for every catalog; stop it after."""
+    if not DUCKLAKE:
+        yield
+        return
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="dashboard-pg-"))
+    _PG.update(_start_postgres(root))
+    lake_data = tmp_path_factory.mktemp("lake-data")
+    os.environ["DASHBOARD_DATA_PATH"] = str(lake_data)
+    # Every fresh warehouse is a clone of one empty, migrated catalog: migrating each one would cost seconds.
+    empty = _createdb("empty_template")
+    warehouse.connect(empty).close()
+    warehouse.forget_lake(empty)
+    try:
+        yield
+    finally:
+        warehouse.forget_lake()
+        _as_postgres([f"{_PG['bin']}/pg_ctl", "-D", str(_PG["data"]), "-m", "fast", "-w", "stop"])
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _createdb(name: str, template: str | None = None) -> str:
+    import subprocess
+
+    args = [f"{_PG['bin']}/createdb", "-h", "127.0.0.1", "-p", _PG["port"], "-U", "postgres"]
+    if template:
+        args += ["-T", template]
+    subprocess.run(args + [name], check=True, capture_output=True, text=True)
+    return f"ducklake:postgres:dbname={name} host=127.0.0.1 port={_PG['port']} user=postgres"
+
+
+def fresh_location(folder: Path, name: str = "warehouse") -> str:
+    """A new, empty warehouse on the backend under test: a file in `folder`, or a new DuckLake catalog."""
+    if DUCKLAKE:
+        import uuid
+
+        return _createdb(f"{name.replace('-', '_')}_{uuid.uuid4().hex[:10]}", template="empty_template")
+    return str(Path(folder) / f"{name}.duckdb")
+
+
+def _dbname(location: str) -> str:
+    return location.split("dbname=", 1)[1].split()[0]
+
+
+def copy_warehouse(source: str, target: str) -> str:
+    """Make `target` a copy of `source`: the file copied, or the catalog database cloned (the Parquet data files
+    are shared: they are immutable, and every catalog names its new files uniquely)."""
+    if DUCKLAKE:
+        import subprocess
+
+        warehouse.forget_lake(source)  # a template database must have no open connections
+        warehouse.forget_lake(target)
+        subprocess.run([f"{_PG['bin']}/dropdb", "-h", "127.0.0.1", "-p", _PG["port"], "-U", "postgres",
+                        "--if-exists", _dbname(target)], check=True, capture_output=True, text=True)
+        _createdb(_dbname(target), template=_dbname(source))
+        return target
+    import shutil
+
+    shutil.copyfile(source, target)
+    return target
 
 
 @pytest.fixture
 def db(tmp_path, monkeypatch) -> str:
-    """A warehouse location in a temporary folder, used by the app and the CLI through DASHBOARD_DB."""
-    location = str(tmp_path / "warehouse.duckdb")
+    """A fresh warehouse, used by the app and the CLI through DASHBOARD_DB."""
+    location = fresh_location(tmp_path)
     monkeypatch.setenv("DASHBOARD_DB", location)
     monkeypatch.setenv("DASHBOARD_PEPPER", PEPPER)
     monkeypatch.setenv("DASHBOARD_DEMO", "0")
@@ -68,7 +172,7 @@ def snapshot(location: str) -> dict:
     with warehouse.opened(location) as connection:
         tables = [r[0] for r in connection.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-            "AND table_schema = 'main' ORDER BY 1").fetchall()]
+            "AND table_schema = 'main' AND table_catalog = current_database() ORDER BY 1").fetchall()]
         counts = {t: connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
         ledger = uploads.ledger(connection)
         events = connection.execute("SELECT event_id, upload_id, action FROM ledger_events ORDER BY 1").fetchall()
@@ -109,7 +213,7 @@ def demo_template(tmp_path_factory) -> str:
     """The demo organisation loaded once per test session; tests get a copy through `demo_db`."""
     from queries import demo
 
-    location = str(tmp_path_factory.mktemp("demo") / "warehouse.duckdb")
+    location = fresh_location(tmp_path_factory.mktemp("demo"), "demo_template")
     previous = os.environ.get("DASHBOARD_PEPPER")
     os.environ["DASHBOARD_PEPPER"] = PEPPER
     try:
@@ -125,7 +229,4 @@ def demo_template(tmp_path_factory) -> str:
 @pytest.fixture
 def demo_db(db, demo_template) -> str:
     """A fresh copy of the demo warehouse at the test's DASHBOARD_DB."""
-    import shutil
-
-    shutil.copyfile(demo_template, db)
-    return db
+    return copy_warehouse(demo_template, db)

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ACTIVITY_SEPT, ROSTER_SEPT, snapshot
+from conftest import ACTIVITY_SEPT, ROSTER_SEPT, copy_warehouse, fresh_location, snapshot
 from queries import uploads
 from queries.imports import ImportRefused
 
@@ -54,7 +54,7 @@ def populated(tmp_path_factory):
     """A warehouse holding a roster and activity, reused (by copy) for every corpus file."""
     import os
 
-    location = str(tmp_path_factory.mktemp("corpus") / "warehouse.duckdb")
+    location = fresh_location(tmp_path_factory.mktemp("corpus"), "corpus")
     os.environ.setdefault("DASHBOARD_PEPPER", "test-pepper")
     uploads.import_file("roster.csv", ROSTER_SEPT.encode(), location=location, month="2026-09")
     uploads.import_file("activity.csv", ACTIVITY_SEPT.encode(), location=location)
@@ -63,9 +63,7 @@ def populated(tmp_path_factory):
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_refused_clearly_and_nothing_changes(name, populated, db):
-    import shutil
-
-    shutil.copyfile(populated, db)
+    copy_warehouse(populated, db)
     before = snapshot(db)
     month, fragments = EXPECTED[name]
     with pytest.raises(ImportRefused) as refused:

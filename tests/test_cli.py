@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from conftest import ACTIVITY_SEPT, ROOT, ROSTER_SEPT
+from conftest import ACTIVITY_SEPT, ROOT, ROSTER_SEPT, fresh_location
 from queries.metrics import METRIC_KEYS
 
 
@@ -24,7 +24,7 @@ def write(tmp_path, name, text):
 
 
 def test_import_prints_one_line_per_file_and_metrics_json_has_exactly_the_keys(tmp_path):
-    db = str(tmp_path / "w.duckdb")
+    db = fresh_location(tmp_path)
     roster = write(tmp_path, "roster.csv", ROSTER_SEPT)
     activity = write(tmp_path, "activity.csv", ACTIVITY_SEPT)
     done = cli("import", roster, activity, "--month", "2026-09", "--db", db)
@@ -39,7 +39,7 @@ def test_import_prints_one_line_per_file_and_metrics_json_has_exactly_the_keys(t
 
 
 def test_refusal_exits_non_zero_with_the_message_on_stderr_and_no_traceback(tmp_path):
-    db = str(tmp_path / "w.duckdb")
+    db = fresh_location(tmp_path)
     bad = write(tmp_path, "bad.csv", "month,email,tool,posts\n2026-09,a@x.com,slack,-1\n")
     done = cli("import", bad, "--db", db)
     assert done.returncode != 0
@@ -50,18 +50,18 @@ def test_refusal_exits_non_zero_with_the_message_on_stderr_and_no_traceback(tmp_
 
 
 def test_env_location_and_db_flag_precedence(tmp_path):
-    env_db = str(tmp_path / "env.duckdb")
-    flag_db = str(tmp_path / "flag.duckdb")
+    env_db = fresh_location(tmp_path, "env")
+    flag_db = fresh_location(tmp_path, "flag")
     roster = write(tmp_path, "roster.csv", ROSTER_SEPT)
     assert cli("import", roster, "--month", "2026-09", env_db=env_db).returncode == 0
     assert cli("import", roster, "--month", "2026-09", "--db", flag_db, env_db=env_db).returncode == 0
     assert len(json.loads(cli("ledger", "--json", env_db=env_db).stdout)) == 1
     assert len(json.loads(cli("ledger", "--json", "--db", flag_db, env_db=env_db).stdout)) == 1
-    assert os.path.exists(env_db) and os.path.exists(flag_db)
+    assert env_db != flag_db
 
 
 def test_ledger_and_undo(tmp_path):
-    db = str(tmp_path / "w.duckdb")
+    db = fresh_location(tmp_path)
     roster = write(tmp_path, "roster.csv", ROSTER_SEPT)
     cli("import", roster, "--month", "2026-09", "--db", db)
     cli("import", roster, "--month", "2026-09", "--db", db)
@@ -76,7 +76,7 @@ def test_ledger_and_undo(tmp_path):
 
 
 def test_missing_file_and_bad_month(tmp_path):
-    db = str(tmp_path / "w.duckdb")
+    db = fresh_location(tmp_path)
     done = cli("import", str(tmp_path / "nope.csv"), "--db", db)
     assert done.returncode != 0 and "nope.csv" in done.stderr
     done = cli("metrics", "--month", "2026-13", "--json", "--db", db)

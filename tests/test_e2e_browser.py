@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, fresh_location
 
 CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -61,7 +61,7 @@ def server(tmp_path_factory):
     """A real server on a fresh warehouse: the first run loads the demo data by itself."""
     folder = tmp_path_factory.mktemp("e2e")
     port = _free_port()
-    env = {**os.environ, "DASHBOARD_DB": str(folder / "warehouse.duckdb"), "DASHBOARD_PEPPER": "e2e-pepper",
+    env = {**os.environ, "DASHBOARD_DB": fresh_location(folder, "e2e"), "DASHBOARD_PEPPER": "e2e-pepper",
            "DASHBOARD_DEMO": "1"}
     log = open(folder / "server.log", "w")
     process = subprocess.Popen(

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, fresh_location
 from queries import checklist, metrics, rubric as rubric_module, stages, uploads, warehouse
 from queries.access import Actor
 from queries.rubric import DEFAULT_RUBRIC, RubricError
@@ -418,6 +418,6 @@ def test_cli_summary_and_errors(demo_db, tmp_path):
     assert done.returncode == 1 and "criterion 3c: unknown measure 'responses'" in done.stderr
     assert "Traceback" not in done.stderr
 
-    empty = str(tmp_path / "empty.duckdb")
+    empty = fresh_location(tmp_path, "empty")
     done = cli("--json", "--db", empty)
     assert done.returncode == 1 and "no data yet" in done.stderr

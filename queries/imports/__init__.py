@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import duckdb
 
 from .formats import FORMATS, KINDS, Column, Format, detect, register  # noqa: F401  (re-exported)
-from .reading import ImportRefused, MAX_UPLOAD_BYTES, normalise_header, stage_text, text_of  # noqa: F401
+from .reading import (ImportRefused, MAX_UPLOAD_BYTES, normalise_header, stage_text, stage_upload,  # noqa: F401
+                      text_of)
 
 TOOL_ALIASES = {
     "vivaengage": "viva-engage", "engage": "viva-engage", "yammer": "viva-engage",
@@ -41,7 +42,9 @@ UNIQUE_KEYS = {
     "devices": (["month", "tool", "person_key"], "person for the same tool"),
 }
 
-_COUNT_TEXT = r"regexp_replace(trim({src}), '[,\s]', '', 'g')"
+# Thousands separators and whitespace (regex \s: tab, newline, form feed, carriage return, space) dropped;
+# translate() does in one pass what a regular expression would, several times faster.
+_COUNT_TEXT = "translate({src}, ',' || chr(9) || chr(10) || chr(12) || chr(13) || ' ', '')"
 _NUMBER_TEXT = (
     "CASE WHEN regexp_full_match(trim({src}), '-?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?') THEN replace(trim({src}), ',', '') "
     "WHEN regexp_full_match(trim({src}), '-?\\d+,\\d+') THEN replace(trim({src}), ',', '.') "
@@ -104,11 +107,13 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _clean(column: Column, src: str) -> tuple[str, list[tuple[str, str]]]:
-    """SQL for a column's clean value, and the checks (condition, problem) that refuse a row."""
+def _clean(column: Column, src: str, parsed_as: str) -> tuple[str, list[tuple[str, str]], str | None]:
+    """SQL for a column's clean value, the checks (condition, problem) that refuse a row, and the parse the value
+    and checks share: computed once per row as the column `parsed_as` (None when there is nothing to share)."""
     blank = f"(trim({src}) = '' OR {src} IS NULL)"
     present = f"NOT {blank}"
     checks: list[tuple[str, str]] = []
+    parse = None
     if column.type in ("id", "text", "tool", "criterion", "date", "level", "answer") and column.required \
             and column.target not in BLANK_ALLOWED:
         checks.append((blank, "is blank; every row needs a value here"))
@@ -119,25 +124,25 @@ def _clean(column: Column, src: str) -> tuple[str, list[tuple[str, str]]]:
         checks.append((f"{present} AND {_FORMULA.format(src=src)}",
                        "starts like a spreadsheet formula (= + - @); remove that character"))
     elif column.type == "count":
-        text = _COUNT_TEXT.format(src=src)
-        number = f"TRY_CAST(nullif({text}, '') AS DOUBLE)"
+        parse, number = f"TRY_CAST(nullif({_COUNT_TEXT.format(src=src)}, '') AS DOUBLE)", parsed_as
         value = f"CAST({number} AS BIGINT)"
-        checks.append((f"{present} AND ({number} IS NULL OR NOT isfinite({number}) OR {number} <> floor({number}))",
+        # NULL (not a number), NaN, infinities and fractions all fail `number % 1 = 0`.
+        checks.append((f"{present} AND NOT coalesce({number} % 1 = 0, false)",
                        "is not a whole number; counts must be whole numbers (1,204 is fine)"))
         checks.append((f"{present} AND {number} < 0", "is negative; counts cannot be below 0"))
     elif column.type == "number":
-        number = f"TRY_CAST(nullif({_NUMBER_TEXT.format(src=src)}, '') AS DOUBLE)"
+        parse, number = f"TRY_CAST(nullif({_NUMBER_TEXT.format(src=src)}, '') AS DOUBLE)", parsed_as
         value = number
         checks.append((f"{present} AND ({number} IS NULL OR NOT isfinite({number}))", "is not a number"))
         if column.required:
             checks.append((blank, "is blank; every row needs a number here"))
     elif column.type == "month":
-        parsed = f"try_strptime(trim({src}), {_MONTH_FORMATS})"
+        parse, parsed = f"try_strptime(trim({src}), {_MONTH_FORMATS})", parsed_as
         value = f"CAST(date_trunc('month', {parsed}) AS DATE)"
         checks.append((f"{present} AND ({parsed} IS NULL OR year({parsed}) NOT BETWEEN 2000 AND 2100)",
                        "is not a real month; write it as YYYY-MM, for example 2026-09"))
     elif column.type == "date":
-        parsed = f"try_strptime(trim({src}), {_DATE_FORMATS})"
+        parse, parsed = f"try_strptime(trim({src}), {_DATE_FORMATS})", parsed_as
         value = f"CAST({parsed} AS DATE)"
         checks.append((f"{present} AND ({parsed} IS NULL OR year({parsed}) NOT BETWEEN 2000 AND 2100)",
                        "is not a real date; write it as YYYY-MM-DD, for example 2026-09-15"))
@@ -163,16 +168,18 @@ def _clean(column: Column, src: str) -> tuple[str, list[tuple[str, str]]]:
         value = f"CASE {key} {cases} ELSE {key} END"
     else:  # pragma: no cover - a programming error in a Format definition
         raise ValueError(f"unknown column type {column.type}")
-    return value, checks
+    return value, checks, parse
 
 
-def _refuse_first(conn, file_name: str, failures: list[tuple[str, str, str, str | None]], params: dict):
-    """Run every check in one pass over the file and refuse on the first failing row, naming row and column."""
+def _refuse_first(conn, file_name: str, failures: list[tuple[str, str, str, str | None]], params: dict,
+                  rows: str = "(SELECT rowid AS row_index, * FROM staged)"):
+    """Refuse on the first failing row of the checks, naming row and column. `rows` holds a row_index and
+    whatever the conditions name (by default, the staged file's cells)."""
     if not failures:
         return
-    select = ", ".join(f"min(rowid) FILTER (WHERE {cond})" for cond, _, _, _ in failures)
+    select = ", ".join(f"min(row_index) FILTER (WHERE {cond})" for cond, _, _, _ in failures)
     used = {k: v for k, v in params.items() if f"${k}" in select}
-    firsts = conn.execute(f"SELECT {select} FROM staged", used).fetchone()
+    firsts = conn.execute(f"SELECT {select} FROM {rows}", used).fetchone()
     hits = [(row, i) for i, row in enumerate(firsts) if row is not None]
     if not hits:
         return
@@ -190,15 +197,21 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
                kind: str | None = None, allow_period: bool = False) -> StagedFile:
     """Validate a file and map it to canonical rows. Raises ImportRefused with a message for the uploader."""
     given_month = parse_month(month, "The month")
-    text = text_of(file_name, data)
+
+    def columns_for(headers: list[str]) -> list[str]:
+        # Only the columns the detected format reads are staged.
+        fmt = detect(file_name, headers, kind)
+        normalised = [normalise_header(h) for h in headers]
+        return [name for column in fmt.columns if (name := fmt.column_for(normalised, column.target))]
+
     with duckdb.connect() as conn:
-        headers = stage_text(conn, file_name, text)
+        headers = stage_upload(conn, file_name, data, columns_for=columns_for)
         normalised = [normalise_header(h) for h in headers]
         fmt = detect(file_name, headers, kind)
         if conn.execute("SELECT count(*) FROM staged").fetchone()[0] == 0:
             raise ImportRefused(f"{file_name}: the file has column names but no rows.")
         params = {"pepper": pepper, "criteria": checklist_criteria()}
-        clean_columns, failures = ["rowid AS row_index"], []
+        clean_columns, failures, parses = ["row_index"], [], ["rowid AS row_index", "*"]
         present_targets = set()
         for column in fmt.columns:
             name = fmt.column_for(normalised, column.target)
@@ -206,7 +219,10 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
                 continue
             src = _quoted(name)
             header = headers[normalised.index(name)]
-            value, checks = _clean(column, src)
+            parsed_as = _quoted(f"__parsed_{column.target}")
+            value, checks, parse = _clean(column, src, parsed_as)
+            if parse is not None:
+                parses.append(f"{parse} AS {parsed_as}")
             clean_columns.append(f"{value} AS {_quoted(column.target)}")
             present_targets.add(column.target)
             echo = None if column.type == "id" else src
@@ -214,9 +230,21 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
             if column.type == "id":
                 clean_columns.append(f"sha256($pepper || lower(trim({src}))) AS person_key")
                 clean_columns.append(f"regexp_full_match(trim({src}), '[0-9A-Fa-f]{{32}}') AS concealed")
-        _refuse_first(conn, file_name, failures, params)
-        used = {k: v for k, v in params.items() if any(f"${k}" in c for c in clean_columns)}
-        conn.execute(f"CREATE TEMP TABLE clean AS SELECT {', '.join(clean_columns)} FROM staged", used)
+        # One pass over the file parses each cell once, keeps the clean values and marks every failed check;
+        # the first failure is then found among the marks. The marks stay in `clean` unused.
+        parsed = f"(SELECT {', '.join(parses)} FROM staged)"
+        marks = [f"{cond} AS __check_{i}" for i, (cond, _, _, _) in enumerate(failures)]
+        select = ", ".join(clean_columns + marks)
+        used = {k: v for k, v in params.items() if f"${k}" in select}
+        try:
+            conn.execute(f"CREATE TEMP TABLE clean AS SELECT {select} FROM {parsed}", used)
+        except duckdb.Error:
+            # A value that parses but does not fit (say a count beyond BIGINT): a failed check on an earlier row
+            # is still what the uploader hears about first.
+            _refuse_first(conn, file_name, failures, params, rows=parsed)
+            raise
+        _refuse_first(conn, file_name, [(f"__check_{i}", *rest) for i, (_, *rest) in enumerate(failures)], params,
+                      rows="clean")
 
         adapter = fmt.adapter
         notes: list[str] = []
@@ -324,6 +352,8 @@ def _refuse_duplicates(conn, file_name: str, kind: str):
         return
     keys, what = UNIQUE_KEYS[kind]
     partition = ", ".join(keys)
+    if conn.execute(f"SELECT 1 FROM canonical GROUP BY {partition} HAVING count(*) > 1 LIMIT 1").fetchone() is None:
+        return  # the usual case, found without ordering every row
     row = conn.execute(
         f"SELECT row_index, first_index FROM (SELECT row_index, min(row_index) OVER (PARTITION BY {partition}) "
         f"AS first_index FROM canonical) WHERE row_index <> first_index ORDER BY row_index LIMIT 1"

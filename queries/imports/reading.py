@@ -24,15 +24,22 @@ def normalise_header(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def decode(file_name: str, data: bytes) -> str:
-    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252 text."""
-    if not data.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
+_CONTENT = re.compile(rb"[^\x00\r\n\t \xef\xbb\xbf\xff\xfe]")  # anything but blanks, NULs and byte-order marks
+
+
+def _refuse_empty_or_large(file_name: str, data: bytes) -> None:
+    if not _CONTENT.search(data):
         raise ImportRefused(f"{file_name}: the file is empty. Export it again and upload the new file.")
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImportRefused(
             f"{file_name}: the file is {len(data) / 1048576:.0f} MB, over the "
             f"{MAX_UPLOAD_BYTES // 1048576} MB limit. Split it by month and upload the parts."
         )
+
+
+def decode(file_name: str, data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252 text."""
+    _refuse_empty_or_large(file_name, data)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
@@ -169,7 +176,52 @@ def sniff_delimiter(header_line: str) -> str:
     return max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
 
 
-def stage_text(conn: duckdb.DuckDBPyConnection, file_name: str, text: str, table: str = "staged") -> list[str]:
+def stage_upload(conn: duckdb.DuckDBPyConnection, file_name: str, data: bytes, table: str = "staged",
+                 columns_for=None) -> list[str]:
+    """Load an uploaded file's bytes into a temporary table of VARCHAR columns named by normalised header.
+
+    `columns_for(headers)`, when given, names the normalised columns to keep: the others are never read, which
+    matters for exports of thirty columns of which a format uses six. A plain UTF-8 CSV goes to DuckDB as it
+    is; anything else (XLSX, gzip, UTF-16, Windows-1252, NDJSON) is decoded to text first.
+    """
+    if _is_plain_utf8_csv(data):
+        _refuse_empty_or_large(file_name, data)
+        start = 0
+        while data.startswith(codecs.BOM_UTF8, start):
+            start += len(codecs.BOM_UTF8)
+        newline = _NEWLINE.search(data, start)
+        first_line = data[start:newline.start() if newline else len(data)].decode("utf-8")
+        body_start = newline.end() if newline else len(data)
+        quotes = data.count(b'"')
+        body = memoryview(data)[body_start:]
+        has_body = _NON_SPACE.search(data, body_start) is not None
+        return _stage_csv(conn, file_name, first_line, quotes, body, has_body, table, columns_for)
+    return stage_text(conn, file_name, text_of(file_name, data), table, columns_for)
+
+
+_NEWLINE = re.compile(rb"\r\n|\n|\r")
+_NON_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+_NDJSON_START = re.compile(rb"(?:\xef\xbb\xbf|[ \t\r\n])*\{")
+
+
+def _is_plain_utf8_csv(data: bytes) -> bool:
+    """Whether the bytes are a CSV in UTF-8 (with or without BOM) that DuckDB can read without decoding first."""
+    if data[:4] == b"PK\x03\x04" or data[:2] == b"\x1f\x8b" or data.startswith((codecs.BOM_UTF16_LE,
+                                                                               codecs.BOM_UTF16_BE)):
+        return False
+    if b"\x00" in data[:4096] or _NDJSON_START.match(data):
+        return False  # UTF-16 without BOM, binary or NDJSON: decode() and stage_text() say which
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def stage_text(conn: duckdb.DuckDBPyConnection, file_name: str, text: str, table: str = "staged",
+               columns_for=None) -> list[str]:
     """Load text into a temporary table of VARCHAR columns named by normalised header.
 
     Row order is file order, so `rowid + 2` is the row number a spreadsheet shows (row 1 is the header).
@@ -180,9 +232,16 @@ def stage_text(conn: duckdb.DuckDBPyConnection, file_name: str, text: str, table
     text = text.lstrip("\ufeff")
     parts = re.split(r"\r\n|\n|\r", text, maxsplit=1)
     first_line, body = parts[0], (parts[1] if len(parts) > 1 else "")
+    return _stage_csv(conn, file_name, first_line, text.count('"'), body.encode("utf-8"), bool(body.strip()),
+                      table, columns_for)
+
+
+def _stage_csv(conn, file_name: str, first_line: str, quotes: int, body, has_body: bool, table: str,
+               columns_for) -> list[str]:
+    """Stage a CSV body (UTF-8 bytes after the header line) under the header's normalised names."""
     if not first_line.strip():
         raise ImportRefused(f"{file_name}: the first line is blank; it should hold the column names.")
-    if text.count('"') % 2:
+    if quotes % 2:
         raise ImportRefused(f"{file_name}: a quoted cell is never closed (an odd number of \" characters); the file "
                             "may be truncated. Download the export again.")
     try:
@@ -197,19 +256,27 @@ def stage_text(conn: duckdb.DuckDBPyConnection, file_name: str, text: str, table
             name += "_"
         seen.add(name)
         names.append(name)
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", newline="", delete=False) as handle:
+    keep, refused = names, None
+    if columns_for is not None:
+        try:
+            chosen = set(columns_for(header))
+            keep = [n for n in names if n in chosen] or names[:1]
+        except ImportRefused as error:
+            refused = error  # a malformed file is refused for that first, as when every column is read
+    with tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False) as handle:
         handle.write(body)
         path = handle.name
     try:
         columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+        selected = ", ".join(f'"{n}"' for n in keep)
         conn.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv(?, delim = ?, quote = '\"', "
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {selected} FROM read_csv(?, delim = ?, quote = '\"', "
             f"escape = '\"', header = false, auto_detect = false, columns = {columns}, null_padding = true, "
             f"strict_mode = false)",
             [path, delimiter],
-        ) if body.strip() else conn.execute(
+        ) if has_body else conn.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM (SELECT "
-            + ", ".join(f"NULL::VARCHAR AS {n}" for n in names) + ") WHERE false"
+            + ", ".join(f"NULL::VARCHAR AS {n}" for n in keep) + ") WHERE false"
         )
     except duckdb.Error as error:
         raise ImportRefused(
@@ -218,6 +285,8 @@ def stage_text(conn: duckdb.DuckDBPyConnection, file_name: str, text: str, table
         ) from None
     finally:
         os.unlink(path)
+    if refused is not None:
+        raise refused
     return header
 
 

@@ -1,0 +1,285 @@
+"""The rollups against a per-person recount: a generated organisation, every headline metric, every month, a sample
+of filters; and the incremental refresh (an old month imported late, an undo, a re-upload) against a fresh load."""
+import datetime as dt
+import os
+
+import pytest
+
+from conftest import PEPPER, copy_warehouse, fresh_location
+from queries import demo, metrics, synth, uploads, warehouse
+
+PEOPLE, MONTHS = 300, 6
+ROLLUPS = ("month_status", "person_month", "org_rollup", "first_active", "department_kpis")
+FILTERS = [
+    metrics.ALL,
+    metrics.Filters(departments=("Sales",)),
+    metrics.Filters(departments=("Engineering", "IT")),
+    metrics.Filters(regions=("EMEA",)),
+    metrics.Filters(units=("Technology",), regions=("North America",)),
+    metrics.Filters(tool="slack"),
+    metrics.Filters(tool="teams"),
+    metrics.Filters(tool="viva-engage", departments=("Marketing",)),
+]
+
+
+@pytest.fixture(scope="module")
+def pepper():
+    previous = os.environ.get("DASHBOARD_PEPPER")
+    os.environ["DASHBOARD_PEPPER"] = PEPPER
+    yield PEPPER
+    if previous is None:
+        os.environ.pop("DASHBOARD_PEPPER", None)
+    else:
+        os.environ["DASHBOARD_PEPPER"] = previous
+
+
+def load_files(location, files):
+    for path in files:
+        uploads.import_file(path.name, path.read_bytes(), location=location, month=slack_month(path))
+
+
+def slack_month(path):
+    # Slack's CSV exports carry no period; the file name says which month they are for.
+    return demo.month_from_name(path) if path.name.startswith("slack") else None
+
+
+@pytest.fixture(scope="module", params=["canonical", "vendor"])
+def organisation(request, tmp_path_factory, pepper):
+    """(warehouse, export files in load order) for a generated organisation, loaded in order."""
+    folder = tmp_path_factory.mktemp(f"org-{request.param}")
+    files = synth.write_org(folder / "exports", people=PEOPLE, months=MONTHS, seed=11, fmt=request.param)
+    location = fresh_location(folder, f"org_{request.param}")
+    load_files(location, files)
+    return location, files
+
+
+@pytest.fixture
+def copy_of(organisation, tmp_path):
+    return copy_warehouse(organisation[0], fresh_location(tmp_path, "copy"))
+
+
+def rollups(location) -> dict:
+    """Every rollup table's rows, sorted, for exact comparison."""
+    with warehouse.opened(location) as conn:
+        return {table: sorted(map(repr, conn.execute(f"SELECT * FROM {table}").fetchall())) for table in ROLLUPS}
+
+
+# --- the per-person recount ---------------------------------------------------------------------------------------
+def previous(month):
+    return (month - dt.timedelta(days=1)).replace(day=1)
+
+
+def months_back(month, count):
+    index = month.year * 12 + month.month - 1 - count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+class Recount:
+    """DESIGN.md §5 counted person by person from the live canonical rows, without the rollups."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.slices = conn.execute(
+            "SELECT kind, tool, month FROM live_slices WHERE kind <> 'checklist'").fetchall()
+
+    def latest(self, kind, month):
+        found = [m for k, _, m in self.slices if k == kind and m <= month]
+        return max(found) if found else None
+
+    def roster(self, month):
+        source = self.latest("roster", month)
+        rows = self.conn.execute("SELECT person_key, department, region, business_unit, level FROM live_roster "
+                                 "WHERE month = ?", [source]).fetchall()
+        return {key: {"department": d, "region": r, "unit": u, "level": level} for key, d, r, u, level in rows}
+
+    def tools(self, month):
+        return {t for k, t, m in self.slices if k == "activity" and m == month}
+
+    def activity(self, month, tool=None):
+        """{person: {active, posts, replies, reactions}} on one tool, or summed over all tools."""
+        people = {}
+        for key, row_tool, posts, replies, reactions, reads, other, days in self.conn.execute(
+                "SELECT person_key, tool, posts, replies, reactions, reads, other_actions, active_days "
+                "FROM live_activity WHERE month = ?", [month]).fetchall():
+            if tool is not None and row_tool != tool:
+                continue
+            counts = [posts or 0, replies or 0, reactions or 0]
+            active = sum(counts) + (reads or 0) + (other or 0) > 0 or (days or 0) > 0
+            found = people.setdefault(key, {"active": False, "posts": 0, "replies": 0, "reactions": 0,
+                                            "contributor": False, "creator": False})
+            found["active"] |= active
+            found["posts"] += counts[0]
+            found["replies"] += counts[1]
+            found["reactions"] += counts[2]
+            if tool is not None:  # on one tool: that tool's own posts and replies
+                found["contributor"] = active and counts[0] + counts[1] >= 1
+                found["creator"] = active and counts[0] >= 1
+        if tool is None:
+            for found in people.values():
+                found["contributor"] = found["active"] and found["posts"] + found["replies"] >= 1
+                found["creator"] = found["active"] and found["posts"] >= 1
+        return people
+
+    def active_people(self, month):
+        """People on the month's roster who were active on any tool in it."""
+        if not self.tools(month):
+            return set()
+        roster = self.roster(month)
+        return {key for key, row in self.activity(month).items() if row["active"] and key in roster}
+
+    def held(self):
+        months = [m for _, _, m in self.slices]
+        first, last, found = min(months), max(months), []
+        while first <= last:
+            found.append(first)
+            first = months_back(first, -1)
+        return found
+
+    def metrics(self, month, filters: metrics.Filters) -> dict:
+        def in_scope(row):
+            return ((not filters.departments or row["department"] in filters.departments)
+                    and (not filters.regions or row["region"] in filters.regions)
+                    and (not filters.units or row["unit"] in filters.units))
+
+        scope = {key: row for key, row in self.roster(month).items() if in_scope(row)}
+        headcount = len(scope)
+        tools = self.tools(month)
+        has_activity = bool(tools)
+        has_tool = has_activity and (filters.tool is None or filters.tool in tools)
+        on_tool = self.activity(month, filters.tool)
+        counted = {key: on_tool[key] for key in scope if key in on_tool}
+
+        def count(flag):
+            return sum(1 for row in counted.values() if row[flag]) if has_tool else None
+
+        active_now = self.active_people(month)
+        earlier = set().union(*(self.active_people(m) for m in self.held() if m < month))
+        before = self.active_people(previous(month))
+        executives = [key for key, row in scope.items() if row["level"] == "executive"]
+        posts = sum(row["posts"] for row in counted.values())
+        champions_from = self.latest("champions", month)
+        champions = {key for (key,) in self.conn.execute(
+            "SELECT person_key FROM live_champions WHERE month = ?", [champions_from]).fetchall()} & set(scope)
+        departments = {row["department"] for row in scope.values()}
+        with_champion = {scope[key]["department"] for key in champions}
+        window = (months_back(month, 11), month)
+        trained = {key for (key,) in self.conn.execute(
+            "SELECT person_key FROM live_training WHERE month BETWEEN ? AND ?", list(window)).fetchall()}
+        has_training = any(k == "training" and window[0] <= m <= month for k, _, m in self.slices)
+        kinds = {k for k, _, m in self.slices if m == month}
+        on_target = [bool(v >= t if higher else v <= t) for v, t, higher in self.conn.execute(
+            "SELECT value, target, higher_is_better FROM live_kpis WHERE month = ? AND department IS NULL "
+            "AND target IS NOT NULL AND value IS NOT NULL", [month]).fetchall()]
+        communities = self.conn.execute(
+            "SELECT count(*) FILTER (WHERE posts > 0) FROM live_communities WHERE month = ? "
+            "AND (? IS NULL OR tool = ?)", [month, filters.tool, filters.tool]).fetchone()[0]
+        if not headcount:
+            return {"headcount": None}
+        return {
+            "headcount": headcount,
+            "active": count("active"),
+            "adoption_rate": count("active") / headcount if has_tool else None,
+            "contributors": count("contributor"),
+            "contribution_rate": count("contributor") / headcount if has_tool else None,
+            "creators": count("creator"),
+            "returning": len(set(scope) & active_now & before) if has_activity else None,
+            "new": len((set(scope) & active_now) - earlier) if has_activity else None,
+            "leadership_participation": (sum(1 for key in executives if counted.get(key, {}).get("active"))
+                                         / len(executives)) if has_tool and executives else None,
+            "responses_per_post": (sum(row["replies"] + row["reactions"] for row in counted.values()) / posts)
+            if has_tool and posts > 0 else None,
+            "active_communities": communities if "communities" in kinds else None,
+            "champion_coverage": len(with_champion) / len(departments) if champions_from else None,
+            "champions_per_1000": 1000.0 * len(champions) / headcount if champions_from else None,
+            "training_reach": len(set(scope) & trained) / headcount if has_training else None,
+            "kpis_on_target_share": (sum(on_target) / len(on_target) if on_target else None)
+            if "kpis" in kinds else None,
+        }
+
+
+def assert_same(found: dict, expected: dict, where: str):
+    for key, value in expected.items():
+        if value is None or found.get(key) is None:
+            assert found.get(key) == value, f"{where}: {key}"
+        else:
+            assert found[key] == pytest.approx(value), f"{where}: {key}"
+
+
+def assert_matches_recount(location):
+    with warehouse.opened(location) as conn:
+        recount = Recount(conn)
+        held = metrics.months(conn)
+        assert held == recount.held()
+        for month in held:
+            for filters in FILTERS:
+                assert_same(metrics.org_month(conn, month, filters), recount.metrics(month, filters),
+                            f"{month:%Y-%m} {filters}")
+
+
+# --- the tests ------------------------------------------------------------------------------------------------------
+def test_every_metric_of_every_month_matches_a_per_person_recount(organisation):
+    location, _files = organisation
+    with warehouse.opened(location) as conn:
+        assert len(metrics.months(conn)) == MONTHS
+        latest = metrics.org_month(conn, metrics.latest_month(conn))
+    assert latest["headcount"] > PEOPLE and latest["new"] is not None and latest["champion_coverage"] is not None
+    assert_matches_recount(location)
+
+
+def test_an_old_month_imported_last_refreshes_the_months_after_it(organisation, tmp_path):
+    """The roster and registers first, then the activity month by month, newest first: each older month that
+    arrives changes who is new, returning and lapsed in the months after it."""
+    location, files = organisation
+    late = fresh_location(tmp_path, "late")
+    monthly = [p for p in files if demo.month_from_name(p)]
+    for path in files:
+        if path.name in ("activity.csv", "communities.csv"):  # canonical history: split into monthly files
+            monthly += split_by_month(path, tmp_path)
+    first = [p for p in files if p not in monthly and p.name not in ("activity.csv", "communities.csv")]
+    load_files(late, first + sorted(monthly, key=lambda p: demo.month_from_name(p), reverse=True))
+    assert_matches_recount(late)
+    assert rollups(late) == rollups(location)
+
+
+def split_by_month(path, folder):
+    lines = path.read_text().splitlines(keepends=True)
+    by_month = {}
+    for line in lines[1:]:
+        by_month.setdefault(line[:7], []).append(line)
+    written = []
+    for month, rows in by_month.items():
+        target = folder / f"{path.stem}_{month}.csv"
+        target.write_text(lines[0] + "".join(rows))
+        written.append(target)
+    return written
+
+
+def test_undo_restores_the_rollups_exactly(copy_of, organisation):
+    _location, files = organisation
+    before = rollups(copy_of)
+    with warehouse.opened(copy_of) as conn:
+        first = metrics.months(conn)[0]
+    # A corrected export of the first month: everyone on it posts once more on Slack.
+    corrected = "month,email,tool,posts\n" + "".join(
+        f"{first:%Y-%m},p{i:06d}@example.com,slack,1\n" for i in range(1, PEOPLE + 1))
+    result = uploads.import_file("slack-fix.csv", corrected.encode(), location=copy_of)
+    changed = rollups(copy_of)
+    assert changed["org_rollup"] != before["org_rollup"]
+    assert_matches_recount(copy_of)
+    with warehouse.opened(copy_of) as conn:
+        uploads.undo(conn, result.upload_id)
+    assert rollups(copy_of) == before
+
+
+def test_a_re_upload_does_not_double_count(copy_of, organisation):
+    _location, files = organisation
+    before = rollups(copy_of)
+    with warehouse.opened(copy_of) as conn:
+        headline = {m: metrics.org_month(conn, m) for m in metrics.months(conn)}
+    activity = [p for p in files if any(p.name.startswith(k) for k in ("activity", "engage_activity", "teams"))]
+    load_files(copy_of, [files[0], activity[0]])  # the roster and an activity export, again
+    assert rollups(copy_of) == before
+    with warehouse.opened(copy_of) as conn:
+        assert {m: metrics.org_month(conn, m) for m in metrics.months(conn)} == headline
+        statuses = [row["status"] for row in uploads.ledger(conn)]
+    assert statuses.count("replaced") >= 2
