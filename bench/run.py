@@ -306,6 +306,14 @@ def report(results: dict, meta: dict) -> str:
             pandas_cell = "—" if pandas_s is None else f"{pandas_s:.1f}"
             ratio_cell = "—" if pandas_s is None else f"{pandas_s / seconds:,.0f}×"
             lines.append(f"| {label(size)} | {page} | {seconds * 1000:.0f} | {growth} | {pandas_cell} | {ratio_cell} |")
+    lake = OUT / "ducklake.json"
+    if lake.exists():  # the DuckLake backend, measured by bench/lake.py, in the same table
+        import json
+
+        found = json.loads(lake.read_text())
+        for page, seconds in found["pages"].items():
+            lines.append(f"| {label((found['people'], found['months']))} on DuckLake | {page} | "
+                         f"{seconds * 1000:.0f} | | — | — |")
     for size in sizes:
         found = results[size].get("pandas")
         if found:
