@@ -26,8 +26,8 @@ def _month(label: str) -> dt.date:
 
 def _counts(series: pd.Series) -> pd.Series:
     """Export counts as numbers: blank is 0, Slack writes 1,204."""
-    if series.dtype == object:
-        series = series.str.replace(",", "", regex=False)
+    if not pd.api.types.is_numeric_dtype(series):
+        series = series.astype(str).str.replace(",", "", regex=False)
     return pd.to_numeric(series, errors="coerce").fillna(0)
 
 

@@ -308,8 +308,6 @@ def report(results: dict, meta: dict) -> str:
             lines.append(f"| {label(size)} | {page} | {seconds * 1000:.0f} | {growth} | {pandas_cell} | {ratio_cell} |")
     lake = OUT / "ducklake.json"
     if lake.exists():  # the DuckLake backend, measured by bench/lake.py, in the same table
-        import json
-
         found = json.loads(lake.read_text())
         for page, seconds in found["pages"].items():
             lines.append(f"| {label((found['people'], found['months']))} on DuckLake | {page} | "
@@ -342,7 +340,7 @@ def report(results: dict, meta: dict) -> str:
         lines += ["", f"## Targets at {label(TARGET_SIZE)}", "", "| Target | Measured | |", "| --- | --- | --- |"]
         worst = max(r["pages"]["pages"].items(), key=lambda kv: kv[1])
         lines.append(f"| every page's uncached data ≤ {TARGETS['page_ms']} ms | slowest: {worst[0]} "
-                     f"{worst[1] * 1000:.0f} ms | {verdict(worst[1] * 1000 <= TARGETS['page_ms'])} |")
+                     f"{worst[1] * 1000:.1f} ms | {verdict(worst[1] * 1000 <= TARGETS['page_ms'])} |")
         if base in results:
             growth = {p: s / results[base]["pages"]["pages"][p] for p, s in r["pages"]["pages"].items()}
             page, most = max(growth.items(), key=lambda kv: kv[1])
@@ -363,6 +361,22 @@ def report(results: dict, meta: dict) -> str:
             lines.append(f"| server memory ≤ {TARGETS['memory_mb']} MB | peak {r['memory']['peak_mb']:.0f} MB | "
                          f"{verdict(r['memory']['peak_mb'] <= TARGETS['memory_mb'])} |")
 
+        why = []
+        if worst[1] * 1000 > TARGETS["page_ms"]:
+            why.append("- Where we stand (stages) evaluates the rubric for the month and, for its history chart, for "
+                       "every month held: about 60 small queries (24 checklist look-ups, 30 KPI-correlation "
+                       "look-ups, the headline and department metrics twice), each costing milliseconds of planning "
+                       "however small the data. Its time does not grow with the organisation (compare 10k and "
+                       "200k); one query per measure over all months in queries/stages.py would roughly halve it.")
+        if len(met) < len(ratios):
+            why.append("- An import does far more than `read_csv`: detect the format, validate every cell, "
+                       "pseudonymise every id (sha256), write the rows, replaced slices and ledger in one "
+                       "transaction, rebuild the affected month's per-person rows (one per roster person) and "
+                       "rollups, and checkpoint. Small files pay the fixed cost of that transaction (about 0.15 s; a "
+                       "champion or training file also rebuilds the month's per-person rows); large files pay for "
+                       "the month's rebuild.")
+        if why:
+            lines += ["", "Why targets are missed:", "", *why]
     lines += ducklake_section(results)
     lines += ["", "## What each page reads (bench/page_data.py)", "", "| Page | Calls |", "| --- | --- |"]
     lines += [f"| {page} | {calls} |" for page, calls in page_data.describe()]
@@ -432,7 +446,7 @@ def main(argv=None) -> int:
         if not args.no_server:
             results[size]["memory"] = server_memory(build["location"])
             log(f"  server peak {results[size]['memory']['peak_mb']:.0f} MB")
-    meta = {"command": "python bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
+    meta = {"command": " ".join(["python bench/run.py", *(sys.argv[1:] if argv is None else argv)]),
             "date": f"{dt.datetime.now():%Y-%m-%d %H:%M}", "elapsed_s": time.perf_counter() - started,
             "load_before": load_before, "load_after": open("/proc/loadavg").read().split()[0],
             "import_runs": args.import_runs, "page_runs": args.page_runs}

@@ -136,11 +136,7 @@ per_tool AS (
 ),
 per_person AS (
     SELECT month, person_key,
-        sum(posts) AS posts, sum(replies) AS replies, sum(reactions) AS reactions, bool_or(active) AS active,
-        -- sorted afterwards rather than with ORDER BY in the aggregate, which sorts every group separately
-        list_sort(list(struct_pack(tool := tool, contributor := posts + replies >= 1, creator := posts >= 1,
-                                   posts := posts, replies := replies, reactions := reactions))
-                  FILTER (WHERE active)) AS tools
+        sum(posts) AS posts, sum(replies) AS replies, sum(reactions) AS reactions, bool_or(active) AS active
     FROM per_tool
     GROUP BY ALL
 ),
@@ -155,7 +151,7 @@ SELECT p.month, p.person_key, p.department, p.region, p.business_unit, p.level,
     CASE WHEN p.has_activity THEN coalesce(a.active, false) END AS active,
     CASE WHEN p.has_activity THEN coalesce(a.active AND a.posts + a.replies >= 1, false) END AS contributor,
     CASE WHEN p.has_activity THEN coalesce(a.active AND a.posts >= 1, false) END AS creator,
-    a.posts, a.replies, a.reactions, coalesce(a.tools, []) AS tools,
+    a.posts, a.replies, a.reactions,
     ch.person_key IS NOT NULL AS is_champion,
     tr.person_key IS NOT NULL AS trained_12m,
     CASE WHEN p.has_activity AND p.has_devices
@@ -213,7 +209,7 @@ WITH previous AS (
     SELECT month, person_key, active FROM pm_stage
 )
 SELECT s.month, s.person_key, s.department, s.region, s.business_unit, s.level,
-    s.active, s.contributor, s.creator, s.posts, s.replies, s.reactions, s.tools,
+    s.active, s.contributor, s.creator, s.posts, s.replies, s.reactions,
     CASE WHEN s.active IS NOT NULL THEN coalesce(s.active AND f.first_month = s.month, false) END AS is_new,
     CASE WHEN s.active IS NOT NULL THEN coalesce(s.active AND p.active, false) END AS is_returning,
     CASE WHEN s.active IS NOT NULL THEN coalesce(p.active AND NOT s.active, false) END AS is_lapsed,
@@ -236,30 +232,33 @@ WHERE person_month.person_key = c.person_key AND person_month.active IS NOT NULL
   AND person_month.month IN (SELECT month FROM rollup_new_months);
 
 -- name: update_unmapped
+-- Join coverage per rebuilt month: the people in the activity files, those not on the roster, those concealed.
 UPDATE month_status SET activity_people = x.people, unmapped_people = x.unmapped, concealed_people = x.concealed
 FROM (
-    SELECT a.month, count(DISTINCT a.person_key) AS people,
-        count(DISTINCT a.person_key) FILTER (WHERE pm.person_key IS NULL) AS unmapped,
-        count(DISTINCT a.person_key) FILTER (WHERE a.concealed) AS concealed
-    FROM live_activity a
-    LEFT JOIN (SELECT month, person_key FROM person_month
-               WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months)) pm
-        ON pm.month = a.month AND pm.person_key = a.person_key
-    WHERE a.month BETWEEN $first_month AND $last_month AND a.month IN (SELECT month FROM rollup_months)
-    GROUP BY ALL
+    SELECT month, count(*) AS people, count(*) FILTER (WHERE NOT mapped) AS unmapped,
+        count(*) FILTER (WHERE concealed) AS concealed
+    FROM (
+        SELECT a.month, a.person_key, bool_or(pm.person_key IS NOT NULL) AS mapped, bool_or(a.concealed) AS concealed
+        FROM live_activity a
+        LEFT JOIN (SELECT month, person_key FROM person_month
+                   WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months)) pm
+            ON pm.month = a.month AND pm.person_key = a.person_key
+        WHERE a.month BETWEEN $first_month AND $last_month AND a.month IN (SELECT month FROM rollup_months)
+        GROUP BY ALL
+    )
+    GROUP BY month
 ) x
 WHERE month_status.month = x.month;
 
 -- name: delete_org_rollup
+-- The any-tool rows of the rebuilt months and of the months whose newcomers changed; the per-tool rows (which
+-- have no newcomers) of the rebuilt months.
 DELETE FROM org_rollup
-WHERE month IN (SELECT month FROM rollup_months UNION ALL SELECT month FROM rollup_new_months);
+WHERE month IN (SELECT month FROM rollup_months)
+   OR (tool = '*' AND month IN (SELECT month FROM rollup_new_months));
 
 -- name: insert_org_rollup
 INSERT INTO org_rollup
-WITH people AS (
-    SELECT * FROM person_month
-    WHERE month IN (SELECT month FROM rollup_months UNION ALL SELECT month FROM rollup_new_months)
-)
 SELECT month, department, region, business_unit, level, '*' AS tool,
     count(*) AS headcount, sum(active::INT) AS active, sum(contributor::INT) AS contributors,
     sum(creator::INT) AS creators, sum(posts) AS posts, sum(replies) AS replies, sum(reactions) AS reactions,
@@ -267,13 +266,28 @@ SELECT month, department, region, business_unit, level, '*' AS tool,
     sum(is_champion::INT) AS champions, sum(trained_12m::INT) AS trained_12m,
     sum(mobile::INT) AS mobile_active,
     sum(coalesce(posts, 0) + coalesce(replies, 0)) FILTER (WHERE is_champion) AS champion_contributions
-FROM people
-GROUP BY ALL
-UNION ALL
-SELECT month, department, region, business_unit, level, t.tool,
-    NULL, count(*), sum(t.contributor::INT), sum(t.creator::INT), sum(t.posts), sum(t.replies), sum(t.reactions),
-    NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM (SELECT month, department, region, business_unit, level, unnest(tools) AS t FROM people)
+FROM person_month
+WHERE month IN (SELECT month FROM rollup_months UNION ALL SELECT month FROM rollup_new_months)
+GROUP BY ALL;
+
+-- name: insert_org_rollup_tools
+-- Per tool: the roster people active on it, and their contributors, creators, posts, replies and reactions there.
+-- A live slice holds each person at most once per tool and month.
+INSERT INTO org_rollup
+WITH on_tool AS (
+    SELECT month, person_key, tool,
+        coalesce(posts, 0) AS posts, coalesce(replies, 0) AS replies, coalesce(reactions, 0) AS reactions
+    FROM live_activity
+    WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months)
+      AND (coalesce(posts, 0) + coalesce(replies, 0) + coalesce(reactions, 0) + coalesce(reads, 0)
+           + coalesce(other_actions, 0) > 0 OR coalesce(active_days, 0) > 0)
+)
+SELECT p.month, p.department, p.region, p.business_unit, p.level, a.tool,
+    NULL, count(*), sum((a.posts + a.replies >= 1)::INT), sum((a.posts >= 1)::INT), sum(a.posts), sum(a.replies),
+    sum(a.reactions), NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM person_month p
+JOIN on_tool a ON a.month = p.month AND a.person_key = p.person_key
+WHERE p.month BETWEEN $first_month AND $last_month AND p.month IN (SELECT month FROM rollup_months)
 GROUP BY ALL;
 
 -- name: department_kpi_months

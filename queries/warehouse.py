@@ -153,9 +153,14 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> int:
     and a lost race runs again (and then finds the work done).
     """
     current = _schema_version(conn)
-    for version, sql in migrations():
-        if version <= current:
-            continue
+    pending = [(version, sql) for version, sql in migrations() if version > current]
+    # The rollups of the data already held are brought up to date once, with the last pending migration, because
+    # the refresh SQL is written for the latest schema. It is incremental, so it costs nothing when nothing
+    # changed, and catches up after a run that stopped between migrations. A migration that changes what the
+    # rollups hold says refresh-rollups: every month is then recomputed.
+    refresh_at = pending[-1][0] if current > 0 and pending else None
+    recompute = any("refresh-rollups" in sql for _, sql in pending)
+    for version, sql in pending:
 
         def step(version=version, sql=sql) -> int:
             conn.execute("BEGIN TRANSACTION")
@@ -163,8 +168,9 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> int:
                 now = _schema_version(conn)
                 if version > now:
                     conn.execute(sql)
-                    # A migration that changes what the rollups hold recomputes them for the data already held.
-                    if "refresh-rollups" in sql and now > 0:
+                    if version == refresh_at:
+                        if recompute:
+                            conn.execute("DELETE FROM rollup_sources")
                         refresh_rollups(conn)
                     conn.execute("DELETE FROM meta WHERE key = 'schema_version'")
                     conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(version)])
@@ -379,7 +385,7 @@ def refresh_rollups(conn: duckdb.DuckDBPyConnection, from_month=None) -> None:
             named.run(conn, f"rollups.{block}", params)
         if conn.execute("SELECT count(*) FROM rollup_new_months").fetchone()[0]:
             named.run(conn, "rollups.update_new", params)
-        for block in ("update_unmapped", "delete_org_rollup", "insert_org_rollup"):
+        for block in ("update_unmapped", "delete_org_rollup", "insert_org_rollup", "insert_org_rollup_tools"):
             named.run(conn, f"rollups.{block}", params)
         temporary += ["pm_stage", "first_active_changes", "rollup_new_months"]
     for block in ("department_kpi_months", "delete_department_kpis", "insert_department_kpis",

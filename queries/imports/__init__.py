@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -53,6 +54,10 @@ _NUMBER_TEXT = (
 _DATE_FORMATS = "['%Y-%m-%d', '%Y/%m/%d', '%b %d, %Y', '%B %d, %Y', '%d %b %Y', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S']"
 _MONTH_FORMATS = "['%Y-%m', '%Y-%m-%d', '%Y/%m', '%Y-%m-%dT%H:%M:%S']"
 _FORMULA = "regexp_matches(trim({src}), '^([=+@\\t\\r]|-[^0-9. ])')"
+
+
+# The ledger's checksum of a large file is computed beside the validation: hashlib releases the GIL.
+_CHECKSUMS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload-sha256")
 
 
 def checklist_criteria() -> list[str]:
@@ -124,7 +129,12 @@ def _clean(column: Column, src: str, parsed_as: str) -> tuple[str, list[tuple[st
         checks.append((f"{present} AND {_FORMULA.format(src=src)}",
                        "starts like a spreadsheet formula (= + - @); remove that character"))
     elif column.type == "count":
-        parse, number = f"TRY_CAST(nullif({_COUNT_TEXT.format(src=src)}, '') AS DOUBLE)", parsed_as
+        # Most cells are plain numbers that DuckDB casts as they are; only the rest pay for dropping separators
+        # (CASE evaluates its ELSE only for the rows that need it; coalesce would evaluate both for every row).
+        direct = f"TRY_CAST({src} AS DOUBLE)"
+        parse = (f"CASE WHEN {direct} IS NOT NULL THEN {direct} "
+                 f"ELSE TRY_CAST(nullif({_COUNT_TEXT.format(src=src)}, '') AS DOUBLE) END")
+        number = parsed_as
         value = f"CAST({number} AS BIGINT)"
         # NULL (not a number), NaN, infinities and fractions all fail `number % 1 = 0`.
         checks.append((f"{present} AND NOT coalesce({number} % 1 = 0, false)",
@@ -204,6 +214,7 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
         normalised = [normalise_header(h) for h in headers]
         return [name for column in fmt.columns if (name := fmt.column_for(normalised, column.target))]
 
+    checksum = _CHECKSUMS.submit(lambda: hashlib.sha256(data).hexdigest())
     with duckdb.connect() as conn:
         headers = stage_upload(conn, file_name, data, columns_for=columns_for)
         normalised = [normalise_header(h) for h in headers]
@@ -275,7 +286,7 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
         rows = conn.execute(f"SELECT {', '.join(CANONICAL_COLUMNS[fmt.kind])} FROM canonical").arrow()
         if hasattr(rows, "read_all"):
             rows = rows.read_all()
-    staged = StagedFile(file_name, hashlib.sha256(data).hexdigest(), fmt, rows, months, tools, concealed, notes)
+    staged = StagedFile(file_name, checksum.result(), fmt, rows, months, tools, concealed, notes)
     if adapter and hasattr(adapter, "notes"):
         staged.notes.extend(adapter.notes(staged))
     return staged

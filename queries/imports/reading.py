@@ -211,8 +211,8 @@ def _is_plain_utf8_csv(data: bytes) -> bool:
         return False
     if b"\x00" in data[:4096] or _NDJSON_START.match(data):
         return False  # UTF-16 without BOM, binary or NDJSON: decode() and stage_text() say which
-    if data.isascii():
-        return True
+    if data.isascii() or data.startswith(codecs.BOM_UTF8) and data[len(codecs.BOM_UTF8):].isascii():
+        return True  # ASCII after a BOM, as most exports are: no need to decode every byte to know
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
