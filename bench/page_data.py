@@ -91,8 +91,7 @@ def _alignment(s: Scope, rules, min_group):
 def _stages(s: Scope, rules, min_group):
     return _sidebar(s) + [
         (uploads.ledger, ()),  # the demo-data notice
-        (stages.evaluate, (s.month, rules)),
-        (stages.history, (s.months[0], s.month, rules)),
+        (stages.standing, (s.months[0], s.month, rules)),  # the placement and the history chart
         (checklist.answers_as_of, (s.month,)),
     ]
 

@@ -53,7 +53,8 @@ if scope is None:
     st.altair_chart(ladder(0), width="stretch")
     shell.no_data_yet()
 
-placement = shell.read(stages.evaluate, scope.month, rubric)
+# The placement and the history chart below, from one read of the measures (see stages.standing)
+placement, history = shell.read(stages.standing, scope.months[0], scope.month, rubric)
 me = shell.actor()
 
 # --- Headline and ladder -----------------------------------------------------------------------------------------
@@ -113,7 +114,6 @@ shell.download_table(pd.DataFrame(evidence), f"stage-evidence-{scope.month:%Y-%m
 
 # --- Stage month by month ----------------------------------------------------------------------------------------
 st.subheader("Stage month by month")
-history = shell.read(stages.history, scope.months[0], scope.month, rubric)
 left, right = st.columns([3, 2])
 with left:
     frame = charts.month_axis(pd.DataFrame(history))

@@ -3,6 +3,7 @@ the upload ledger (so every answer has an upload id, who gave it and when, and c
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import replace
 
@@ -18,7 +19,20 @@ STAGE_PAGE = "stage page"
 
 def answers_as_of(conn: duckdb.DuckDBPyConnection, month) -> dict[str, dict]:
     """{criterion: {answer, note, who, answered_at, answered_for}} holding in `month`."""
-    return {row.pop("criterion"): row for row in named.rows(conn, "checklist.answers_as_of", {"month": as_month(month)})}
+    month = as_month(month)
+    return answers_by_month(conn, month, month).get(month, {})
+
+
+def answers_by_month(conn: duckdb.DuckDBPyConnection, from_month, to_month) -> dict[dt.date, dict[str, dict]]:
+    """{month: what answers_as_of gives for it} for every month from `from_month` to `to_month`, in one query.
+
+    A month with no answer holding yet is left out.
+    """
+    found: dict[dt.date, dict[str, dict]] = {}
+    params = {"from_month": as_month(from_month), "to_month": as_month(to_month)}
+    for row in named.rows(conn, "checklist.answers_as_of", params):
+        found.setdefault(row.pop("as_of"), {})[row.pop("criterion")] = row
+    return found
 
 
 def answer_csv(month, criterion: str, yes: bool, note: str = "") -> bytes:

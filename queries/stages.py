@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from . import adoption, alignment, checklist, metrics, named
+from . import adoption, checklist, metrics, named
 from .rubric import CHECKLIST_NEEDS, MEASURES, Criterion, Rubric, RubricError, Stage, load  # noqa: F401
 
 MET, NOT_MET, NO_DATA = "met", "not_met", "no_data"
@@ -144,17 +144,17 @@ def measure_values(conn: duckdb.DuckDBPyConnection, from_month, to_month,
     """Every rubric measure for each calendar month from `from_month` to `to_month`, over the whole organisation.
 
     A measure without data is None. Values come from the shared metric queries; nothing here is a second
-    definition of a metric, only which of their values each measure takes.
+    definition of a metric, only which of their values each measure takes. A handful of queries whatever the
+    range (each for every month at once): planning a query costs more than the little it reads.
     """
     rubric = rubric or load()
     first, last = metrics.as_month(from_month), metrics.as_month(to_month)
     if first > last:
         return {}
     months = _months_between(first, last)
-    params = {"from_month": first, "to_month": last}
+    params = {"from_month": first, "to_month": last, "min_group": rubric.min_group_size}
     headline = {r["month"]: r for r in metrics.org_months(conn, _shift(first, -(TREND_MONTHS - 1)), last)}
-    present = {r["month"]: r for r in named.rows(conn, "stages.data_present", params)}
-    kpi_counts = {r["month"]: r for r in named.rows(conn, "stages.kpi_counts", params)}
+    inputs = {r["month"]: r for r in named.rows(conn, "stages.month_inputs", params)}
     department_rates: dict[dt.date, list[float]] = {}
     for row in adoption.by_dimension(conn, "department", first, last, metrics.ALL, rubric.min_group_size):
         if not row["suppressed"] and row["adoption_rate"] is not None:
@@ -164,29 +164,29 @@ def measure_values(conn: duckdb.DuckDBPyConnection, from_month, to_month,
     values = {}
     for month in months:
         row = {key: headline.get(month, {}).get(key) for key in _HEADLINE}
-        flags = present.get(month) or {}
-        row["activity_uploaded"] = 1 if flags.get("activity_uploaded") else None
-        row["roster_applies"] = 1 if flags.get("roster_applies") else None
-        counts = kpi_counts.get(month) or {}
-        row["kpis_with_target"] = counts.get("kpis_with_target")
-        row["kpis_with_objective"] = counts.get("kpis_with_objective")
+        found = inputs.get(month) or {}
+        row["activity_uploaded"] = 1 if found.get("activity_uploaded") else None
+        row["roster_applies"] = 1 if found.get("roster_applies") else None
+        row["kpis_with_target"] = found.get("kpis_with_target")
+        row["kpis_with_objective"] = found.get("kpis_with_objective")
         rates = department_rates.get(month, [])
         row["breadth"] = (sum(reaches(r, rubric.adoption_bar) for r in rates) / len(rates)) if rates else None
         row["lowest_department_adoption"] = min(rates) if rates else None
         window = [headline.get(_shift(month, -i), {}).get("adoption_rate") for i in range(TREND_MONTHS)]
         row["min_adoption_6_months"] = min(window) if all(v is not None for v in window) else None
-        row["best_kpi_correlation"] = None
-        if wants_correlation and month in headline:
-            found = [r["correlation"] for r in alignment.correlations(conn, month, rubric.min_group_size)
-                     if r["correlation"] is not None]
-            row["best_kpi_correlation"] = max(found) if found else None
+        best = found.get("best_kpi_correlation") if wants_correlation and month in headline else None
+        row["best_kpi_correlation"] = None if best is None else float(best)
         values[month] = row
     return values
 
 
 def checklist_answers(conn: duckdb.DuckDBPyConnection, month) -> dict[str, bool]:
     """{criterion id: answered yes} holding in the month (the latest answer given for it or an earlier month)."""
-    return {key: bool(row["answer"]) for key, row in checklist.answers_as_of(conn, month).items()}
+    return _answered_yes(checklist.answers_as_of(conn, month))
+
+
+def _answered_yes(answers: dict[str, dict]) -> dict[str, bool]:
+    return {key: bool(row["answer"]) for key, row in answers.items()}
 
 
 # --- Evaluation (pure: values in, placement out) -----------------------------------------------------------------
@@ -267,27 +267,56 @@ def place(month, rubric: Rubric, values: dict[str, float | None], answers: dict[
 
 
 # --- Over the warehouse --------------------------------------------------------------------------------------------
+def _inputs(conn: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date, rubric: Rubric):
+    """Measured values (from the five months before `first` on: a projection looks back over them) and the
+    checklist answers of every month from `first` to `last`, each read once for all the months."""
+    values = measure_values(conn, _shift(first, -(TREND_MONTHS - 1)), last, rubric)
+    answers = {month: _answered_yes(held) for month, held in checklist.answers_by_month(conn, first, last).items()}
+    return values, answers
+
+
+def _stage_rows(held: list[dt.date], rubric: Rubric, values: dict, answers: dict) -> list[dict]:
+    rows = []
+    for month in held:
+        placement = place(month, rubric, values[month], answers.get(month, {}))
+        rows.append({"month": month, "stage": placement.stage, "stage_name": placement.stage_name})
+    return rows
+
+
+def _held(conn: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date) -> list[dt.date]:
+    return [m for m in metrics.months(conn) if first <= m <= last]
+
+
 def evaluate(conn: duckdb.DuckDBPyConnection, month, rubric: Rubric | None = None) -> StagePlacement:
     """Where the organisation stands in `month`: stage, evidence, gaps to the next stage and projections."""
     rubric = rubric or load()
     month = metrics.as_month(month)
-    values = measure_values(conn, _shift(month, -(TREND_MONTHS - 1)), month, rubric)
-    return place(month, rubric, values[month], checklist_answers(conn, month), trend=values)
+    values, answers = _inputs(conn, month, month, rubric)
+    return place(month, rubric, values[month], answers.get(month, {}), trend=values)
 
 
 def history(conn: duckdb.DuckDBPyConnection, from_month, to_month, rubric: Rubric | None = None) -> list[dict]:
     """The stage of every month held from `from_month` to `to_month`: [{month, stage, stage_name}]."""
     rubric = rubric or load()
-    first, last = metrics.as_month(from_month), metrics.as_month(to_month)
-    held = [m for m in metrics.months(conn) if first <= m <= last]
+    held = _held(conn, metrics.as_month(from_month), metrics.as_month(to_month))
     if not held:
         return []
-    values = measure_values(conn, held[0], held[-1], rubric)
-    rows = []
-    for month in held:
-        placement = place(month, rubric, values[month], checklist_answers(conn, month))
-        rows.append({"month": month, "stage": placement.stage, "stage_name": placement.stage_name})
-    return rows
+    values, answers = _inputs(conn, held[0], held[-1], rubric)
+    return _stage_rows(held, rubric, values, answers)
+
+
+def standing(conn: duckdb.DuckDBPyConnection, from_month, month,
+             rubric: Rubric | None = None) -> tuple[StagePlacement, list[dict]]:
+    """evaluate(month) and history(from_month, month) together, from one read of the measures and answers.
+
+    The Where we stand page shows both; apart they would read the same months' metrics twice.
+    """
+    rubric = rubric or load()
+    first, month = metrics.as_month(from_month), metrics.as_month(month)
+    held = _held(conn, first, month)
+    values, answers = _inputs(conn, held[0] if held else month, month, rubric)
+    placement = place(month, rubric, values[month], answers.get(month, {}), trend=values)
+    return placement, _stage_rows(held, rubric, values, answers)
 
 
 def first_reached(rows: list[dict], rubric: Rubric | None = None) -> list[dict]:

@@ -116,10 +116,16 @@ def test_every_page_renders_and_is_screenshotted(browser, server):
     for name, path in PAGES.items():
         page = open_page(browser, f"{server}/{path}", height=2000)
         page.locator("h1").first.wait_for()
+        settle(page)  # the run that drew the heading has finished
+        # and nothing is still a placeholder (a busy machine can paint a frame before the charts arrive)
+        page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")")
         assert page.locator("[data-testid='stException']").count() == 0, name
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
         page.context.close()
     wide = open_page(browser, f"{server}/", width=1920, height=1200)
+    wide.locator("h1").first.wait_for()
+    settle(wide)
+    wide.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")")
     assert wide.locator("[data-testid='stException']").count() == 0
     wide.screenshot(path=str(SCREENSHOTS / "overview-1920.png"))
     wide.context.close()

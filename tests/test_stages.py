@@ -379,6 +379,26 @@ def test_history_and_first_reached_on_the_demo(demo_db):
     assert all(reached[n] <= reached[n + 1] for n in (1, 2, 3))
 
 
+def test_history_places_every_month_as_evaluate_does(demo_db):
+    """history and standing read every month's measures and answers at once; each month must come out exactly as
+    evaluating it alone does, with answers that change part-way through the history."""
+    with warehouse.opened(demo_db) as conn:
+        checklist.answer(conn, "2025-09", "1d", False, "withdrawn for a month")
+        checklist.answer(conn, "2025-10", "1d", True, "back")
+        held = metrics.months(conn)
+        rows = stages.history(conn, held[0], held[-1], RUBRIC)
+        each = [stages.evaluate(conn, month, RUBRIC) for month in held]
+        placement, shown = stages.standing(conn, held[0], held[-1], RUBRIC)
+        later = stages.standing(conn, held[4], held[-3], RUBRIC)
+        by_month = checklist.answers_by_month(conn, held[0], held[-1])
+        assert all(by_month.get(month, {}) == checklist.answers_as_of(conn, month) for month in held)
+    assert rows == [{"month": p.month, "stage": p.stage, "stage_name": p.stage_name} for p in each]
+    stage_of = {r["month"]: r["stage"] for r in rows}
+    assert stage_of[dt.date(2025, 9, 1)] == 0 and stage_of[dt.date(2025, 10, 1)] == 2  # 1d answered no in September
+    assert placement == each[-1] and shown == rows
+    assert later == (each[-3], rows[4:-2])
+
+
 # --- CLI ---------------------------------------------------------------------------------------------------------
 def cli(*args, **env):
     environment = {**os.environ, "DASHBOARD_PEPPER": "test-pepper", **env}
