@@ -38,12 +38,19 @@ def cmd_import(args) -> int:
     return 1 if failed else 0
 
 
+def _chosen_month(conn, args):
+    """--month, or the latest month held; None (having said why) when the warehouse is empty."""
+    month = metrics.as_month(args.month) if args.month else metrics.latest_month(conn)
+    if month is None:
+        print("The warehouse holds no data yet; import files first (python -m queries demo loads the demo).",
+              file=sys.stderr)
+    return month
+
+
 def cmd_metrics(args) -> int:
     with warehouse.opened(args.db) as conn:
-        month = metrics.as_month(args.month) if args.month else metrics.latest_month(conn)
+        month = _chosen_month(conn, args)
         if month is None:
-            print("The warehouse holds no data yet; import files first (python -m queries demo loads the demo).",
-                  file=sys.stderr)
             return 1
         values = metrics.org_month(conn, month)
     if args.json:
@@ -62,10 +69,8 @@ def cmd_stage(args) -> int:
         print(str(error), file=sys.stderr)
         return 1
     with warehouse.opened(args.db) as conn:
-        month = metrics.as_month(args.month) if args.month else metrics.latest_month(conn)
+        month = _chosen_month(conn, args)
         if month is None:
-            print("The warehouse holds no data yet; import files first (python -m queries demo loads the demo).",
-                  file=sys.stderr)
             return 1
         placement = stages.evaluate(conn, month, rubric)
     if args.json:
@@ -130,9 +135,8 @@ def cmd_brief(args) -> int:
     from . import brief
 
     with warehouse.opened(args.db) as conn:
-        month = metrics.as_month(args.month) if args.month else metrics.latest_month(conn)
+        month = _chosen_month(conn, args)
         if month is None:
-            print("The warehouse holds no data yet; import files first.", file=sys.stderr)
             return 1
         if month not in metrics.months(conn):
             print(f"The warehouse holds no data for {month:%Y-%m}.", file=sys.stderr)
