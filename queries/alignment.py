@@ -17,7 +17,15 @@ def department_points(conn: duckdb.DuckDBPyConnection, month, min_group: int = 5
 
 def correlations(conn: duckdb.DuckDBPyConnection, month, min_group: int = 5) -> list[dict]:
     """Direction-adjusted Spearman correlation between department adoption and each department-level KPI."""
-    rows = named.rows(conn, "alignment.correlations", {"month": as_month(month), "min_group": min_group})
+    month = as_month(month)
+    return [{k: v for k, v in row.items() if k != "month"}
+            for row in correlations_by_month(conn, month, month, min_group)]
+
+
+def correlations_by_month(conn: duckdb.DuckDBPyConnection, from_month, to_month, min_group: int = 5) -> list[dict]:
+    """What `correlations` gives, for every month from `from_month` to `to_month` at once (with a `month` key)."""
+    params = {"from_month": as_month(from_month), "to_month": as_month(to_month), "min_group": min_group}
+    rows = named.rows(conn, "alignment.correlations", params)
     for row in rows:
         if row["correlation"] is not None:
             row["correlation"] = float(row["correlation"])

@@ -27,13 +27,15 @@ WHERE month = $month AND headcount >= $min_group AND active IS NOT NULL
 ORDER BY kpi, department;
 
 -- name: correlations
--- Spearman rank correlation (average ranks for ties) per department-level KPI in $month, across departments of
--- at least $min_group people; negated where lower is better. NULL below 5 departments or for a constant series.
--- Computed at import for every minimum group size (queries/rollups.sql, kpi_correlations).
-SELECT kpi, departments, correlation
+-- Spearman rank correlation (average ranks for ties) per department-level KPI for each month from $from_month to
+-- $to_month, across departments of at least $min_group people; negated where lower is better. NULL below 5
+-- departments or for a constant series. Computed at import for every minimum group size (queries/rollups.sql,
+-- kpi_correlations).
+SELECT month, kpi, departments, correlation
 FROM kpi_correlations
-WHERE month = $month AND $min_group <= group_ceiling AND ($min_group > group_floor OR group_floor IS NULL)
-ORDER BY kpi;
+WHERE month BETWEEN $from_month AND $to_month
+  AND $min_group <= group_ceiling AND ($min_group > group_floor OR group_floor IS NULL)
+ORDER BY month, kpi;
 
 -- name: kpi_trend
 -- Each whole-organisation KPI's value by month beside organisation adoption, from $from_month to $to_month.

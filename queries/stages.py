@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from . import adoption, checklist, metrics, named
+from . import adoption, alignment, checklist, metrics, named
 from .rubric import CHECKLIST_NEEDS, MEASURES, Criterion, Rubric, RubricError, Stage, load  # noqa: F401
 
 MET, NOT_MET, NO_DATA = "met", "not_met", "no_data"
@@ -152,7 +152,7 @@ def measure_values(conn: duckdb.DuckDBPyConnection, from_month, to_month,
     if first > last:
         return {}
     months = _months_between(first, last)
-    params = {"from_month": first, "to_month": last, "min_group": rubric.min_group_size}
+    params = {"from_month": first, "to_month": last}
     headline = {r["month"]: r for r in metrics.org_months(conn, _shift(first, -(TREND_MONTHS - 1)), last)}
     inputs = {r["month"]: r for r in named.rows(conn, "stages.month_inputs", params)}
     department_rates: dict[dt.date, list[float]] = {}
@@ -160,6 +160,11 @@ def measure_values(conn: duckdb.DuckDBPyConnection, from_month, to_month,
         if not row["suppressed"] and row["adoption_rate"] is not None:
             department_rates.setdefault(row["month"], []).append(float(row["adoption_rate"]))
     wants_correlation = any(c.measure == "best_kpi_correlation" for c in rubric.criteria)
+    correlations: dict[dt.date, list[float]] = {}
+    if wants_correlation:
+        for kpi in alignment.correlations_by_month(conn, first, last, rubric.min_group_size):
+            if kpi["correlation"] is not None:
+                correlations.setdefault(kpi["month"], []).append(kpi["correlation"])
 
     values = {}
     for month in months:
@@ -174,8 +179,8 @@ def measure_values(conn: duckdb.DuckDBPyConnection, from_month, to_month,
         row["lowest_department_adoption"] = min(rates) if rates else None
         window = [headline.get(_shift(month, -i), {}).get("adoption_rate") for i in range(TREND_MONTHS)]
         row["min_adoption_6_months"] = min(window) if all(v is not None for v in window) else None
-        best = found.get("best_kpi_correlation") if wants_correlation and month in headline else None
-        row["best_kpi_correlation"] = None if best is None else float(best)
+        best = correlations.get(month) if month in headline else None
+        row["best_kpi_correlation"] = max(best) if best else None
         values[month] = row
     return values
 
