@@ -107,6 +107,18 @@ SELECT n.month, n.roster_month, n.champions_month, n.has_activity, n.tools, n.ha
     n.has_devices, n.kpis_on_target_share, n.active_communities
 FROM month_status_new n LEFT JOIN rollup_months r ON r.month = n.month;
 
+-- name: stage_activity
+-- The live activity rows of the rebuilt months, read once for the per-person rows, the join coverage and the
+-- per-tool rollup. A live slice holds each person at most once per tool and month (a file repeating one is
+-- refused). Active: any action or active day on the tool in the month.
+CREATE OR REPLACE TEMP TABLE rollup_activity AS
+SELECT month, person_key, tool, concealed,
+    coalesce(posts, 0) AS posts, coalesce(replies, 0) AS replies, coalesce(reactions, 0) AS reactions,
+    coalesce(posts, 0) + coalesce(replies, 0) + coalesce(reactions, 0) + coalesce(reads, 0)
+        + coalesce(other_actions, 0) > 0 OR coalesce(active_days, 0) > 0 AS active
+FROM live_activity
+WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months);
+
 -- name: stage_person_month
 -- One row per roster person per rebuilt month, before the flags that look at other months.
 CREATE OR REPLACE TEMP TABLE pm_stage AS
@@ -125,19 +137,10 @@ mobile AS (
     WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months)
     GROUP BY ALL
 ),
-per_tool AS (
-    -- A live slice holds each person at most once per tool and month (a file repeating one is refused).
-    SELECT month, person_key, tool,
-        coalesce(posts, 0) AS posts, coalesce(replies, 0) AS replies, coalesce(reactions, 0) AS reactions,
-        coalesce(posts, 0) + coalesce(replies, 0) + coalesce(reactions, 0) + coalesce(reads, 0)
-            + coalesce(other_actions, 0) > 0 OR coalesce(active_days, 0) > 0 AS active
-    FROM live_activity
-    WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months)
-),
 per_person AS (
     SELECT month, person_key,
         sum(posts) AS posts, sum(replies) AS replies, sum(reactions) AS reactions, bool_or(active) AS active
-    FROM per_tool
+    FROM rollup_activity
     GROUP BY ALL
 ),
 champs AS (
@@ -239,11 +242,10 @@ FROM (
         count(*) FILTER (WHERE concealed) AS concealed
     FROM (
         SELECT a.month, a.person_key, bool_or(pm.person_key IS NOT NULL) AS mapped, bool_or(a.concealed) AS concealed
-        FROM live_activity a
+        FROM rollup_activity a
         LEFT JOIN (SELECT month, person_key FROM person_month
                    WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months)) pm
             ON pm.month = a.month AND pm.person_key = a.person_key
-        WHERE a.month BETWEEN $first_month AND $last_month AND a.month IN (SELECT month FROM rollup_months)
         GROUP BY ALL
     )
     GROUP BY month
@@ -272,21 +274,12 @@ GROUP BY ALL;
 
 -- name: insert_org_rollup_tools
 -- Per tool: the roster people active on it, and their contributors, creators, posts, replies and reactions there.
--- A live slice holds each person at most once per tool and month.
 INSERT INTO org_rollup
-WITH on_tool AS (
-    SELECT month, person_key, tool,
-        coalesce(posts, 0) AS posts, coalesce(replies, 0) AS replies, coalesce(reactions, 0) AS reactions
-    FROM live_activity
-    WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months)
-      AND (coalesce(posts, 0) + coalesce(replies, 0) + coalesce(reactions, 0) + coalesce(reads, 0)
-           + coalesce(other_actions, 0) > 0 OR coalesce(active_days, 0) > 0)
-)
 SELECT p.month, p.department, p.region, p.business_unit, p.level, a.tool,
     NULL, count(*), sum((a.posts + a.replies >= 1)::INT), sum((a.posts >= 1)::INT), sum(a.posts), sum(a.replies),
     sum(a.reactions), NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM person_month p
-JOIN on_tool a ON a.month = p.month AND a.person_key = p.person_key
+JOIN rollup_activity a ON a.month = p.month AND a.person_key = p.person_key AND a.active
 WHERE p.month BETWEEN $first_month AND $last_month AND p.month IN (SELECT month FROM rollup_months)
 GROUP BY ALL;
 

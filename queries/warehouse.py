@@ -380,14 +380,14 @@ def refresh_rollups(conn: duckdb.DuckDBPyConnection, from_month=None) -> None:
     temporary = ["rollup_changes", "month_status_new", "rollup_months"]
     if first_month is not None:
         params = {"first_month": first_month, "last_month": last_month}
-        for block in ("stage_person_month", "stage_first_active", "delete_first_active", "insert_first_active",
+        for block in ("stage_activity", "stage_person_month", "stage_first_active", "delete_first_active", "insert_first_active",
                       "delete_person_month", "insert_person_month", "new_months"):
             named.run(conn, f"rollups.{block}", params)
         if conn.execute("SELECT count(*) FROM rollup_new_months").fetchone()[0]:
             named.run(conn, "rollups.update_new", params)
         for block in ("update_unmapped", "delete_org_rollup", "insert_org_rollup", "insert_org_rollup_tools"):
             named.run(conn, f"rollups.{block}", params)
-        temporary += ["pm_stage", "first_active_changes", "rollup_new_months"]
+        temporary += ["rollup_activity", "pm_stage", "first_active_changes", "rollup_new_months"]
     for block in ("department_kpi_months", "delete_department_kpis", "insert_department_kpis",
                   "delete_kpi_correlations", "insert_kpi_correlations"):
         named.run(conn, f"rollups.{block}")
