@@ -128,9 +128,7 @@ def months_of(folder: Path) -> list[str]:
 
 
 def import_one(location: str, kind: str, path: Path, month: str):
-    # Slack's CSV exports carry no period: the uploader names the month, as on the upload page.
-    return uploads.import_file(path.name, path.read_bytes(), location=location,
-                               month=month if kind.startswith("slack") else None, who="bench")
+    return import_timed(location, kind, path, month)[0]
 
 
 def import_timed(location: str, kind: str, path: Path, month: str):
@@ -141,6 +139,7 @@ def import_timed(location: str, kind: str, path: Path, month: str):
     """
     data = path.read_bytes()
     start = time.perf_counter()
+    # Slack's CSV exports carry no period: the uploader names the month, as on the upload page.
     staged = imports.stage_file(path.name, data, pepper=warehouse.pepper_for(location),
                                 month=month if kind.startswith("slack") else None)
     validated = time.perf_counter()

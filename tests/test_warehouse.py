@@ -2,8 +2,6 @@
 import os
 import stat
 
-import pytest
-
 from conftest import ACTIVITY_SEPT, DUCKLAKE, ROSTER_SEPT
 from queries import metrics, uploads, warehouse
 
@@ -42,8 +40,6 @@ def test_a_later_migration_upgrades_an_existing_file(db, load, tmp_path, monkeyp
         assert conn.execute("SELECT note FROM uploads").fetchall() == [(None,)]
 
 
-@pytest.mark.skipif(DUCKLAKE, reason="builds a file warehouse at an old schema version; DuckLake catalogs are "
-                                        "cloned from the latest schema")
 def test_an_old_warehouse_with_data_upgrades_to_the_latest_rollups(tmp_path, monkeypatch):
     """A warehouse from before the incremental rollups (version 3) migrates through every later version, and its
     rollups then equal those of a new warehouse loaded with the same files, though later migrations reshaped them."""
