@@ -6,6 +6,7 @@ DASHBOARD_TEST_BACKEND=ducklake runs the whole suite against DuckLake: a throwaw
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -36,6 +37,28 @@ def _serve_like_streamlit_run() -> None:
 _serve_like_streamlit_run()
 
 PEPPER = "test-pepper"
+
+# Browser tests drive Debian's Chromium through Playwright's Python package (a downloaded browser is never used).
+CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def require_browser() -> None:
+    """Fail under CI=true when the browser tests cannot run; elsewhere skip them, saying so loudly."""
+    reason = None
+    if CHROMIUM is None:
+        reason = "Chromium not found (install Debian's chromium: apt-get install chromium)"
+    else:
+        try:
+            import playwright.async_api  # noqa: F401
+        except ImportError:
+            reason = "the playwright Python package is not installed (pip install -r requirements-dev.txt)"
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"Browser tests cannot run under CI: {reason}")
+    pytest.skip(f"BROWSER TESTS SKIPPED: {reason}")
 BACKEND = os.environ.get("DASHBOARD_TEST_BACKEND", "file")
 DUCKLAKE = BACKEND == "ducklake"
 _PG: dict = {}

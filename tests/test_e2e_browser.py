@@ -4,48 +4,29 @@ Every page is visited (and screenshotted into docs/screenshots/), a file is uplo
 page and changes the Overview, a sidebar filter carries over between pages, and a CSV and the brief download.
 """
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, fresh_location
+from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, fresh_location, require_browser
 
-CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 PAGES = {"overview": "", "stages": "stages", "adoption": "adoption", "coe": "coe", "alignment": "alignment",
          "data": "data"}
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-
-
-def _browser_missing_reason() -> str | None:
-    if CHROMIUM is None:
-        return "Chromium not found (install Debian's chromium: apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright Python package is not installed (pip install -r requirements-dev.txt)"
-    return None
 
 
 @pytest.fixture(scope="module")
 def browser():
-    reason = _browser_missing_reason()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Browser tests cannot run under CI: {reason}")
-        pytest.skip(f"BROWSER TESTS SKIPPED: {reason}")
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

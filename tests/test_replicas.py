@@ -9,14 +9,11 @@ import urllib.request
 
 import pytest
 
-from conftest import DUCKLAKE, PEPPER, ROOT, ROSTER_SEPT, fresh_location
+from conftest import CHROMIUM, CHROMIUM_ARGS, DUCKLAKE, PEPPER, ROOT, ROSTER_SEPT, fresh_location, require_browser
 from queries import metrics, uploads, warehouse
 
 pytestmark = pytest.mark.skipif(not DUCKLAKE, reason="runs in the DuckLake pass (DASHBOARD_TEST_BACKEND=ducklake)")
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 READY = ("() => { const app = document.querySelector(\"[data-testid='stApp']\");"
          " return app && app.getAttribute('data-test-script-state') === 'notRunning'; }")
 PEOPLE = ["ann", "ben", "cat", "dan"]
@@ -82,9 +79,7 @@ async def active_people(browser, base: str, month_label: str) -> str:
 
 def test_two_app_replicas_and_a_cli_import_write_at_once(tmp_path, monkeypatch):
     monkeypatch.setenv("DASHBOARD_PEPPER", PEPPER)
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Chromium is needed to drive the app replicas") if os.environ.get("CI") == "true" else \
-            pytest.skip("BROWSER TESTS SKIPPED: Chromium not found")
+    require_browser()  # the replicas' Data pages are driven in Chromium
     from playwright.async_api import async_playwright
 
     location = fresh_location(tmp_path, "replicas")
@@ -99,7 +94,7 @@ def test_two_app_replicas_and_a_cli_import_write_at_once(tmp_path, monkeypatch):
     try:
         async def scenario():
             async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 # each replica has served (and cached) a page before the uploads
                 assert await active_people(browser, bases[0], "2026-08") == "—"
                 env = {**os.environ, "DASHBOARD_DB": location, "DASHBOARD_PEPPER": PEPPER,
