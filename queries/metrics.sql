@@ -38,9 +38,12 @@ SELECT
     s.month,
     t.headcount,
     CASE WHEN s.has_tool_activity AND t.headcount > 0 THEN coalesce(t.active, 0) END AS active,
-    active / nullif(t.headcount, 0) AS adoption_rate,
+    -- Written out, not `active / headcount`: a bare `active` binds to t.active, which is NULL when nobody in scope
+    -- was active on the tool, and that month would read "no data" instead of 0%.
+    CASE WHEN s.has_tool_activity AND t.headcount > 0 THEN coalesce(t.active, 0) / t.headcount END AS adoption_rate,
     CASE WHEN s.has_tool_activity AND t.headcount > 0 THEN coalesce(t.contributors, 0) END AS contributors,
-    contributors / nullif(t.headcount, 0) AS contribution_rate,
+    CASE WHEN s.has_tool_activity AND t.headcount > 0 THEN coalesce(t.contributors, 0) / t.headcount END
+        AS contribution_rate,
     CASE WHEN s.has_tool_activity AND t.headcount > 0 THEN coalesce(t.creators, 0) END AS creators,
     CASE WHEN s.has_activity AND t.headcount > 0 THEN coalesce(t.returners, 0) END AS "returning",
     CASE WHEN s.has_activity AND t.headcount > 0 THEN coalesce(t.newcomers, 0) END AS "new",

@@ -69,3 +69,9 @@ def test_a_month_without_a_roster_has_no_headcount(load, conn):
     load("activity.csv", ACTIVITY_SEPT)
     values = metrics.org_month(conn, "2026-09")
     assert values["headcount"] is None and values["adoption_rate"] is None
+
+
+def test_a_tool_with_data_but_nobody_active_in_scope_reads_zero_not_no_data(organisation, conn):
+    # In October only dan (Legal) used Teams, and with no activity: Teams data exists, so Sales reads 0%, not "—".
+    sales_on_teams = metrics.org_month(conn, "2026-10", metrics.Filters(departments=("Sales",), tool="teams"))
+    assert (sales_on_teams["active"], sales_on_teams["adoption_rate"], sales_on_teams["contribution_rate"]) == (0, 0, 0)
