@@ -1,11 +1,14 @@
 # The social business dashboard as a container: one Streamlit replica. Several replicas share one DuckLake warehouse
 # (PostgreSQL catalog + shared Parquet data); see docs/deploy.md and deploy/docker-compose.yml.
+# Hosted, viewers never see error details: a page shows a reference code and the server log has the rest
+# (docs/architecture.md).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    DASHBOARD_DEMO=0
+    DASHBOARD_DEMO=0 \
+    STREAMLIT_CLIENT_SHOW_ERROR_DETAILS=none
 
 RUN useradd --create-home --uid 10001 dashboard
 WORKDIR /app

@@ -1,19 +1,23 @@
 """Entry point of the social business dashboard: sign-in and roles, first-run demo data, the shared sidebar filters and the pages each role may see."""
 import streamlit as st
 
-from pages import shell
+from pages import guard, shell
 
 st.set_page_config(page_title="Social business dashboard", page_icon=":material/hub:", layout="wide")
 
-shell.setup()
 
-pages = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("pages/stages.py", title="Where we stand", icon=":material/stairs:"),
-    st.Page("pages/adoption.py", title="Adoption", icon=":material/trending_up:"),
-    st.Page("pages/coe.py", title="CoE reach", icon=":material/groups:"),
-    st.Page("pages/alignment.py", title="Business alignment", icon=":material/target:"),
-]
-if shell.actor().may("upload"):  # viewers do not get the Data page at all: not in the menu, not by URL
-    pages.append(st.Page("pages/data.py", title="Data", icon=":material/upload_file:"))
-st.navigation(pages).run()
+def app() -> None:
+    shell.setup()
+    pages = [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/stages.py", title="Where we stand", icon=":material/stairs:"),
+        st.Page("pages/adoption.py", title="Adoption", icon=":material/trending_up:"),
+        st.Page("pages/coe.py", title="CoE reach", icon=":material/groups:"),
+        st.Page("pages/alignment.py", title="Business alignment", icon=":material/target:"),
+    ]
+    if shell.actor().may("upload"):  # viewers do not get the Data page at all: not in the menu, not by URL
+        pages.append(st.Page("pages/data.py", title="Data", icon=":material/upload_file:"))
+    st.navigation(pages).run()
+
+
+guard.run(app, local_mode=not shell.auth_configured())

@@ -88,7 +88,7 @@ def main(argv=None) -> int:
         (run.OUT / "ducklake.json").write_text(json.dumps(report, indent=2))
         run.log("pages on DuckLake: " + ", ".join(f"{p} {s * 1000:.0f} ms" for p, s in pages.items()))
     finally:
-        warehouse.forget_lake()
+        warehouse.forget()
         _as_postgres([f"{cluster['bin']}/pg_ctl", "-D", str(cluster["root"] / "data"), "-m", "fast", "-w", "stop"])
     return 0
 

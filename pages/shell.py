@@ -17,26 +17,40 @@ def location() -> str:
 
 
 def data_version() -> int:
-    """The ledger's latest event id, read fresh on every script run (a cheap query)."""
-    with warehouse.opened(location()) as conn:
-        return warehouse.data_version(conn)
+    """The data version this script run reads at, pinned once per run by `setup` (so every number on a page comes
+    from one version), else read now. It opens nothing unless the warehouse changed (warehouse.current_version)."""
+    pinned = st.session_state.get("_data_version")
+    return warehouse.current_version(location()) if pinned is None else pinned
+
+
+def _pin_data_version() -> int:
+    version = warehouse.current_version(location())
+    st.session_state["_data_version"] = version
+    return version
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
 def _cached_read(where: str, version: int, function: str, args: tuple, kwargs: tuple):
-    del version  # part of the cache key only: a new upload or undo bumps it, so every page reads fresh numbers
+    # Keyed on the data version: a new upload or undo bumps it, so every page reads fresh numbers. When many
+    # sessions miss the same key at once (right after an import), st.cache_data computes it once: it holds a
+    # lock per key while computing, and the others wait and take that result (tests/test_read_path.py checks it).
     module_name, _, name = function.rpartition(".")
     func = getattr(importlib.import_module(module_name), name)
-    with warehouse.opened(where) as conn:
-        return func(conn, *args, **dict(kwargs))
+    return warehouse.read_at(where, version, func, *args, **dict(kwargs))
 
 
 def read(func, *args, **kwargs):
-    """Call a queries function `func(conn, *args)` through the cache, keyed on the data version.
+    """Call a queries function `func(conn, *args)` through the cache, at this run's data version.
 
-    Each call opens its own connection: DuckDB connections are not shared between sessions or threads.
+    A miss reads through a cursor of the process's one warehouse instance; if the data moved on since the run
+    pinned its version, warehouse.VersionMoved reruns the page at the new version (see `guarded`).
     """
-    return _cached_read(location(), data_version(), f"{func.__module__}.{func.__qualname__}", args,
+    return read_at(data_version(), func, *args, **kwargs)
+
+
+def read_at(version: int, func, *args, **kwargs):
+    """`read` at a given data version: the path every page's reads take (threads in tests call it directly)."""
+    return _cached_read(location(), version, f"{func.__module__}.{func.__qualname__}", args,
                         tuple(sorted(kwargs.items())))
 
 
@@ -44,14 +58,17 @@ def demo_enabled() -> bool:
     return os.environ.get("DASHBOARD_DEMO", "1") not in ("0", "false", "no")
 
 
-def ensure_demo_loaded() -> None:
-    """On the very first run against an empty warehouse, load the demo organisation so the app shows something."""
-    if not demo_enabled():
-        return
+def ensure_demo_loaded() -> bool:
+    """On the very first run against an empty warehouse, load the demo organisation so the app shows something.
+    True when it loaded it."""
+    if not demo_enabled() or data_version() != 0:  # any upload, even one undone since, leaves a ledger event
+        return False
     with _demo_lock:
-        if demo.is_empty(location()):
-            with st.spinner("Loading the demo organisation…"):
-                demo.load_demo(location())
+        if not demo.is_empty(location()):
+            return False
+        with st.spinner("Loading the demo organisation…"):
+            demo.load_demo(location())
+        return True
 
 
 def showing_demo_data() -> bool:
@@ -234,8 +251,11 @@ def sidebar_filters() -> Scope | None:
 
 def setup() -> Scope | None:
     """What every run needs before a page draws: sign-in and role, demo data on first start, the shared sidebar."""
+    warehouse.serve()
     sign_in()
-    ensure_demo_loaded()
+    _pin_data_version()
+    if ensure_demo_loaded():
+        _pin_data_version()
     result = sidebar_filters()
     st.session_state["_setup_done"] = True
     return result

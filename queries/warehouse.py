@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from . import instances
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LOCATION = REPO_ROOT / "data" / "warehouse.duckdb"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -190,8 +192,6 @@ def _is_lock_error(error: Exception) -> bool:
 
 
 # --- DuckLake --------------------------------------------------------------------------------------------------
-_lakes: dict[str, duckdb.DuckDBPyConnection] = {}
-_lakes_lock = threading.Lock()
 
 
 def extension_path(name: str) -> str:
@@ -252,74 +252,78 @@ def _open_lake(location: str) -> duckdb.DuckDBPyConnection:
     return instance
 
 
-def _lake_cursor(location: str) -> duckdb.DuckDBPyConnection:
-    """One attached instance per process and location (attaching costs ~200 ms); each caller gets its own cursor,
-    which is a separate connection, so sessions and threads never share one."""
-    with _lakes_lock:
-        instance = _lakes.get(location)
-        if instance is None:
-            instance = _lakes[location] = _open_lake(location)
-    cursor = instance.cursor()
-    cursor.execute(f"USE {LAKE}")
-    return cursor
-
-
-def forget_lake(location: str | None = None) -> None:
-    """Drop the cached DuckLake instance(s), e.g. after a fatal error or in tests."""
-    with _lakes_lock:
-        for key in [k for k in _lakes if location is None or k == location]:
-            _lakes.pop(key).close()
-
-
-def connect(location: str | None = None, read_only: bool = False,
-            timeout: float | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse, creating and migrating it as needed.
-
-    DuckDB lets one process write a file at a time, so when another process holds it we wait a bounded
-    time and then raise WarehouseBusy with a message a person can act on. DuckLake has no such lock.
-    """
-    location = resolve_location(location)
-    if is_ducklake(location):
-        return _lake_cursor(location)
-    deadline = time.monotonic() + (LOCK_TIMEOUT_SECONDS if timeout is None else timeout)
+def _open_file(location: str, deadline: float) -> duckdb.DuckDBPyConnection:
+    """Open (creating) and migrate an embedded file, waiting up to the deadline while another process holds it."""
     delay = 0.05
     if location != ":memory:":
         Path(location).parent.mkdir(parents=True, exist_ok=True)
     while True:
         try:
-            if read_only and Path(location).exists():
-                conn = duckdb.connect(location, read_only=True)
-                if _schema_version(conn) == SCHEMA_VERSION:
-                    return conn
-                conn.close()
-            conn = duckdb.connect(location)
+            instance = duckdb.connect(location)
             break
         except duckdb.IOException as error:
             if not _is_lock_error(error) or time.monotonic() >= deadline:
                 if _is_lock_error(error):
-                    raise WarehouseBusy(
-                        f"{describe(location).capitalize()} is busy with another import; tried for "
-                        f"{LOCK_TIMEOUT_SECONDS if timeout is None else timeout:.0f} s. Try again in a minute."
-                    ) from error
+                    raise instances.Unavailable("another process holds the file") from error
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
     try:
-        migrate(conn)
-    except Exception:
-        conn.close()
+        migrate(instance)
+    except BaseException:
+        instance.close()
         raise
-    return conn
+    return instance
+
+
+def _opener(location: str):
+    if is_ducklake(location):
+        return lambda deadline: _open_lake(location)
+    return lambda deadline: _open_file(location, deadline)
+
+
+def _key(location: str) -> str:
+    return location if is_ducklake(location) or location == ":memory:" else os.path.abspath(location)
 
 
 @contextlib.contextmanager
-def opened(location: str | None = None, read_only: bool = False):
-    """`with opened() as conn:` — one connection for one unit of work, always closed afterwards."""
-    conn = connect(location, read_only=read_only)
+def opened(location: str | None = None, timeout: float | None = None):
+    """`with opened() as conn:` — a cursor of this process's one instance of the warehouse, for one unit of work.
+
+    The instance is created and migrated on first use. Each caller gets its own cursor (a separate connection
+    to the same instance), so threads and sessions never share one. An embedded file can be open in one process
+    at a time: when another process has it, or has announced that it wants it, we wait a bounded time and then
+    raise WarehouseBusy with a message a person can act on (queries/instances.py says how the file changes hands).
+    """
+    location = resolve_location(location)
+    wait = LOCK_TIMEOUT_SECONDS if timeout is None else timeout
+    shared = instances.shared(_key(location), _opener(location), embedded=not is_ducklake(location))
+    try:
+        conn = shared.checkout(time.monotonic() + wait)
+    except instances.Unavailable as error:
+        raise WarehouseBusy(f"{describe(location).capitalize()} is busy with another import; tried for "
+                            f"{wait:.0f} s. Try again in a minute.") from error
     try:
         yield conn
     finally:
-        conn.close()
+        try:
+            conn.close()
+        finally:
+            shared.checkin()
+
+
+def serve() -> None:
+    """This process is the dashboard's server: it keeps its instance open between reads and hands an embedded
+    file over to another process (the CLI) that announces an import (queries/instances.py)."""
+    instances.serve()
+
+
+def forget(location: str | None = None) -> None:
+    """Close this process's instance of a warehouse (or of all) now; none of its cursors may be in use.
+
+    Tests call it before copying a warehouse, and the benchmark to start cold.
+    """
+    instances.release(None if location is None else _key(resolve_location(location)))
 
 
 @contextlib.contextmanager
@@ -351,6 +355,76 @@ def maintain(conn: duckdb.DuckDBPyConnection, location: str) -> None:
 def data_version(conn: duckdb.DuckDBPyConnection) -> int:
     """The latest ledger event id: it changes on every upload, undo or checklist answer, so caches key on it."""
     return int(conn.execute("SELECT coalesce(max(event_id), 0) FROM ledger_events").fetchone()[0])
+
+
+class VersionMoved(RuntimeError):
+    """The data changed between pinning its version and reading it: pin the version again and read again."""
+
+
+# A page's cache miss waits this long for an import in another process to finish before it says the warehouse is busy.
+READ_WAIT_SECONDS = float(os.environ.get("DASHBOARD_READ_WAIT", "10"))
+_versions: dict[str, tuple[tuple, int]] = {}
+
+
+def _file_stamp(location: str) -> tuple:
+    """What changes on disk whenever a transaction commits to an embedded file: its WAL, or the file itself."""
+    stamp = []
+    for path in (location, location + ".wal"):
+        try:
+            found = os.stat(path)
+            stamp.append((found.st_ino, found.st_size, found.st_mtime_ns))
+        except FileNotFoundError:
+            stamp.append(None)
+    return tuple(stamp)
+
+
+def current_version(location: str | None = None) -> int:
+    """The data version a page run pins its reads to.
+
+    On an embedded file it is read from the warehouse only when the file or its WAL changed on disk since it was
+    last read here, so a run with nothing new opens nothing; while another process holds the file, the version
+    last read stands (the pages go on showing it until the import is done). DuckLake has no file: there the
+    version is one catalog query on the process's attached instance.
+    """
+    location = resolve_location(location)
+    if is_ducklake(location):
+        with opened(location, timeout=READ_WAIT_SECONDS) as conn:
+            return data_version(conn)
+    key = _key(location)
+    stamp = _file_stamp(key)
+    known = _versions.get(key)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    try:
+        with opened(location, timeout=0) as conn:
+            version = data_version(conn)
+    except WarehouseBusy:
+        if known is None:
+            raise
+        return known[1]
+    _versions[key] = (stamp, version)  # the stamp from before the read: a change during it is read next time
+    return version
+
+
+def read_at(location: str, version: int, func, *args, **kwargs):
+    """`func(conn, *args, **kwargs)` answered from exactly `version` of the data, or VersionMoved.
+
+    The version check and the reads run in one transaction, so they see one snapshot: a cache entry stored under
+    a version always holds that version's numbers, even while an import commits beside it.
+    """
+    with opened(location, timeout=READ_WAIT_SECONDS) as conn:
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            found = data_version(conn)
+            if found != version:
+                raise VersionMoved(f"data version {found}, not {version}")
+            result = func(conn, *args, **kwargs)
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("ROLLBACK")  # nothing was written; ending the transaction releases its snapshot
+        return result
 
 
 def refresh_rollups(conn: duckdb.DuckDBPyConnection, from_month=None) -> None:

@@ -15,6 +15,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DASHBOARD_LOCK_TIMEOUT", "20")
+# Pages turn unexpected errors into a message with a reference code; the suite wants to see the exception itself
+# (tests/test_page_errors.py switches this off to check the message).
+os.environ.setdefault("DASHBOARD_RAISE_ERRORS", "1")
 
 from queries import uploads, warehouse  # noqa: E402
 
@@ -110,12 +113,13 @@ def _backend(tmp_path_factory):
     os.environ["DASHBOARD_DATA_PATH"] = str(lake_data)
     # Every fresh warehouse is a clone of one empty, migrated catalog: migrating each one would cost seconds.
     empty = _createdb("empty_template")
-    warehouse.connect(empty).close()
-    warehouse.forget_lake(empty)
+    with warehouse.opened(empty):
+        pass
+    warehouse.forget(empty)
     try:
         yield
     finally:
-        warehouse.forget_lake()
+        warehouse.forget()
         _as_postgres([f"{_PG['bin']}/pg_ctl", "-D", str(_PG["data"]), "-m", "fast", "-w", "stop"])
         shutil.rmtree(root, ignore_errors=True)
 
@@ -146,11 +150,11 @@ def _dbname(location: str) -> str:
 def copy_warehouse(source: str, target: str) -> str:
     """Make `target` a copy of `source`: the file copied, or the catalog database cloned (the Parquet data files
     are shared: they are immutable, and every catalog names its new files uniquely)."""
+    warehouse.forget(source)  # a template database must have no open connections; a file copy needs no open WAL
+    warehouse.forget(target)
     if DUCKLAKE:
         import subprocess
 
-        warehouse.forget_lake(source)  # a template database must have no open connections
-        warehouse.forget_lake(target)
         subprocess.run([f"{_PG['bin']}/dropdb", "-h", "127.0.0.1", "-p", _PG["port"], "-U", "postgres",
                         "--if-exists", _dbname(target)], check=True, capture_output=True, text=True)
         _createdb(_dbname(target), template=_dbname(source))
@@ -159,6 +163,24 @@ def copy_warehouse(source: str, target: str) -> str:
 
     shutil.copyfile(source, target)
     return target
+
+
+@pytest.fixture(autouse=True)
+def _one_process_role():
+    """Each test starts as a plain process (the CLI's role); a test that runs the app becomes the server for its
+    duration. Embedded instances the test left open are closed, so the next test may copy or reuse files."""
+    yield
+    from queries import instances
+
+    instances.serve(False)
+    if not DUCKLAKE:
+        warehouse.forget()
+
+
+@pytest.fixture
+def serving():
+    """This test process acts as the dashboard's server (it keeps its instances open between reads)."""
+    warehouse.serve()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import sys
 import threading
 import time
 
-import duckdb
 import pytest
 
 from conftest import DUCKLAKE, ROOT, ROSTER_SEPT, snapshot
@@ -72,20 +71,15 @@ def test_cli_imports_in_parallel_processes_while_the_app_reads(db, tmp_path):
 @pytest.mark.skipif(DUCKLAKE, reason="DuckLake has no file lock: concurrent writers conflict and retry "
                                       "(test_parallel_sessions_… and test_replicas.py cover it)")
 def test_the_writer_waits_a_bounded_time_then_reports_clearly(db):
-    warehouse.connect(db).close()
-    holder = duckdb.connect(db)  # another process would hold this lock; a second connection config collides
-    code = ("import sys; from queries import uploads;"
-            "uploads.import_file('r.csv', open(sys.argv[1],'rb').read(), location=sys.argv[2], month='2026-09')")
     roster = os.path.join(os.path.dirname(db), "roster.csv")
     with open(roster, "w") as handle:
         handle.write(ROSTER_SEPT)
-    started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "queries", "import", roster, "--month", "2026-09", "--db", db],
-                          cwd=ROOT, env={**os.environ, "DASHBOARD_LOCK_TIMEOUT": "2"}, capture_output=True, text=True,
-                          timeout=120)
-    waited = time.monotonic() - started
-    holder.close()
-    del code
+    with warehouse.opened(db):  # this process holds the file, as a long import in another process would
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "queries", "import", roster, "--month", "2026-09", "--db", db],
+                              cwd=ROOT, env={**os.environ, "DASHBOARD_LOCK_TIMEOUT": "2"}, capture_output=True,
+                              text=True, timeout=120)
+        waited = time.monotonic() - started
     assert done.returncode != 0
     assert "busy" in done.stderr and "Try again" in done.stderr and "Traceback" not in done.stderr
     assert waited >= 2

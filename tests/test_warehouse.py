@@ -32,7 +32,7 @@ def test_a_later_migration_upgrades_an_existing_file(db, load, tmp_path, monkeyp
     next_version = warehouse.SCHEMA_VERSION + 1
     (migrations / f"{next_version:03d}_note.sql").write_text("ALTER TABLE uploads ADD COLUMN note VARCHAR;")
     monkeypatch.setattr(warehouse, "MIGRATIONS_DIR", migrations)
-    warehouse.forget_lake()  # DuckLake migrates when a process first attaches; attach afresh
+    warehouse.forget()  # DuckLake migrates when a process first attaches; attach afresh
     with warehouse.opened(db) as conn:
         assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(next_version)
         # the data held before the migration is still there

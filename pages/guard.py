@@ -1,0 +1,64 @@
+"""What a viewer sees when a page cannot be drawn: a short, kind message, never a traceback or a server path.
+
+The details of an unexpected error go to the server log under a reference code that the message shows, so an
+admin can find them. Only the person running the dashboard locally (no sign-in configured, and Streamlit's
+`client.showErrorDetails` left on) sees the details in the page as well; docs/architecture.md has the rules.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+
+import streamlit as st
+
+from queries import warehouse
+
+log = logging.getLogger("dashboard")
+if not log.handlers:
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(_handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+BUSY_REFRESH_SECONDS = 3
+
+
+def run(body, local_mode: bool) -> None:
+    """Run the app's body (sign-in, sidebar and the page) and catch what a viewer must not see."""
+    try:
+        body()
+    except warehouse.VersionMoved:
+        st.rerun()  # an upload landed while this run read: run again at the new version, so no page mixes two
+    except warehouse.WarehouseBusy:
+        busy()
+    except Exception as error:  # Streamlit's own rerun and stop are BaseExceptions and pass through
+        if os.environ.get("DASHBOARD_RAISE_ERRORS") == "1":  # the test suite sees the exception itself
+            raise
+        unexpected(error, local_mode)
+
+
+def busy() -> None:
+    st.info("**An import is running;** this page will refresh by itself in a moment.", icon=":material/sync:")
+
+    @st.fragment(run_every=BUSY_REFRESH_SECONDS)
+    def refresh_when_free():
+        if st.session_state.get("_busy_waited"):
+            st.session_state.pop("_busy_waited")
+            st.rerun(scope="app")
+        st.session_state["_busy_waited"] = True
+
+    refresh_when_free()
+
+
+def unexpected(error: BaseException, local_mode: bool) -> str:
+    """Log the error under a new reference code and show the code; returns the code."""
+    code = secrets.token_hex(3).upper()
+    log.error("Unexpected error shown to a viewer as reference %s", code, exc_info=error)
+    st.error(f"Something went wrong while drawing this page, and it has been logged. Try again in a minute; if it "
+             f"keeps happening, give your dashboard admin the reference **{code}**.", icon=":material/error:")
+    if local_mode and str(st.get_option("client.showErrorDetails")).lower() in ("true", "full", "stacktrace"):
+        with st.expander("Details (shown only when the dashboard runs locally without sign-in)"):
+            st.exception(error)
+    return code

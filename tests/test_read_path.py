@@ -1,0 +1,171 @@
+"""The read path every page takes (shell.read: the data version, st.cache_data, one warehouse instance per process
+with a cursor per caller) under many threads at once: while imports and undos run, and on a cold cache."""
+import datetime as dt
+import functools
+import threading
+
+import pytest
+
+from conftest import ROOT
+from queries import adoption, instances, metrics, uploads, warehouse
+from test_rollups import Recount, assert_same
+
+THREADS = 16
+MONTH = dt.date(2026, 10, 1)
+FILTERS = [metrics.ALL, metrics.Filters(departments=("Sales",)), metrics.Filters(tool="slack")]
+
+
+@pytest.fixture
+def shell():
+    from pages import shell as module
+
+    module._cached_read.clear()
+    return module
+
+
+def new_month_activity(month: str, people: int) -> bytes:
+    """Slack activity for the first `people` demo people in a month the demo does not hold."""
+    emails = []
+    with open(ROOT / "data" / "demo" / "roster.csv", encoding="utf-8") as handle:
+        next(handle)
+        for line in handle:
+            email = line.split(",", 2)[1]
+            if email not in emails:
+                emails.append(email)
+            if len(emails) == people:
+                break
+    rows = "".join(f"{month},{email},slack,{i % 3},1,{i % 5},,,{1 + i % 9}\n" for i, email in enumerate(emails))
+    return ("month,email,tool,posts,replies,reactions,reads,other_actions,active_days\n" + rows).encode()
+
+
+def page_reads(shell, version):
+    """What a page reads at one data version: months, the headline for several filters, a breakdown."""
+    months = shell.read_at(version, metrics.months)
+    found = {"months": [str(m) for m in months]}
+    for month in months[-3:]:
+        for filters in FILTERS:
+            found[(str(month), filters)] = shell.read_at(version, metrics.org_month, month, filters)
+    found["departments"] = shell.read_at(version, adoption.by_dimension, "department", months[-1], months[-1],
+                                         metrics.ALL, 5)
+    return found
+
+
+def recount(location):
+    """Single-threaded: the same reads straight from the warehouse, and the headline person by person."""
+    with warehouse.opened(location) as conn:
+        version = warehouse.data_version(conn)
+        months = metrics.months(conn)
+        found = {"months": [str(m) for m in months]}
+        check = Recount(conn)
+        for month in months[-3:]:
+            for filters in FILTERS:
+                found[(str(month), filters)] = metrics.org_month(conn, month, filters)
+                assert_same(found[(str(month), filters)], check.metrics(month, filters), f"{month} {filters}")
+        found["departments"] = adoption.by_dimension(conn, "department", months[-1], months[-1], metrics.ALL, 5)
+    return version, found
+
+
+def test_sixteen_readers_during_imports_and_undos_see_only_whole_versions(demo_db, shell):
+    """16 threads read as pages do while another thread imports new months and undoes them. No read fails, and
+    every result equals the single-threaded recount of the version it was read at."""
+    version, expected_reads = recount(demo_db)
+    expected = {version: expected_reads}
+    seen: list[tuple[int, dict]] = []
+    errors: list[BaseException] = []
+    writing = threading.Event()
+    writing.set()
+
+    def writer():
+        try:
+            for step, month in enumerate(["2026-11", "2026-12", "2027-01"]):
+                result = uploads.import_file(f"slack-{month}.csv", new_month_activity(month, 300 + 100 * step),
+                                             location=demo_db)
+                version, reads = recount(demo_db)
+                expected[version] = reads
+                if step == 1:
+                    with warehouse.opened(demo_db) as conn:
+                        uploads.undo(conn, result.upload_id)
+                    version, reads = recount(demo_db)
+                    expected[version] = reads
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            writing.clear()
+
+    def reader():
+        try:
+            while writing.is_set():
+                version = warehouse.current_version(demo_db)
+                try:
+                    seen.append((version, page_reads(shell, version)))
+                except warehouse.VersionMoved:
+                    continue  # a page reruns at the new version
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=reader) for _ in range(THREADS)] + [threading.Thread(target=writer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert errors == []
+    assert len(expected) == 5  # the start, three imports and an undo
+    assert len(seen) >= THREADS
+    for version, reads in seen:
+        assert version in expected, f"read at version {version}, which no write produced"
+        assert reads == expected[version], f"a read at version {version} differs from its recount"
+    assert len({version for version, _ in seen}) >= 2, "the readers never overlapped a write"
+
+
+def test_a_cold_cache_computes_each_read_once(demo_db, shell, monkeypatch):
+    """Right after an import every session misses the cache at once: st.cache_data computes each key once (it
+    holds a lock per key) and the other sessions take that result."""
+    calls = []
+    original = metrics.org_month
+
+    @functools.wraps(original)
+    def counted(conn, month, filters=metrics.ALL):
+        calls.append(month)
+        return original(conn, month, filters)
+
+    monkeypatch.setattr(metrics, "org_month", counted)
+    version = warehouse.current_version(demo_db)
+    start = threading.Barrier(THREADS)
+    results, errors = [], []
+
+    def session():
+        try:
+            start.wait()
+            results.append(shell.read_at(version, metrics.org_month, MONTH, metrics.ALL))
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=session) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert len(calls) == 1
+    assert len(results) == THREADS and all(r == results[0] for r in results)
+
+
+def test_a_server_opens_its_warehouse_once_for_many_readers(demo_db, shell, serving):
+    """Concurrent readers share one instance, each with its own cursor; nobody reopens the file per read."""
+    warehouse.forget(demo_db)
+    version = warehouse.current_version(demo_db)
+    start = threading.Barrier(8)
+
+    def session(index):
+        start.wait()
+        for month in (dt.date(2026, 5 + index % 6, 1), MONTH):
+            shell.read_at(version, metrics.org_month, month, metrics.Filters(regions=(f"R{index}",)))
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    shared = instances.known(warehouse._key(demo_db))
+    assert shared.opened_count == 1
+    assert shared.users == 0
