@@ -304,6 +304,8 @@ def opened(location: str | None = None, timeout: float | None = None):
         raise WarehouseBusy(f"{describe(location).capitalize()} is busy with another import; tried for "
                             f"{wait:.0f} s. Try again in a minute.") from error
     try:
+        if is_ducklake(location):
+            conn.execute(f"USE {LAKE}")  # a cursor starts in the instance's default catalog, not the attached lake
         yield conn
     finally:
         try:
