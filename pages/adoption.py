@@ -1,9 +1,8 @@
 """Adoption: how far participation has spread — trend, funnel, flows, departments, regions, levels, tools, leaders."""
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages import charts, shell
+from pages import chart_cache, charts, shell
 from queries import adoption, metrics, narrative
 
 scope = shell.scope()
@@ -31,52 +30,30 @@ history = [r for r in shell.read(metrics.org_months, scope.trailing(24), scope.m
            if r["headcount"]]
 
 # --- Trend and funnel -------------------------------------------------------------------------------------------
-trend = pd.DataFrame([{"month": r["month"], "active": r["adoption_rate"], "contributors": r["contribution_rate"],
-                       "creators": r["creators"] / r["headcount"] if r["creators"] is not None else None}
-                      for r in history if r["adoption_rate"] is not None])
+trend = [{"month": r["month"], "active": r["adoption_rate"], "contributors": r["contribution_rate"],
+          "creators": r["creators"] / r["headcount"] if r["creators"] is not None else None}
+         for r in history if r["adoption_rate"] is not None]
 left, right = st.columns([3, 2])
 with left:
-    st.altair_chart(charts.rate_lines(trend, {"active": "Active", "contributors": "Contributors",
-                                              "creators": "Creators"},
-                                      "Active, contributors and creators as a share of headcount"), width="stretch")
+    chart_cache.draw(charts.rate_lines, trend, {"active": "Active", "contributors": "Contributors",
+                                                "creators": "Creators"},
+                     "Active, contributors and creators as a share of headcount")
 with right:
-    funnel = pd.DataFrame([
-        {"stage": "Headcount", "people": now["headcount"], "order": 0},
-        {"stage": "Active", "people": now["active"], "order": 1},
-        {"stage": "Contributors", "people": now["contributors"], "order": 2},
-        {"stage": "Creators", "people": now["creators"], "order": 3},
-    ])
-    funnel["share"] = funnel["people"] / now["headcount"]
-    st.altair_chart(
-        alt.Chart(funnel, title=f"Participation funnel, {scope.month:%B %Y}", height=260)
-        .mark_bar(color="#0072B2")
-        .encode(y=alt.Y("stage:N", sort=alt.SortField("order"), title=None),
-                x=alt.X("people:Q", title="People"),
-                tooltip=[alt.Tooltip("stage:N", title="Stage"), alt.Tooltip("people:Q", title="People", format=","),
-                         alt.Tooltip("share:Q", title="Share of headcount", format=".0%")]),
-        width="stretch")
+    chart_cache.draw(charts.participation_funnel,
+                     {"Headcount": now["headcount"], "Active": now["active"], "Contributors": now["contributors"],
+                      "Creators": now["creators"]},
+                     f"Participation funnel, {scope.month:%B %Y}")
 
 # --- New, returning, lapsed -------------------------------------------------------------------------------------
-flows = pd.DataFrame([{"month": r["month"], "New": r["new"], "Returning": r["returning"], "Lapsed": r["lapsed"]}
-                      for r in history if r["new"] is not None])
-if not flows.empty:
-    long = charts.month_axis(flows).melt(id_vars=["month"], var_name="flow", value_name="people")
-    st.altair_chart(
-        alt.Chart(long, title="New, returning and lapsed people per month", height=260)
-        .mark_bar()
-        .encode(x=alt.X("yearmonth(month):O", title=None), xOffset="flow:N",
-                y=alt.Y("people:Q", title="People"),
-                color=alt.Color("flow:N", title=None, scale=alt.Scale(domain=["New", "Returning", "Lapsed"],
-                                range=["#009E73", "#0072B2", "#D55E00"]), legend=alt.Legend(orient="bottom")),
-                tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("flow:N", title="Flow"),
-                         alt.Tooltip("people:Q", title="People", format=",")]),
-        width="stretch")
+flows = [{"month": r["month"], "New": r["new"], "Returning": r["returning"], "Lapsed": r["lapsed"]}
+         for r in history if r["new"] is not None]
+if flows:
+    chart_cache.draw(charts.flows_by_month, flows, "New, returning and lapsed people per month")
 
 # --- Departments × months -----------------------------------------------------------------------------------------
 grid = shell.read(adoption.by_dimension, "department", scope.trailing(12), scope.month, scope.filters, min_group)
 if grid:
-    st.altair_chart(charts.heatmap(grid, "Adoption by department and month (grey: suppressed or no data)",
-                                   min_group), width="stretch")
+    chart_cache.draw(charts.heatmap, grid, "Adoption by department and month (grey: suppressed or no data)", min_group)
     table = pd.DataFrame(grid)
     table["adoption_rate"] = table["adoption_rate"].map(lambda v: None if pd.isna(v) else round(v, 4))
     shell.download_table(table, "adoption-by-department-and-month")
@@ -88,24 +65,13 @@ for column, dimension, title in ((columns[0], "region", "By region"),
     rows = shell.read(adoption.by_dimension, dimension, scope.month, scope.month, scope.filters, min_group)
     with column:
         if rows:
-            st.altair_chart(charts.bars(rows, "group", "adoption_rate", f"Adoption {title.lower()}, {scope.month:%b %Y}",
-                                        min_group,
-                                        category_title=dimension.title()), width="stretch")
+            chart_cache.draw(charts.bars, rows, "group", "adoption_rate",
+                             f"Adoption {title.lower()}, {scope.month:%b %Y}", min_group,
+                             category_title=dimension.title())
 tools = shell.read(adoption.by_tool, scope.month, scope.filters, min_group)
 with columns[2]:
     if tools:
-        frame = pd.DataFrame(tools)
-        st.altair_chart(
-            alt.Chart(frame, title=f"Adoption by tool, {scope.month:%b %Y}",
-                      height=alt.Step(30))
-            .mark_bar()
-            .encode(y=alt.Y("tool:N", title=None, sort="-x", axis=alt.Axis(labelOverlap=False, labelLimit=160)),
-                    x=alt.X("adoption_rate:Q", title=None, axis=alt.Axis(format="%")),
-                    color=alt.Color("tool:N", legend=None, scale=alt.Scale(domain=list(charts.TOOL_COLORS),
-                                                                           range=list(charts.TOOL_COLORS.values()))),
-                    tooltip=[alt.Tooltip("tool:N", title="Tool"),
-                             alt.Tooltip("adoption_rate:Q", title="Active on the tool / headcount", format=".0%")]),
-            width="stretch")
+        chart_cache.draw(charts.adoption_by_tool, tools, f"Adoption by tool, {scope.month:%b %Y}")
         st.caption("A person active on several tools counts once in the headline and once per tool here.")
 
 # --- Leadership -----------------------------------------------------------------------------------------------------
@@ -113,8 +79,7 @@ leaders = [r for r in history if r["leadership_participation"] is not None]
 if leaders and (now.get("headcount") or 0) >= min_group:
     executives = [r for r in leaders if (r["executives"] or 0) >= min_group]
     if executives:
-        st.altair_chart(charts.rate_lines(executives, {"leadership_participation": "Executives active"},
-                                          "Leadership participation: active executives / executives"),
-                        width="stretch")
+        chart_cache.draw(charts.rate_lines, executives, {"leadership_participation": "Executives active"},
+                         "Leadership participation: active executives / executives")
     else:
         st.caption(f"Leadership participation is hidden: fewer than {min_group} executives in this selection.")

@@ -1,9 +1,8 @@
 """Business alignment: are the KPIs on target, and does social activity move with them?"""
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages import charts, shell
+from pages import chart_cache, charts, shell
 from queries import alignment, metrics
 
 scope = shell.scope()
@@ -50,17 +49,10 @@ correlations = {c["kpi"]: c for c in shell.read(alignment.correlations, scope.mo
 if points:
     kpis = sorted({p["kpi"] for p in points})
     kpi = st.selectbox("Department-level KPI", kpis, key="alignment_kpi")
-    chosen = pd.DataFrame([p for p in points if p["kpi"] == kpi])
+    chosen = [p for p in points if p["kpi"] == kpi]
     result = correlations.get(kpi, {})
-    st.altair_chart(
-        alt.Chart(chosen, title=f"{kpi} against adoption, by department ({scope.month:%B %Y})", height=320)
-        .mark_circle(size=120, color="#0072B2")
-        .encode(x=alt.X("adoption_rate:Q", title="Department adoption", axis=alt.Axis(format="%")),
-                y=alt.Y("value:Q", title=kpi, scale=alt.Scale(zero=False)),
-                tooltip=[alt.Tooltip("department:N", title="Department"),
-                         alt.Tooltip("adoption_rate:Q", title="Adoption", format=".0%"),
-                         alt.Tooltip("value:Q", title=kpi, format=",.2f")]),
-        width="stretch")
+    chart_cache.draw(charts.kpi_against_adoption, chosen, kpi,
+                     f"{kpi} against adoption, by department ({scope.month:%B %Y})")
     st.markdown(f"Across {result.get('departments', len(chosen))} departments there is "
                 + alignment.describe_correlation(result.get("correlation")) + ".")
     st.caption(f"Departments of fewer than {min_group} people are left out. A correlation is not a cause.")
@@ -71,17 +63,7 @@ else:
 # --- KPI against adoption over time ------------------------------------------------------------------------------
 trend = shell.read(alignment.kpi_trend, scope.trailing(12), scope.month)
 if trend:
-    frame = charts.month_axis(pd.DataFrame(trend))
-    kpi_names = sorted(frame["kpi"].unique())
-    kpi = st.selectbox("KPI to compare with adoption over time", kpi_names, key="alignment_trend_kpi")
-    frame = frame[frame["kpi"] == kpi]
-    base = alt.Chart(frame, title=f"{kpi} and adoption by month").encode(x=alt.X("yearmonth(month):T", title=None))
-    kpi_line = base.mark_line(point=True, color="#E69F00").encode(
-        y=alt.Y("value:Q", title=kpi, scale=alt.Scale(zero=False)),
-        tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("value:Q", title=kpi, format=",.2f")])
-    adoption_line = base.mark_line(point=True, color="#0072B2", strokeDash=[4, 3]).encode(
-        y=alt.Y("adoption_rate:Q", title="Adoption (dashed)", axis=alt.Axis(format="%")),
-        tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"),
-                 alt.Tooltip("adoption_rate:Q", title="Adoption", format=".0%")])
-    st.altair_chart(alt.layer(kpi_line, adoption_line).resolve_scale(y="independent").properties(height=300),
-                    width="stretch")
+    kpi = st.selectbox("KPI to compare with adoption over time", sorted({r["kpi"] for r in trend}),
+                       key="alignment_trend_kpi")
+    chart_cache.draw(charts.kpi_and_adoption_by_month, [r for r in trend if r["kpi"] == kpi], kpi,
+                     f"{kpi} and adoption by month")

@@ -47,6 +47,183 @@ def rate_lines(rows, series: dict[str, str], title: str, height: int = 280) -> a
     )
 
 
+def _stage_colour(number: int) -> str:
+    return STAGE_COLORS[min(number, len(STAGE_COLORS) - 1)]
+
+
+def _stage_state(number: int, current: int) -> str:
+    return "current stage" if number == current else ("reached" if number < current else "ahead")
+
+
+def _stage_emphasis() -> dict:
+    """Encodings that fade the stages ahead and outline the current one."""
+    return {"opacity": alt.condition(alt.datum.state == "ahead", alt.value(0.25), alt.value(1.0)),
+            "stroke": alt.condition(alt.datum.state == "current stage", alt.value("#000000"), alt.value(None)),
+            "strokeWidth": alt.condition(alt.datum.state == "current stage", alt.value(3), alt.value(0))}
+
+
+def stage_strip(stages: list[tuple[int, str, str]], current: int) -> alt.LayerChart:
+    """The six stages as a strip of coloured steps, the current one outlined and those ahead faded.
+    `stages` holds (number, name, motto) per stage."""
+    steps = pd.DataFrame([{"number": number, "name": name, "motto": motto, "colour": _stage_colour(number),
+                           "state": _stage_state(number, current)}
+                          for number, name, motto in stages])
+    strip = alt.Chart(steps, height=54).encode(x=alt.X("number:O", title=None, axis=None))
+    return (strip.mark_rect(cornerRadius=4).encode(
+        color=alt.Color("colour:N", scale=None), **_stage_emphasis(),
+        tooltip=[alt.Tooltip("number:O", title="Stage"), alt.Tooltip("name:N", title="Name"),
+                 alt.Tooltip("motto:N", title="Motto"), alt.Tooltip("state:N", title="Where we are")])
+            + strip.mark_text(fontSize=12).encode(text="name:N"))
+
+
+def stage_ladder(stages: list[tuple[int, str, str]], current: int, top: int,
+                 met: dict[int, tuple[int, int]] | None = None) -> alt.LayerChart:
+    """The six steps as a staircase: reached steps in their colour, the current one outlined, later ones faded.
+    `stages` holds (number, name, motto) per stage, `top` is the last stage and `met` the criteria met and in
+    total per stage number, when placed."""
+    rows = []
+    for number, name, motto in stages:
+        result = (met or {}).get(number)
+        rows.append({"number": number, "step": f"{number} · {name} — {motto}", "name": name, "motto": motto,
+                     "state": _stage_state(number, current),
+                     "criteria": f"{result[0]} of {result[1]} met" if result else "",
+                     "marker": "◀ we are here" if number == current else ""})
+    frame = pd.DataFrame(rows)
+    base = alt.Chart(frame, title="The six stages of social business", height=34 * len(frame)).encode(
+        y=alt.Y("step:N", title=None, sort=alt.EncodingSortField("number", order="descending"),
+                axis=alt.Axis(labelLimit=0, labelFontSize=13)))
+    steps = base.mark_bar(height=24).encode(
+        x=alt.X("number:Q", title=None, axis=None, scale=alt.Scale(domain=[0, top + 2.5])),
+        color=alt.Color("step:N", legend=None, scale=alt.Scale(domain=list(frame["step"]),
+                                                              range=[_stage_colour(n) for n in frame["number"]])),
+        **_stage_emphasis(),
+        tooltip=[alt.Tooltip("number:Q", title="Stage"), alt.Tooltip("name:N", title="Name"),
+                 alt.Tooltip("motto:N", title="Motto"), alt.Tooltip("state:N", title="Where we are"),
+                 alt.Tooltip("criteria:N", title="Criteria")])
+    marker = base.mark_text(align="left", dx=8, fontWeight="bold").encode(x="number:Q", text="marker:N")
+    return steps + marker
+
+
+def stage_by_month(rows, top: int, title: str) -> alt.LayerChart:
+    """The stage reached each month as a step line, each point in its stage's colour. `rows` hold month, stage and
+    stage_name; `top` is the last stage."""
+    frame = month_axis(pd.DataFrame(rows))
+    frame["colour"] = [_stage_colour(n) for n in frame["stage"]]
+    line = alt.Chart(frame, title=title, height=260).encode(
+        x=alt.X("yearmonth(month):T", title=None),
+        y=alt.Y("stage:Q", title="Stage", scale=alt.Scale(domain=[0, top]),
+                axis=alt.Axis(tickMinStep=1, values=list(range(top + 1)))))
+    return (line.mark_line(interpolate="step-after", color="#7f7f7f")
+            + line.mark_point(filled=True, size=90).encode(
+                color=alt.Color("colour:N", scale=None),
+                tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("stage:Q", title="Stage"),
+                         alt.Tooltip("stage_name:N", title="Name")]))
+
+
+def participation_funnel(people: dict[str, int], title: str) -> alt.Chart:
+    """People at each step of participation, widest first (headcount, active, contributors, creators); the tooltip
+    gives each step as a share of the first."""
+    funnel = pd.DataFrame([{"stage": stage, "people": count, "order": order}
+                           for order, (stage, count) in enumerate(people.items())])
+    funnel["share"] = funnel["people"] / funnel["people"].iloc[0]
+    return (
+        alt.Chart(funnel, title=title, height=260)
+        .mark_bar(color="#0072B2")
+        .encode(y=alt.Y("stage:N", sort=alt.SortField("order"), title=None),
+                x=alt.X("people:Q", title="People"),
+                tooltip=[alt.Tooltip("stage:N", title="Stage"), alt.Tooltip("people:Q", title="People", format=","),
+                         alt.Tooltip("share:Q", title="Share of headcount", format=".0%")])
+    )
+
+
+def flows_by_month(rows, title: str) -> alt.Chart:
+    """New, returning and lapsed people per month as grouped bars; `rows` hold month, New, Returning and Lapsed."""
+    long = month_axis(pd.DataFrame(rows)).melt(id_vars=["month"], var_name="flow", value_name="people")
+    return (
+        alt.Chart(long, title=title, height=260)
+        .mark_bar()
+        .encode(x=alt.X("yearmonth(month):O", title=None), xOffset="flow:N",
+                y=alt.Y("people:Q", title="People"),
+                color=alt.Color("flow:N", title=None, scale=alt.Scale(domain=["New", "Returning", "Lapsed"],
+                                range=["#009E73", "#0072B2", "#D55E00"]), legend=alt.Legend(orient="bottom")),
+                tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("flow:N", title="Flow"),
+                         alt.Tooltip("people:Q", title="People", format=",")])
+    )
+
+
+def adoption_by_tool(rows, title: str) -> alt.Chart:
+    """One bar per tool in its colour: people active on the tool over headcount."""
+    return (
+        alt.Chart(pd.DataFrame(rows), title=title, height=alt.Step(30))
+        .mark_bar()
+        .encode(y=alt.Y("tool:N", title=None, sort="-x", axis=alt.Axis(labelOverlap=False, labelLimit=160)),
+                x=alt.X("adoption_rate:Q", title=None, axis=alt.Axis(format="%")),
+                color=alt.Color("tool:N", legend=None, scale=alt.Scale(domain=list(TOOL_COLORS),
+                                                                       range=list(TOOL_COLORS.values()))),
+                tooltip=[alt.Tooltip("tool:N", title="Tool"),
+                         alt.Tooltip("adoption_rate:Q", title="Active on the tool / headcount", format=".0%")])
+    )
+
+
+def champions_by_department(rows, title: str, min_group: int) -> alt.Chart:
+    """Champions per 1,000 employees, one bar per department, coloured by whether it has a champion; suppressed
+    departments say so in the tooltip."""
+    frame = pd.DataFrame(rows)
+    frame["Champion"] = frame["has_champion"].map({True: "Has a champion", False: "No champion"})
+    frame["shown"] = frame.apply(lambda r: SUPPRESSED.format(n=min_group) if r["suppressed"]
+                                 else f"{r['champions_per_1000']:.1f}", axis=1)
+    return (
+        alt.Chart(frame, title=title, height=alt.Step(24))
+        .mark_bar()
+        .encode(y=alt.Y("department:N", title=None, sort="-x", axis=alt.Axis(labelOverlap=False, labelLimit=160)),
+                x=alt.X("champions_per_1000:Q", title="Champions per 1,000"),
+                color=alt.Color("Champion:N", title=None, scale=alt.Scale(
+                    domain=["Has a champion", "No champion"], range=["#009E73", "#D55E00"]),
+                    legend=alt.Legend(orient="bottom")),
+                tooltip=[alt.Tooltip("department:N", title="Department"), alt.Tooltip("Champion:N"),
+                         alt.Tooltip("shown:N", title="Champions per 1,000")])
+    )
+
+
+def champion_lift(rows, title: str) -> alt.Chart:
+    """Adoption in departments with a champion beside those without: `rows` hold side (with first) and adoption."""
+    return (
+        alt.Chart(pd.DataFrame(rows), title=title, height=alt.Step(34))
+        .mark_bar()
+        .encode(y=alt.Y("side:N", title=None, axis=alt.Axis(labelLimit=160)),
+                x=alt.X("adoption:Q", title="Adoption", axis=alt.Axis(format="%")),
+                color=alt.Color("side:N", legend=None, scale=alt.Scale(range=["#009E73", "#D55E00"])),
+                tooltip=[alt.Tooltip("side:N", title="Departments"),
+                         alt.Tooltip("adoption:Q", title="Adoption", format=".0%")])
+    )
+
+
+def kpi_against_adoption(rows, kpi: str, title: str) -> alt.Chart:
+    """One point per department: its adoption across, its value of `kpi` up."""
+    return (
+        alt.Chart(pd.DataFrame(rows), title=title, height=320)
+        .mark_circle(size=120, color="#0072B2")
+        .encode(x=alt.X("adoption_rate:Q", title="Department adoption", axis=alt.Axis(format="%")),
+                y=alt.Y("value:Q", title=kpi, scale=alt.Scale(zero=False)),
+                tooltip=[alt.Tooltip("department:N", title="Department"),
+                         alt.Tooltip("adoption_rate:Q", title="Adoption", format=".0%"),
+                         alt.Tooltip("value:Q", title=kpi, format=",.2f")])
+    )
+
+
+def kpi_and_adoption_by_month(rows, kpi: str, title: str) -> alt.LayerChart:
+    """A KPI's value by month (solid) beside organisation adoption (dashed), each on its own axis."""
+    base = alt.Chart(month_axis(pd.DataFrame(rows)), title=title).encode(x=alt.X("yearmonth(month):T", title=None))
+    kpi_line = base.mark_line(point=True, color="#E69F00").encode(
+        y=alt.Y("value:Q", title=kpi, scale=alt.Scale(zero=False)),
+        tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("value:Q", title=kpi, format=",.2f")])
+    adoption_line = base.mark_line(point=True, color="#0072B2", strokeDash=[4, 3]).encode(
+        y=alt.Y("adoption_rate:Q", title="Adoption (dashed)", axis=alt.Axis(format="%")),
+        tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"),
+                 alt.Tooltip("adoption_rate:Q", title="Adoption", format=".0%")])
+    return alt.layer(kpi_line, adoption_line).resolve_scale(y="independent").properties(height=300)
+
+
 def heatmap(rows, title: str, min_group: int, value: str = "adoption_rate", group_title: str = "Department"
             ) -> alt.Chart:
     """Group × month heatmap; suppressed cells drawn grey and labelled as suppressed."""

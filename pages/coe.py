@@ -1,9 +1,8 @@
 """CoE reach: where champions are, how many, who is trained, the champion lift and the CoE-pitfall signal."""
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages import charts, shell
+from pages import chart_cache, charts, shell
 from queries import coe, metrics
 
 scope = shell.scope()
@@ -55,49 +54,26 @@ if share is not None and share > threshold:
 left, right = st.columns(2)
 with left:
     if departments:
-        frame = pd.DataFrame(departments)
-        frame["Champion"] = frame["has_champion"].map({True: "Has a champion", False: "No champion"})
-        frame["shown"] = frame.apply(lambda r: charts.SUPPRESSED.format(n=min_group) if r["suppressed"]
-                                     else f"{r['champions_per_1000']:.1f}", axis=1)
-        st.altair_chart(
-            alt.Chart(frame, title="Champions per 1,000 employees by department",
-                      height=alt.Step(24))
-            .mark_bar()
-            .encode(y=alt.Y("department:N", title=None, sort="-x",
-                            axis=alt.Axis(labelOverlap=False, labelLimit=160)),
-                    x=alt.X("champions_per_1000:Q", title="Champions per 1,000"),
-                    color=alt.Color("Champion:N", title=None, scale=alt.Scale(
-                        domain=["Has a champion", "No champion"], range=["#009E73", "#D55E00"]),
-                        legend=alt.Legend(orient="bottom")),
-                    tooltip=[alt.Tooltip("department:N", title="Department"), alt.Tooltip("Champion:N"),
-                             alt.Tooltip("shown:N", title="Champions per 1,000")]),
-            width="stretch")
-        table = frame[["department", "has_champion", "headcount", "champions", "champions_per_1000", "adoption_rate"]]
+        chart_cache.draw(charts.champions_by_department, departments, "Champions per 1,000 employees by department",
+                         min_group)
+        table = pd.DataFrame(departments)[["department", "has_champion", "headcount", "champions",
+                                           "champions_per_1000", "adoption_rate"]]
         shell.download_table(table, "champions-by-department")
 with right:
     if lift and lift["adoption_with_champion"] is not None and lift["adoption_without_champion"] is not None:
         gap = lift["adoption_with_champion"] - lift["adoption_without_champion"]
-        frame = pd.DataFrame([
-            {"side": f"With ({lift['departments_with']} depts)",
-             "adoption": lift["adoption_with_champion"]},
-            {"side": f"Without ({lift['departments_without']} depts)",
-             "adoption": lift["adoption_without_champion"]},
-        ])
-        st.altair_chart(
-            alt.Chart(frame, title=f"Champion lift: {gap * 100:+.0f} pts adoption with a champion",
-                      height=alt.Step(34))
-            .mark_bar()
-            .encode(y=alt.Y("side:N", title=None, axis=alt.Axis(labelLimit=160)), x=alt.X("adoption:Q", title="Adoption", axis=alt.Axis(format="%")),
-                    color=alt.Color("side:N", legend=None, scale=alt.Scale(range=["#009E73", "#D55E00"])),
-                    tooltip=[alt.Tooltip("side:N", title="Departments"),
-                             alt.Tooltip("adoption:Q", title="Adoption", format=".0%")]),
-            width="stretch")
+        chart_cache.draw(charts.champion_lift,
+                         [{"side": f"With ({lift['departments_with']} depts)",
+                           "adoption": lift["adoption_with_champion"]},
+                          {"side": f"Without ({lift['departments_without']} depts)",
+                           "adoption": lift["adoption_without_champion"]}],
+                         f"Champion lift: {gap * 100:+.0f} pts adoption with a champion")
     elif lift:
         st.caption(f"The champion lift needs at least {min_group} people in departments with and without a champion.")
     history = [r for r in shell.read(metrics.org_months, scope.trailing(12), scope.month, scope.filters)
                if r["training_reach"] is not None]
     if history:
-        st.altair_chart(charts.rate_lines(history, {"training_reach": "Training reach"},
-                                          "Trained in the trailing 12 months / headcount", height=220), width="stretch")
+        chart_cache.draw(charts.rate_lines, history, {"training_reach": "Training reach"},
+                         "Trained in the trailing 12 months / headcount", height=220)
     else:
         st.info("No training attendance yet: upload training.csv (date, program, email) on the Data page.")

@@ -1,10 +1,9 @@
 """Overview: the answer in ten seconds — where we stand among the six stages, headline tiles with deltas, the adoption
 trend and who moved most."""
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages import charts, shell
+from pages import chart_cache, charts, shell
 from queries import adoption, metrics, narrative, stages
 
 scope = shell.scope()
@@ -50,22 +49,7 @@ if placement is not None:
                             text=f"Toward stage {following.number}, {shell.plain(following.name)}: "
                                  f"{following.met} of {following.total} criteria met")
         with right:
-            steps = pd.DataFrame([{"number": s.number, "name": s.name, "motto": s.motto,
-                                   "colour": charts.STAGE_COLORS[min(s.number, len(charts.STAGE_COLORS) - 1)],
-                                   "state": ("current stage" if s.number == placement.stage else
-                                             "reached" if s.number < placement.stage else "ahead")}
-                                  for s in rubric.stages])
-            strip = alt.Chart(steps, height=54).encode(x=alt.X("number:O", title=None, axis=None))
-            st.altair_chart(
-                strip.mark_rect(cornerRadius=4).encode(
-                    color=alt.Color("colour:N", scale=None),
-                    opacity=alt.condition(alt.datum.state == "ahead", alt.value(0.25), alt.value(1.0)),
-                    stroke=alt.condition(alt.datum.state == "current stage", alt.value("#000000"), alt.value(None)),
-                    strokeWidth=alt.condition(alt.datum.state == "current stage", alt.value(3), alt.value(0)),
-                    tooltip=[alt.Tooltip("number:O", title="Stage"), alt.Tooltip("name:N", title="Name"),
-                             alt.Tooltip("motto:N", title="Motto"), alt.Tooltip("state:N", title="Where we are")])
-                + strip.mark_text(fontSize=12).encode(text="name:N"),
-                width="stretch")
+            chart_cache.draw(charts.stage_strip, [(s.number, s.name, s.motto) for s in rubric.stages], placement.stage)
             gaps = placement.gaps[:3]
             if gaps:
                 st.caption("**What it takes next:** " + "; ".join(
@@ -139,8 +123,8 @@ with left:
     trend = [r for r in shell.read(metrics.org_months, scope.trailing(12), scope.month, scope.filters)
              if r["adoption_rate"] is not None]
     if trend:
-        st.altair_chart(charts.rate_lines(trend, {"adoption_rate": "Adoption", "contribution_rate": "Contribution"},
-                                          "Adoption and contribution, last 12 months"), width="stretch")
+        chart_cache.draw(charts.rate_lines, trend, {"adoption_rate": "Adoption", "contribution_rate": "Contribution"},
+                         "Adoption and contribution, last 12 months")
     else:
         st.info("No activity uploaded for these months yet: upload an activity export on the Data page.")
 with right:

@@ -1,10 +1,9 @@
 """Where we stand: the six-stage ladder, what it takes to reach the next stage, the evidence, the stage month by
 month, and the checklist champions answer."""
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages import charts, shell
+from pages import chart_cache, charts, shell
 from queries import checklist, imports, stages, uploads, warehouse
 
 scope = shell.scope()
@@ -19,38 +18,11 @@ except stages.RubricError as error:
     st.error(f"The stage rubric cannot be used: {shell.plain(error)}", icon=":material/error:")
     st.stop()
 
-
-def ladder(current: int, results=None) -> alt.Chart:
-    """The six steps as a staircase: reached steps in their colour, the current one outlined, later ones faded."""
-    rows = []
-    for stage in rubric.stages:
-        result = next((r for r in results or [] if r.number == stage.number), None)
-        state = "current stage" if stage.number == current else ("reached" if stage.number < current else "ahead")
-        rows.append({"number": stage.number, "step": f"{stage.number} · {stage.name} — {stage.motto}",
-                     "name": stage.name, "motto": stage.motto, "state": state,
-                     "criteria": f"{result.met} of {result.total} met" if result else "",
-                     "marker": "◀ we are here" if stage.number == current else ""})
-    frame = pd.DataFrame(rows)
-    colours = [charts.STAGE_COLORS[min(n, len(charts.STAGE_COLORS) - 1)] for n in frame["number"]]
-    base = alt.Chart(frame, title="The six stages of social business", height=34 * len(frame)).encode(
-        y=alt.Y("step:N", title=None, sort=alt.EncodingSortField("number", order="descending"),
-                axis=alt.Axis(labelLimit=0, labelFontSize=13)))
-    steps = base.mark_bar(height=24).encode(
-        x=alt.X("number:Q", title=None, axis=None, scale=alt.Scale(domain=[0, rubric.top + 2.5])),
-        color=alt.Color("step:N", legend=None, scale=alt.Scale(domain=list(frame["step"]), range=colours)),
-        opacity=alt.condition(alt.datum.state == "ahead", alt.value(0.25), alt.value(1.0)),
-        stroke=alt.condition(alt.datum.state == "current stage", alt.value("#000000"), alt.value(None)),
-        strokeWidth=alt.condition(alt.datum.state == "current stage", alt.value(3), alt.value(0)),
-        tooltip=[alt.Tooltip("number:Q", title="Stage"), alt.Tooltip("name:N", title="Name"),
-                 alt.Tooltip("motto:N", title="Motto"), alt.Tooltip("state:N", title="Where we are"),
-                 alt.Tooltip("criteria:N", title="Criteria")])
-    marker = base.mark_text(align="left", dx=8, fontWeight="bold").encode(x="number:Q", text="marker:N")
-    return steps + marker
-
+ladder_steps = [(s.number, s.name, s.motto) for s in rubric.stages]
 
 if scope is None:
     st.markdown("#### Not started: no data has been uploaded yet.")
-    st.altair_chart(ladder(0), width="stretch")
+    chart_cache.draw(charts.stage_ladder, ladder_steps, 0, rubric.top)
     shell.no_data_yet()
 
 # The placement and the history chart below, from one read of the measures (see stages.standing)
@@ -70,7 +42,8 @@ rule = ("all of its criteria are met" if placement.pass_share >= 1
 st.caption(f"Placed for the whole organisation: the sidebar's business unit, region, department and tool filters do "
            f"not change it. A stage passes when {rule}; we are at the highest stage N for which stages 1 to N all "
            "pass. Missing data counts as not met.")
-st.altair_chart(ladder(placement.stage, placement.stages), width="stretch")
+chart_cache.draw(charts.stage_ladder, ladder_steps, placement.stage, rubric.top,
+                 {r.number: (r.met, r.total) for r in placement.stages})
 
 # --- What it takes to reach the next stage -----------------------------------------------------------------------
 following = placement.next_stage
@@ -116,19 +89,7 @@ shell.download_table(pd.DataFrame(evidence), f"stage-evidence-{scope.month:%Y-%m
 st.subheader("Stage month by month")
 left, right = st.columns([3, 2])
 with left:
-    frame = charts.month_axis(pd.DataFrame(history))
-    frame["colour"] = [charts.STAGE_COLORS[min(n, len(charts.STAGE_COLORS) - 1)] for n in frame["stage"]]
-    line = alt.Chart(frame, title="Stage reached each month", height=260).encode(
-        x=alt.X("yearmonth(month):T", title=None),
-        y=alt.Y("stage:Q", title="Stage", scale=alt.Scale(domain=[0, rubric.top]),
-                axis=alt.Axis(tickMinStep=1, values=list(range(rubric.top + 1)))))
-    st.altair_chart(
-        line.mark_line(interpolate="step-after", color="#7f7f7f")
-        + line.mark_point(filled=True, size=90).encode(
-            color=alt.Color("colour:N", scale=None),
-            tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("stage:Q", title="Stage"),
-                     alt.Tooltip("stage_name:N", title="Name")]),
-        width="stretch")
+    chart_cache.draw(charts.stage_by_month, history, rubric.top, "Stage reached each month")
 with right:
     reached = stages.first_reached(history, rubric)
     table = pd.DataFrame([{"Stage": r["stage"], "Name": r["stage_name"],

@@ -1,6 +1,7 @@
 """The stage rubric file: loading and validating it, the measures a criterion may use, and its settings."""
 from __future__ import annotations
 
+import copy
 import math
 import os
 import tomllib
@@ -113,11 +114,20 @@ def _shown_path(path: Path) -> str:
         return str(path)
 
 
+_parsed: dict[str, tuple[tuple, dict]] = {}
+
+
 def load_raw(path: Path | None = None) -> dict:
+    """The rubric file as TOML. Every page run asks for it, so a parse is kept until the file changes on disk."""
     path = Path(path or rubric_path())
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
+        found = os.stat(path)
+        stamp = (found.st_ino, found.st_size, found.st_mtime_ns)
+        kept = _parsed.get(str(path))
+        if kept is None or kept[0] != stamp:
+            with open(path, "rb") as handle:
+                kept = _parsed[str(path)] = (stamp, tomllib.load(handle))
+        return copy.deepcopy(kept[1])
     except FileNotFoundError:
         raise RubricError(f"{_shown_path(path)}: the rubric file does not exist (check DASHBOARD_RUBRIC).") from None
     except tomllib.TOMLDecodeError as error:
