@@ -45,7 +45,8 @@ def test_parallel_sessions_importing_different_months_all_land(db):
         assert counts == {m: 40 for m in MONTHS}
 
 
-def test_cli_imports_in_parallel_processes_while_the_app_reads(db, tmp_path):
+def test_cli_imports_in_parallel_processes_while_the_app_reads(db, tmp_path, serving):
+    """This process plays the dashboard's server: it reads on, and lets each CLI import have the file in turn."""
     uploads.import_file("roster.csv", ROSTER_SEPT.encode(), location=db, month="2026-01")
     paths = []
     for month in MONTHS[:4]:
@@ -57,8 +58,8 @@ def test_cli_imports_in_parallel_processes_while_the_app_reads(db, tmp_path):
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for p in paths]
     reads = 0
     while any(p.poll() is None for p in processes):
-        # a reader (the app) keeps working during the imports: each read waits its turn for the file
-        with warehouse.opened(db) as conn:
+        # the app keeps reading during the imports: a read waits while an import has the file
+        with warehouse.opened(db, timeout=120) as conn:  # four imports in turn, on a machine that may be busy
             metrics.org_month(conn, "2026-01")
         reads += 1
     outputs = [p.communicate() for p in processes]
