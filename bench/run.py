@@ -36,6 +36,7 @@ import page_data  # noqa: E402
 from queries import imports, metrics, synth, uploads, warehouse  # noqa: E402
 
 RESULTS_JSON = OUT / "results.json"
+LOAD_SECTION = ("<!-- load:start -->", "<!-- load:end -->")  # bench/load.py's part of RESULTS.md, kept here
 TARGET_SIZE = (200_000, 24)
 TARGETS = {"page_ms": 150, "page_growth": 1.5, "import_ratio": 2.0, "pandas_ratio": 20.0, "memory_mb": 700}
 # Load order within a month: the roster first, so that activity finds its people.
@@ -441,6 +442,17 @@ def ducklake_section(results: dict) -> list[str]:
     return lines
 
 
+def write_report(path: Path, text: str) -> None:
+    """Write the report, keeping the section that bench/load.py writes between its markers."""
+    kept = ""
+    if path.exists():
+        current = path.read_text()
+        start, end = LOAD_SECTION
+        if start in current and end in current:
+            kept = "\n" + start + current.split(start, 1)[1].split(end, 1)[0] + end + "\n"
+    path.write_text(text.rstrip("\n") + "\n" + kept)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default=None, help="comma-separated people or people x months "
@@ -454,7 +466,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.report_only:
         results, meta = load_saved()
-        Path(args.out).write_text(report(results, meta))
+        write_report(Path(args.out), report(results, meta))
         log(f"wrote {args.out}")
         return 0
     args.sizes = args.sizes or ("10000" if args.quick else "10000,200000,1000000")
@@ -482,7 +494,7 @@ def main(argv=None) -> int:
             "load_before": load_before, "load_after": open("/proc/loadavg").read().split()[0],
             "import_runs": args.import_runs, "page_runs": args.page_runs}
     save(results, meta)
-    Path(args.out).write_text(report(results, meta))
+    write_report(Path(args.out), report(results, meta))
     log(f"wrote {args.out}")
     return 0
 
