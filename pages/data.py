@@ -20,6 +20,8 @@ st.write("Upload this month's exports. Each file is checked and previewed; nothi
 
 for message in st.session_state.pop("import_messages", []):
     st.success(message, icon=":material/check_circle:")
+for message in st.session_state.pop("import_errors", []):
+    st.error(message, icon=":material/block:")
 
 # --- Upload -------------------------------------------------------------------------------------------------------
 today = dt.date.today().replace(day=1)
@@ -87,15 +89,23 @@ if preview_rows:
     if staged:
         label = f"Import {len(staged)} file{'s' if len(staged) != 1 else ''}"
         if st.button(label, type="primary", icon=":material/upload:"):
-            messages = []
-            with warehouse.opened(shell.location()) as conn:
-                for item in staged:
-                    try:
-                        messages.append(uploads.commit(conn, item, actor=me).summary())
-                    except imports.ImportRefused as refused:
-                        st.error(str(refused))
+            messages, errors = [], []
+            try:
+                with warehouse.opened(shell.location()) as conn:
+                    for item in staged:
+                        try:
+                            messages.append(uploads.commit(conn, item, actor=me).summary())
+                        except (imports.ImportRefused, warehouse.WarehouseBusy) as refused:
+                            errors.append(f"{item.file_name}: {refused}")
+                landed = True
+            except warehouse.WarehouseBusy as busy:  # nothing of this batch was stored: keep the files chosen
+                errors.append(f"{busy} Your files are still chosen: import them again in a minute.")
+                landed = False
+            # Shown after the rerun, so every file is accounted for: imported, refused, or still waiting.
             st.session_state["import_messages"] = messages
-            st.session_state["uploader_generation"] = st.session_state.get("uploader_generation", 0) + 1
+            st.session_state["import_errors"] = errors
+            if landed:
+                st.session_state["uploader_generation"] = st.session_state.get("uploader_generation", 0) + 1
             st.rerun()
 
 # --- Ledger -------------------------------------------------------------------------------------------------------
@@ -133,12 +143,16 @@ else:
                                            for r in undoable if r["upload_id"] == i))
             st.caption("Where it had replaced an earlier upload of the same month, that upload comes back.")
             if st.button("Undo this upload", icon=":material/undo:"):
-                with warehouse.opened(shell.location()) as conn:
-                    restored = uploads.undo(conn, choice, actor=me)
-                message = f"Upload #{choice} undone."
-                if restored:
-                    message += " Restored: " + ", ".join(f"#{r}" for r in restored) + "."
-                st.session_state["import_messages"] = [message]
+                try:
+                    with warehouse.opened(shell.location()) as conn:
+                        restored = uploads.undo(conn, choice, actor=me)
+                except warehouse.WarehouseBusy as busy:
+                    st.session_state["import_errors"] = [f"Upload #{choice} was not undone. {busy}"]
+                else:
+                    message = f"Upload #{choice} undone."
+                    if restored:
+                        message += " Restored: " + ", ".join(f"#{r}" for r in restored) + "."
+                    st.session_state["import_messages"] = [message]
                 st.rerun()
 
 # --- Templates ----------------------------------------------------------------------------------------------------

@@ -23,14 +23,24 @@ if not log.handlers:
     log.propagate = False
 
 BUSY_REFRESH_SECONDS = 3
+MAX_VERSION_RERUNS = 3
 
 
 def run(body, local_mode: bool) -> None:
     """Run the app's body (sign-in, sidebar and the page) and catch what a viewer must not see."""
     try:
         body()
+        st.session_state.pop("_version_reruns", None)
     except warehouse.VersionMoved:
-        st.rerun()  # an upload landed while this run read: run again at the new version, so no page mixes two
+        # An upload landed while this run read: run again at the new version, so no page mixes two. While uploads
+        # land faster than the page can read (a long import committing file after file), say so instead.
+        reruns = st.session_state.get("_version_reruns", 0) + 1
+        st.session_state["_version_reruns"] = reruns
+        if reruns > MAX_VERSION_RERUNS:
+            st.session_state.pop("_version_reruns", None)
+            busy()
+        else:
+            st.rerun()
     except warehouse.WarehouseBusy:
         busy()
     except Exception as error:  # Streamlit's own rerun and stop are BaseExceptions and pass through
@@ -40,6 +50,7 @@ def run(body, local_mode: bool) -> None:
 
 
 def busy() -> None:
+    st.session_state.pop("_busy_waited", None)  # a wait left over from a page the viewer has left
     st.info("**An import is running;** this page will refresh by itself in a moment.", icon=":material/sync:")
 
     @st.fragment(run_every=BUSY_REFRESH_SECONDS)

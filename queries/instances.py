@@ -66,6 +66,8 @@ def writer_waiting(location: str) -> bool:
         handle = os.open(intent_path(location), os.O_RDONLY)
     except FileNotFoundError:
         return False
+    except OSError:  # e.g. created by another user without read access: then no announcement can be seen
+        return False
     try:
         fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -79,7 +81,8 @@ def _announce(location: str, deadline: float) -> int | None:
     """Take `<file>.intent` exclusively, waiting for other announced processes up to the deadline."""
     if fcntl is None:
         return None
-    handle = os.open(intent_path(location), os.O_RDWR | os.O_CREAT, 0o600)
+    # Readable by all: a server running as another user must be able to see the announcement (the file is empty).
+    handle = os.open(intent_path(location), os.O_RDWR | os.O_CREAT, 0o644)
     while True:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -99,6 +102,9 @@ class SharedInstance:
         self.opener = opener  # opener(deadline) -> a migrated instance, or raises
         self.embedded = embedded
         self.instance: duckdb.DuckDBPyConnection | None = None
+        self.opening = False  # one thread opens, outside the lock; the others wait for it up to their deadlines
+        self.broken = False  # DuckDB invalidated the instance (a fatal error): replaced once nobody uses it
+        self.generation = 0  # bumped by every open, so a release watcher of an earlier open stops
         self.users = 0
         self.last_used = time.monotonic()
         self.intent: int | None = None
@@ -108,52 +114,80 @@ class SharedInstance:
     def _yields(self) -> bool:
         return self.embedded and _serving and writer_waiting(self.location)
 
+    def _wait(self, deadline: float) -> None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise Unavailable("another process is importing, or the warehouse is being opened")
+        self.cond.wait(min(remaining, WATCH_INTERVAL_SECONDS))
+
     def checkout(self, deadline: float) -> duckdb.DuckDBPyConnection:
         holds = getattr(_held, self.location, 0)
         with self.cond:
             # An announced writer gets the file before new readers; a thread already holding a cursor goes on.
             while not holds and self._yields():
-                if time.monotonic() >= deadline:
-                    raise Unavailable("another process is importing")
-                self.cond.wait(WATCH_INTERVAL_SECONDS)
-            if self.instance is None:
-                self._open(deadline)
+                self._wait(deadline)
+            while self.instance is None or (self.broken and not self.users):
+                if self.opening:
+                    self._wait(deadline)
+                    continue
+                if self.broken:
+                    self._close()
+                self.opening = True
+                self.cond.release()  # opening can wait for the file: nobody else waits on this lock meanwhile
+                try:
+                    opened = self._open(deadline)
+                finally:
+                    self.cond.acquire()
+                    self.opening = False
+                    self.cond.notify_all()
+                self.instance = opened
             self.users += 1
             instance = self.instance
         try:
             cursor = instance.cursor()
         except BaseException:
-            self.checkin()
+            self._return()
             raise
         setattr(_held, self.location, holds + 1)
         return cursor
 
-    def checkin(self) -> None:
+    def checkin(self, broken: bool = False) -> None:
+        """Give a cursor back; `broken` when DuckDB said the instance is no longer usable."""
         setattr(_held, self.location, max(0, getattr(_held, self.location, 1) - 1))
+        self._return(broken)
+
+    def _return(self, broken: bool = False) -> None:
         with self.cond:
             self.users -= 1
             self.last_used = time.monotonic()
-            if self.users == 0 and self.embedded and (not _serving or writer_waiting(self.location)):
+            self.broken |= broken
+            if self.users == 0 and (self.broken or self.embedded and (not _serving
+                                                                      or writer_waiting(self.location))):
                 self._close()
             self.cond.notify_all()
 
-    def _open(self, deadline: float) -> None:
+    def _open(self, deadline: float) -> duckdb.DuckDBPyConnection:
+        """Open the instance (called without the lock held); the caller stores it."""
         if self.embedded and not _serving:
             self.intent = _announce(self.location, deadline)
         try:
-            self.instance = self.opener(deadline)
+            instance = self.opener(deadline)
         except BaseException:
             self._drop_intent()
             raise
         self.opened_count += 1
+        self.generation += 1
         if self.embedded and _serving:
-            threading.Thread(target=self._watch, name=f"warehouse-release", daemon=True).start()
+            threading.Thread(target=self._watch, args=(self.generation,), name="warehouse-release",
+                             daemon=True).start()
+        return instance
 
     def _close(self) -> None:
-        instance, self.instance = self.instance, None
+        instance, self.instance, self.broken = self.instance, None, False
         try:
             if instance is not None:
-                instance.close()
+                with contextlib.suppress(duckdb.Error):  # an invalidated instance may refuse to close cleanly
+                    instance.close()
         finally:
             self._drop_intent()
 
@@ -162,12 +196,12 @@ class SharedInstance:
             os.close(self.intent)  # releases the lock
             self.intent = None
 
-    def _watch(self) -> None:
+    def _watch(self, generation: int) -> None:
         """While a server holds the file: let go of it when idle, or as soon as another process announces itself."""
         while True:
             time.sleep(WATCH_INTERVAL_SECONDS)
             with self.cond:
-                if self.instance is None:
+                if self.instance is None or self.generation != generation:
                     return
                 if self.users == 0 and (time.monotonic() - self.last_used >= IDLE_RELEASE_SECONDS
                                         or writer_waiting(self.location)):
@@ -178,7 +212,7 @@ class SharedInstance:
     def release(self) -> bool:
         """Close the instance now if nobody uses it; True when it is closed."""
         with self.cond:
-            if self.users:
+            if self.users or self.opening:
                 return False
             self._close()
             return True

@@ -301,17 +301,23 @@ def opened(location: str | None = None, timeout: float | None = None):
     try:
         conn = shared.checkout(time.monotonic() + wait)
     except instances.Unavailable as error:
-        raise WarehouseBusy(f"{describe(location).capitalize()} is busy with another import; tried for "
-                            f"{wait:.0f} s. Try again in a minute.") from error
+        # No location in the message: pages show it to viewers, who must never see a server path.
+        raise WarehouseBusy(f"The warehouse is busy with another import; tried for {wait:.0f} s. Nothing was "
+                            "changed. Try again in a minute.") from error
+    broken = False
     try:
         if is_ducklake(location):
             conn.execute(f"USE {LAKE}")  # a cursor starts in the instance's default catalog, not the attached lake
         yield conn
+    except duckdb.FatalException:
+        broken = True  # DuckDB invalidated the instance (say, the disk filled up): open a new one when it is free
+        raise
     finally:
         try:
-            conn.close()
+            with contextlib.suppress(duckdb.Error):
+                conn.close()
         finally:
-            shared.checkin()
+            shared.checkin(broken)
 
 
 def serve() -> None:
@@ -398,7 +404,9 @@ def current_version(location: str | None = None) -> int:
     if known is not None and known[0] == stamp:
         return known[1]
     try:
-        with opened(location, timeout=0) as conn:
+        # With a version known, never wait: while another process has the file, or another thread is opening it,
+        # the known version stands. Without one (a server's first run) there is nothing to show until it is read.
+        with opened(location, timeout=0 if known is not None else READ_WAIT_SECONDS) as conn:
             version = data_version(conn)
     except WarehouseBusy:
         if known is None:
@@ -419,6 +427,9 @@ def read_at(location: str, version: int, func, *args, **kwargs):
         try:
             found = data_version(conn)
             if found != version:
+                # The version pinned from the file's stamp is behind: read it afresh on the next run, so a page
+                # that reruns finds the version it will read at, and never reruns on the same stale one.
+                _versions.pop(_key(location), None)
                 raise VersionMoved(f"data version {found}, not {version}")
             result = func(conn, *args, **kwargs)
         except BaseException:

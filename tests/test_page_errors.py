@@ -101,3 +101,17 @@ def test_data_that_moves_during_a_run_reruns_the_page_at_the_new_version(hosted_
     at = app()
     assert moved and not at.exception and not at.error
     assert at.title[0].value == "Overview" and at.metric  # the rerun drew the whole page
+
+
+def test_data_that_keeps_moving_ends_in_the_busy_message_not_endless_reruns(hosted_errors, monkeypatch):
+    calls = []
+
+    def always_moves(*args, **kwargs):
+        calls.append(1)
+        raise warehouse.VersionMoved("uploads land faster than the page reads")
+
+    monkeypatch.setattr(warehouse, "read_at", always_moves)
+    at = app()
+    assert not at.exception and not at.error
+    assert any("An import is running" in i.value for i in at.info)
+    assert len(calls) == 4  # the first run and three reruns

@@ -172,3 +172,18 @@ def test_a_server_opens_its_warehouse_once_for_many_readers(demo_db, shell, serv
     shared = instances.known(warehouse._key(demo_db))
     assert shared.opened_count == 1
     assert shared.users == 0
+
+
+def test_an_instance_duckdb_invalidated_is_replaced_once_its_cursors_are_back(demo_db, serving):
+    import duckdb
+
+    with warehouse.opened(demo_db) as conn:
+        warehouse.data_version(conn)
+    shared = instances.known(warehouse._key(demo_db))
+    opened = shared.opened_count
+    with pytest.raises(duckdb.FatalException):
+        with warehouse.opened(demo_db):
+            raise duckdb.FatalException("database has been invalidated")  # as DuckDB says after a failed write
+    with warehouse.opened(demo_db) as conn:
+        assert warehouse.data_version(conn) > 0
+    assert shared.opened_count == opened + 1
