@@ -370,8 +370,10 @@ def no_data_yet() -> None:
 
 
 def download_table(frame, name: str, label: str = "Download this table (CSV)") -> None:
+    # No rerun on click: the page has nothing new to show, and a rerun would replace the page's other download
+    # buttons (the brief's file is made on demand) under a viewer who clicks one next.
     st.download_button(label, safe_csv(frame), f"{name}.csv", "text/csv", icon=":material/download:",
-                       key=f"download_{name}")
+                       key=f"download_{name}", on_click="ignore")
 
 
 def plain(text: str) -> str:
