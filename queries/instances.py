@@ -50,10 +50,6 @@ def serve(on: bool = True) -> None:
     _serving = on
 
 
-def serving() -> bool:
-    return _serving
-
-
 def intent_path(location: str) -> str:
     return f"{location}.intent"
 
