@@ -1,13 +1,26 @@
 """Entry point of the social business dashboard: sign-in and roles, first-run demo data, the shared sidebar filters and the pages each role may see."""
 import streamlit as st
 
-from pages import guard, shell
+from pages import filters, guard, signin
+from queries import warehouse
 
 st.set_page_config(page_title="Social business dashboard", page_icon=":material/hub:", layout="wide")
 
 
+def secret(name: str) -> str | None:
+    """A top-level value of Streamlit secrets, or None (also when there is no secrets file: local use)."""
+    try:
+        value = st.secrets.get(name)
+    except FileNotFoundError:  # Streamlit's "no secrets found" (and "cannot parse them") error is one
+        return None
+    return str(value) if value else None
+
+
 def app() -> None:
-    shell.setup()
+    # Secrets are read here, at the edge; queries/ never imports Streamlit. Every run passes the pepper again, so
+    # a changed secrets file takes effect as the rest of the secrets do.
+    warehouse.configure(pepper=secret("pepper"))
+    filters.setup()
     pages = [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("pages/stages.py", title="Where we stand", icon=":material/stairs:"),
@@ -15,9 +28,9 @@ def app() -> None:
         st.Page("pages/coe.py", title="CoE reach", icon=":material/groups:"),
         st.Page("pages/alignment.py", title="Business alignment", icon=":material/target:"),
     ]
-    if shell.actor().may("upload"):  # viewers do not get the Data page at all: not in the menu, not by URL
+    if signin.actor().may("upload"):  # viewers do not get the Data page at all: not in the menu, not by URL
         pages.append(st.Page("pages/data.py", title="Data", icon=":material/upload_file:"))
     st.navigation(pages).run()
 
 
-guard.run(app, local_mode=not shell.auth_configured())
+guard.run(app, local_mode=not signin.auth_configured())

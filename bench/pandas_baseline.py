@@ -1,7 +1,7 @@
 """The baseline the benchmark compares against: each page's data recomputed with pandas straight from the exports.
 
 It reads the synthetic organisation's CSV files (the vendor exports and the canonical templates), builds one
-row per roster person per month in memory, and computes what each page shows the way DESIGN.md §5 defines it.
+row per roster person per month in memory, and computes what each page shows the way docs/metrics.md defines it.
 Every file read and every computation is timed, so a page's pandas time is the reads it needs plus its work.
 It favours pandas: ids are lower-cased, not hashed, and each file is read once for all pages.
 """

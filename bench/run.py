@@ -32,8 +32,7 @@ os.environ.setdefault("DASHBOARD_LOCK_TIMEOUT", "60")
 
 import duckdb  # noqa: E402
 
-import page_data  # noqa: E402
-from queries import imports, metrics, synth, uploads, warehouse  # noqa: E402
+from queries import imports, metrics, synth, uploads, views, warehouse  # noqa: E402
 
 RESULTS_JSON = OUT / "results.json"
 LOAD_SECTION = ("<!-- load:start -->", "<!-- load:end -->")  # bench/load.py's part of RESULTS.md, kept here
@@ -193,17 +192,27 @@ def build_warehouse(folder: Path, size: tuple[int, int], import_runs: int) -> di
             "last_month": last}
 
 
+def page_scope(conn) -> views.Scope:
+    """The sidebar's default selection: the latest month held against the previous one, no filters."""
+    return views.scope_for(metrics.months(conn))
+
+
+def run_page(conn, page: str, scope: views.Scope):
+    """What a page reads (no Streamlit cache): the shared frame every page's sidebar reads, then its view model."""
+    return views.frame(conn), views.PAGES[page](conn, scope)
+
+
 def time_pages(location: str, runs: int) -> dict:
     """Median uncached data time of each page: one connection per page run, as a script run opens it."""
     results = {}
     with warehouse.opened(location) as conn:
-        scope = page_data.scope_of(conn)
-    for page in page_data.PAGES:
+        scope = page_scope(conn)
+    for page in views.PAGES:
         times = []
         for _ in range(runs):
             start = time.perf_counter()
             with warehouse.opened(location) as conn:
-                page_data.run_page(conn, page, scope)
+                run_page(conn, page, scope)
             times.append(time.perf_counter() - start)
         results[page] = statistics.median(times)
     return {"scope": scope, "pages": results}
@@ -215,7 +224,7 @@ def pandas_pages(folder: Path, location: str, scope) -> dict:
     org = CsvOrganisation(folder)
     org.build()
     month, compare = scope.month.strftime("%Y-%m"), scope.compare_to.strftime("%Y-%m")
-    seconds = {page: org.page(page, month, compare)[0] for page in page_data.PAGES}
+    seconds = {page: org.page(page, month, compare)[0] for page in views.PAGES}
     # The baseline must compute the same numbers: compare the headline metrics with the warehouse's.
     mismatches = []
     with warehouse.opened(location) as conn:
@@ -313,8 +322,10 @@ def report(results: dict, meta: dict) -> str:
                          f"{item['import_s']:.3f} | {phases} | {item['raw_s']:.3f} | {ratio:.1f}× | "
                          f"{verdict(ratio <= TARGETS['import_ratio'])} |")
 
-    lines += ["", "## Page data, uncached: every call the page makes (median), against pandas from the CSVs", "",
-              "DuckDB = one connection opened per page run, then every call of the page (no Streamlit cache). "
+    lines += ["", "## Page data, uncached: the frame and the page's view model (median), against pandas from the CSVs",
+              "",
+              "DuckDB = one connection opened per page run, then `views.frame` and the page's view model "
+              "(`views.PAGES`), for the latest month against the previous one, no filters (no Streamlit cache). "
               "Pandas = reading the CSVs the page needs + building the per-person table + the page's numbers.", "",
               "| Size | Page | DuckDB (ms) | vs 10k | Pandas (s) | Pandas / DuckDB |",
               "| --- | --- | ---: | ---: | ---: | ---: |"]
@@ -410,8 +421,10 @@ def report(results: dict, meta: dict) -> str:
         if why:
             lines += ["", "Why targets are missed:", "", *why]
     lines += ducklake_section(results)
-    lines += ["", "## What each page reads (bench/page_data.py)", "", "| Page | Calls |", "| --- | --- |"]
-    lines += [f"| {page} | {calls} |" for page, calls in page_data.describe()]
+    lines += ["", "## What each page reads", "",
+              "Each page reads its view model (queries/views.py, `views.PAGES`: " + ", ".join(views.PAGES)
+              + ") plus the frame every page's sidebar reads (`views.frame`: months, filter options, last refresh, "
+              "demo flag)."]
     return "\n".join(lines) + "\n"
 
 

@@ -11,9 +11,14 @@ import time
 import urllib.request
 from pathlib import Path
 
-from page_data import PAGES
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from queries import views  # noqa: E402
+
+# The pages visited, by URL path (st.Page takes it from the file name; the default page is "/"): every page with a
+# view model (views.PAGES), then the Data page, which has none but is in the menu of a local (no sign-in) app.
+PATHS = {**{page: "/" if page == "overview" else f"/{page}" for page in views.PAGES}, "data": "/data"}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -82,7 +87,7 @@ def measure(location: str, pepper: str, timeout: float = 600) -> dict:
             page.set_default_timeout(timeout * 1000)
             # Every page twice: the second visit reads through st.cache_data (same data version).
             for visit in ("first", "again"):
-                for name, (path, _calls) in PAGES.items():
+                for name, path in PATHS.items():
                     start = time.perf_counter()
                     page.goto(base + path)
                     page.wait_for_selector("[data-testid='stApp']")

@@ -4,12 +4,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages import shell
-from queries import imports, uploads, warehouse
+from pages import cache, filters, signin
+from queries import formats, imports, uploads, warehouse
 from queries.imports import m365, templates
 
-shell.scope()
-me = shell.actor()
+filters.scope()
+me = signin.actor()
 st.title("Data")
 if not me.may("upload"):
     # Viewers never get this page in their navigation; this also refuses a direct URL.
@@ -49,7 +49,7 @@ files = st.file_uploader("Export files (CSV or XLSX)", type=["csv", "txt", "xlsx
 
 month = None if month_choice == FROM_FILE else month_choice
 kind = None if kind_choice == DETECT else kind_choice
-pepper = warehouse.pepper_for(shell.location())
+pepper = warehouse.pepper_for(cache.location())
 
 staged, preview_rows = [], []
 for upload in files or []:
@@ -63,7 +63,7 @@ for upload in files or []:
         st.error(str(refused), icon=":material/block:")
         continue
     staged.append(result)
-    with warehouse.opened(shell.location()) as conn:  # read-only use: nothing is stored before the confirm
+    with warehouse.opened(cache.location()) as conn:  # read-only use: nothing is stored before the confirm
         coverage = uploads.preview_coverage(conn, result)
     preview_rows.append({"File": result.file_name, "Kind": result.kind, "Source": result.source,
                          "Months": ", ".join(result.month_labels()), "Rows": result.row_count,
@@ -84,14 +84,14 @@ for upload in files or []:
         st.warning(message, icon=":material/person_off:")
 
 if preview_rows:
-    st.subheader("Preview")
+    st.header("Preview")
     st.dataframe(pd.DataFrame(preview_rows), hide_index=True, width="stretch")
     if staged:
         label = f"Import {len(staged)} file{'s' if len(staged) != 1 else ''}"
         if st.button(label, type="primary", icon=":material/upload:"):
             messages, errors = [], []
             try:
-                with warehouse.opened(shell.location()) as conn:
+                with warehouse.opened(cache.location()) as conn:
                     for item in staged:
                         try:
                             messages.append(uploads.commit(conn, item, actor=me).summary())
@@ -109,8 +109,8 @@ if preview_rows:
             st.rerun()
 
 # --- Ledger -------------------------------------------------------------------------------------------------------
-st.subheader("Upload ledger")
-ledger = shell.read(uploads.ledger)
+st.header("Upload ledger")
+ledger = cache.read(uploads.ledger)
 if not ledger:
     st.info("No uploads yet. Start with the HR roster, then an activity export.")
 else:
@@ -125,14 +125,14 @@ else:
         "join_coverage": "Join coverage", "uploaded_by": "By",
         "uploaded_at": "When (UTC)", "status": "Status", "sha256": "SHA-256"})
     st.dataframe(table.drop(columns=["SHA-256"]), hide_index=True, width="stretch")
-    st.download_button("Download the ledger (CSV)", shell.safe_csv(table), "upload-ledger.csv", "text/csv",
+    st.download_button("Download the ledger (CSV)", formats.safe_csv(table), "upload-ledger.csv", "text/csv",
                        icon=":material/download:")
     with st.expander("Audit trail: who uploaded, replaced, undid, restored or answered what, and when"):
-        trail = pd.DataFrame(shell.read(uploads.events)).rename(columns={
+        trail = pd.DataFrame(cache.read(uploads.events)).rename(columns={
             "event_id": "Event", "upload_id": "Upload", "action": "Action", "who": "Who",
             "happened_at": "When (UTC)", "detail": "Detail"})
         st.dataframe(trail, hide_index=True, width="stretch")
-        st.download_button("Download the audit trail (CSV)", shell.safe_csv(trail), "audit-trail.csv", "text/csv",
+        st.download_button("Download the audit trail (CSV)", formats.safe_csv(trail), "audit-trail.csv", "text/csv",
                            icon=":material/download:", key="download_audit")
     undoable = [row for row in ledger if row["status"] != "undone"]
     if undoable and me.may("undo"):
@@ -144,7 +144,7 @@ else:
             st.caption("Where it had replaced an earlier upload of the same month, that upload comes back.")
             if st.button("Undo this upload", icon=":material/undo:"):
                 try:
-                    with warehouse.opened(shell.location()) as conn:
+                    with warehouse.opened(cache.location()) as conn:
                         restored = uploads.undo(conn, choice, actor=me)
                 except warehouse.WarehouseBusy as busy:
                     st.session_state["import_errors"] = [f"Upload #{choice} was not undone. {busy}"]
@@ -156,7 +156,7 @@ else:
                 st.rerun()
 
 # --- Templates ----------------------------------------------------------------------------------------------------
-st.subheader("Canonical templates")
+st.header("Canonical templates")
 st.write("For data no vendor exports, fill in one of these templates (CSV or XLSX, first sheet).")
 columns = st.columns(4)
 for index, template_kind in enumerate(templates.TEMPLATES):

@@ -207,9 +207,31 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def secrets_pepper() -> str | None:
+    """`pepper` from the secrets.toml files Streamlit reads by default, the home folder's and then the working
+    folder's (which wins), so an import run from the app's folder uses the app's pepper. Read as plain TOML: the
+    CLI never imports Streamlit. None when neither file sets it; a file that is not valid TOML is an error."""
+    import tomllib
+
+    found = None
+    for path in (Path.home() / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml"):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            continue
+        try:
+            value = tomllib.loads(text).get("pepper")
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"{path} is not valid TOML: {error}") from None
+        if value:
+            found = str(value)
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        warehouse.configure(pepper=secrets_pepper())
         return args.handler(args)
     except (ImportRefused, warehouse.WarehouseBusy) as error:
         print(str(error), file=sys.stderr)

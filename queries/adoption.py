@@ -4,27 +4,28 @@ from __future__ import annotations
 import duckdb
 
 from . import named
-from .metrics import ALL, Filters, as_month
+from .metrics import ALL, Filters, as_month, min_group_or_default
 
 DIMENSIONS = ("department", "region", "business_unit", "level")
 
 
 def by_dimension(conn: duckdb.DuckDBPyConnection, dimension: str, from_month, to_month, filters: Filters = ALL,
-                 min_group: int = 5) -> list[dict]:
+                 min_group: int | None = None) -> list[dict]:
     """Adoption per department, region, business unit or level, per month; small groups suppressed."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
     params = {"dimension": dimension, "from_month": as_month(from_month), "to_month": as_month(to_month),
-              "min_group": min_group, **filters.params()}
+              "min_group": min_group_or_default(min_group), **filters.params()}
     return named.rows(conn, "adoption.by_dimension", params)
 
 
-def by_tool(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, min_group: int = 5) -> list[dict]:
-    params = {"month": as_month(month), "min_group": min_group, **filters.params()}
+def by_tool(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL,
+            min_group: int | None = None) -> list[dict]:
+    params = {"month": as_month(month), "min_group": min_group_or_default(min_group), **filters.params()}
     return named.rows(conn, "adoption.by_tool", params)
 
 
-def movers(conn: duckdb.DuckDBPyConnection, month, compare_to, filters: Filters = ALL, min_group: int = 5,
+def movers(conn: duckdb.DuckDBPyConnection, month, compare_to, filters: Filters = ALL, min_group: int | None = None,
            top: int = 3) -> list[dict]:
     """The departments whose adoption moved most between two months (suppressed departments left out)."""
     now = {r["group"]: r for r in by_dimension(conn, "department", month, month, filters, min_group)}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import adoption, metrics, rubric, stages, uploads
+from . import metrics, rubric, stages, uploads, views
 from .metrics import ALL, Filters
 
 _FONT_DIR = None
@@ -36,16 +36,6 @@ def _png(chart, width: int, height: int) -> bytes:
     return vlc.vegalite_to_png(spec, scale=2)
 
 
-def _percent(value) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
-def _points(now, before) -> str:
-    if now is None or before is None:
-        return ""
-    return f"{(now - before) * 100:+.0f} pts"
-
-
 def _filters_text(filters: Filters) -> str:
     parts = []
     if filters.units:
@@ -66,20 +56,19 @@ def build_brief(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, 
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    from pages import charts
+    from . import charts
 
     month = metrics.as_month(month)
     compare_to = metrics.as_month(compare_to) if compare_to else metrics.previous_month(month)
     held = metrics.months(conn)
     if month not in held:
         raise ValueError(f"The warehouse holds no data for {month:%Y-%m}.")
-    min_group = rubric.min_group_size()
-    now = metrics.org_month(conn, month, filters)
-    before = metrics.org_month(conn, compare_to, filters) if compare_to in held else {}
+    comparison = "previous" if compare_to == metrics.previous_month(month) else "year"
+    scope = views.Scope(month, compare_to, comparison, filters, tuple(held), rubric.min_group_size(),
+                        rubric.pitfall_share())
+    model = views.overview(conn, scope, stages.load())  # the Overview page's model: the same figures, suppressed the same way
+    min_group = scope.min_group
     placement = stages.evaluate(conn, month)
-    trend = [r for r in metrics.org_months(conn, held[max(0, held.index(month) - 11)], month, filters)
-             if r["adoption_rate"] is not None]
-    departments = adoption.by_dimension(conn, "department", month, month, filters, min_group)
     refreshed = uploads.latest_refresh(conn)
     status = metrics.month_status(conn, month)
 
@@ -133,21 +122,14 @@ def build_brief(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, 
         pdf.setFont(regular, 7)
         pdf.drawCentredString(x + box_width / 2, box_top - 27, stage.motto)
 
-    # Headline metrics
-    tiles = [
-        ("Adoption", _percent(now["adoption_rate"]), _points(now["adoption_rate"], before.get("adoption_rate"))),
-        ("Contribution", _percent(now["contribution_rate"]),
-         _points(now["contribution_rate"], before.get("contribution_rate"))),
-        ("Leaders active", _percent(now["leadership_participation"]),
-         _points(now["leadership_participation"], before.get("leadership_participation"))),
-        ("CoE reach", _percent(now["champion_coverage"]),
-         _points(now["champion_coverage"], before.get("champion_coverage"))),
-        ("KPIs on target", _percent(now["kpis_on_target_share"]),
-         _points(now["kpis_on_target_share"], before.get("kpis_on_target_share"))),
-        ("Headcount", "—" if now["headcount"] is None else f"{now['headcount']:,}", ""),
-    ]
+    # Headline metrics: the Overview's first row of tiles and its headcount, or why the scope shows none
+    tiles = [] if model.withheld else [(t.label, t.value, t.delta or "") for t in (*model.tiles[0], model.tiles[1][0])]
     tile_top = box_top - 48
-    tile_width = (width - 2 * margin) / len(tiles)
+    tile_width = (width - 2 * margin) / max(1, len(tiles))
+    if model.withheld:
+        pdf.setFillColor(ink)
+        pdf.setFont(bold, 12)
+        pdf.drawString(margin, tile_top - 20, model.withheld)
     for index, (label, value, delta) in enumerate(tiles):
         x = margin + index * tile_width
         pdf.setFillColor(muted)
@@ -166,17 +148,11 @@ def build_brief(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, 
     chart_top = tile_top - 44
     chart_height = 190
     chart_width = (width - 2 * margin - 18) / 2
-    if trend:
-        image = _png(charts.rate_lines(trend, {"adoption_rate": "Adoption", "contribution_rate": "Contribution"},
-                                       "Adoption and contribution, last 12 months"), 420, 150)
-        pdf.drawImage(ImageReader(io.BytesIO(image)), margin, chart_top - chart_height, chart_width, chart_height,
-                      preserveAspectRatio=True, anchor="nw")
-    shown = [d for d in departments if d["adoption_rate"] is not None]
-    if shown:
-        image = _png(charts.bars(shown, "group", "adoption_rate", f"Adoption by department, {month:%B %Y}",
-                                 min_group, category_title="Department"), 380, 150)
-        pdf.drawImage(ImageReader(io.BytesIO(image)), margin + chart_width + 18, chart_top - chart_height,
-                      chart_width, chart_height, preserveAspectRatio=True, anchor="nw")
+    for index, chart in enumerate((model.trend, model.departments)):
+        if chart is not None:
+            image = _png(chart.build(), 420 if index == 0 else 380, 150)
+            pdf.drawImage(ImageReader(io.BytesIO(image)), margin + index * (chart_width + 18), chart_top - chart_height,
+                          chart_width, chart_height, preserveAspectRatio=True, anchor="nw")
 
     # Next actions
     actions_top = chart_top - chart_height - 16

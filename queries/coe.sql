@@ -1,21 +1,9 @@
--- Center of Excellence reach over the rollups (DESIGN.md §5 "CoE reach"). Small departments are suppressed.
+-- Center of Excellence reach (docs/metrics.md#coe-reach) over the scoped, suppressed source (queries/scope.sql).
+-- Departments of fewer than $min_group people are suppressed too.
 
 -- name: departments
 -- Per department for one month: headcount, champions, champions per 1,000 and adoption.
-WITH scope AS (
-    SELECT * FROM org_rollup
-    WHERE month = $month
-      AND ($departments IS NULL OR list_contains($departments, department))
-      AND ($regions IS NULL OR list_contains($regions, region))
-      AND ($units IS NULL OR list_contains($units, business_unit))
-),
-cells AS (
-    SELECT department,
-        sum(headcount) FILTER (WHERE tool = '*') AS headcount,
-        sum(champions) FILTER (WHERE tool = '*') AS champions,
-        sum(active) FILTER (WHERE tool = coalesce($tool, '*')) AS active
-    FROM scope GROUP BY department
-),
+WITH cells AS (SELECT * FROM department_cells($month, $departments, $regions, $units, $tool, $min_group)),
 status AS (SELECT * FROM month_status WHERE month = $month)
 SELECT c.department,
     coalesce(c.champions, 0) > 0 AS has_champion,
@@ -23,28 +11,15 @@ SELECT c.department,
     CASE WHEN c.headcount >= $min_group THEN c.headcount END AS headcount,
     CASE WHEN c.headcount >= $min_group THEN coalesce(c.champions, 0) END AS champions,
     CASE WHEN c.headcount >= $min_group THEN 1000.0 * coalesce(c.champions, 0) / c.headcount END AS champions_per_1000,
-    CASE WHEN c.headcount >= $min_group AND s.has_activity AND ($tool IS NULL OR list_contains(s.tools, $tool))
-         THEN coalesce(c.active, 0) / c.headcount END AS adoption_rate
+    held_rate(c.active, c.headcount, c.headcount >= $min_group AND tool_held(s.has_activity, s.tools, $tool))
+        AS adoption_rate
 FROM cells c, status s
 WHERE s.champions_month IS NOT NULL AND c.headcount > 0
 ORDER BY c.department;
 
 -- name: lift
 -- Adoption in departments with a champion against those without, and the headcount champions cover.
-WITH scope AS (
-    SELECT * FROM org_rollup
-    WHERE month = $month
-      AND ($departments IS NULL OR list_contains($departments, department))
-      AND ($regions IS NULL OR list_contains($regions, region))
-      AND ($units IS NULL OR list_contains($units, business_unit))
-),
-cells AS (
-    SELECT department,
-        sum(headcount) FILTER (WHERE tool = '*') AS headcount,
-        sum(champions) FILTER (WHERE tool = '*') AS champions,
-        sum(active) FILTER (WHERE tool = coalesce($tool, '*')) AS active
-    FROM scope GROUP BY department
-),
+WITH cells AS (SELECT * FROM department_cells($month, $departments, $regions, $units, $tool, $min_group)),
 status AS (SELECT * FROM month_status WHERE month = $month),
 sides AS (
     SELECT coalesce(champions, 0) > 0 AS has_champion, sum(headcount) AS headcount,
@@ -52,24 +27,22 @@ sides AS (
     FROM cells GROUP BY ALL
 )
 SELECT
-    (SELECT CASE WHEN headcount >= $min_group THEN active / headcount END FROM sides WHERE has_champion)
+    (SELECT held_rate(active, headcount, headcount >= $min_group) FROM sides WHERE has_champion)
         AS adoption_with_champion,
-    (SELECT CASE WHEN headcount >= $min_group THEN active / headcount END FROM sides WHERE NOT has_champion)
+    (SELECT held_rate(active, headcount, headcount >= $min_group) FROM sides WHERE NOT has_champion)
         AS adoption_without_champion,
     (SELECT coalesce(sum(headcount) FILTER (WHERE has_champion), 0) / sum(headcount) FROM sides)
         AS headcount_covered,
     (SELECT coalesce(sum(departments) FILTER (WHERE has_champion), 0) FROM sides) AS departments_with,
     (SELECT coalesce(sum(departments) FILTER (WHERE NOT has_champion), 0) FROM sides) AS departments_without
 FROM status s
-WHERE s.champions_month IS NOT NULL AND s.has_activity AND ($tool IS NULL OR list_contains(s.tools, $tool));
+WHERE s.champions_month IS NOT NULL AND tool_held(s.has_activity, s.tools, $tool)
+  AND EXISTS (SELECT 1 FROM cells);
 
 -- name: champion_content_share
 -- Share of all posts and replies (by roster people, all tools) written by champions in $month.
 SELECT CASE WHEN sum(headcount) >= $min_group AND sum(coalesce(posts, 0) + coalesce(replies, 0)) > 0
             THEN coalesce(sum(champion_contributions), 0) / sum(coalesce(posts, 0) + coalesce(replies, 0))
        END AS share
-FROM org_rollup o JOIN month_status s USING (month)
-WHERE month = $month AND tool = '*' AND s.has_activity AND s.champions_month IS NOT NULL
-  AND ($departments IS NULL OR list_contains($departments, department))
-  AND ($regions IS NULL OR list_contains($regions, region))
-  AND ($units IS NULL OR list_contains($units, business_unit));
+FROM scoped_rollup($month, $month, $departments, $regions, $units, $min_group) o JOIN month_status s USING (month)
+WHERE tool = '*' AND s.has_activity AND s.champions_month IS NOT NULL;

@@ -1,4 +1,5 @@
-"""Headline metrics for a month, as DESIGN.md §5 defines them, read from the rollups through named SQL."""
+"""Headline metrics for a month (docs/metrics.md#headline-metrics), read from the scoped, suppressed source through
+named SQL."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,7 +7,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from . import named
+from . import named, rubric
 from .imports import parse_month
 
 METRIC_KEYS = (
@@ -56,15 +57,23 @@ COUNT_KEYS = {"headcount", "active", "contributors", "creators", "returning", "n
               "executives", "champions"}
 
 
-def org_months(conn: duckdb.DuckDBPyConnection, from_month, to_month, filters: Filters = ALL) -> list[dict]:
-    """Headline metrics (plus lapsed, executives and champions) for every month held in a range."""
-    params = {"from_month": as_month(from_month), "to_month": as_month(to_month), **filters.params()}
+def min_group_or_default(min_group: int | None) -> int:
+    """The minimum group size asked for, else the configured one (docs/metrics.md#minimum-group-size)."""
+    return rubric.min_group_size() if min_group is None else int(min_group)
+
+
+def org_months(conn: duckdb.DuckDBPyConnection, from_month, to_month, filters: Filters = ALL,
+               min_group: int | None = None) -> list[dict]:
+    """Headline metrics (plus lapsed, executives and champions) for every month held in a range; a month whose
+    scope holds fewer than the minimum group size has every figure about people None."""
+    params = {"from_month": as_month(from_month), "to_month": as_month(to_month),
+              "min_group": min_group_or_default(min_group), **filters.params()}
     return [_typed(row) for row in named.rows(conn, "metrics.org_months", params)]
 
 
-def org_month(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL) -> dict:
+def org_month(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, min_group: int | None = None) -> dict:
     """The fifteen headline metrics for one month; a metric without data is None."""
-    found = org_months(conn, month, month, filters)
+    found = org_months(conn, month, month, filters, min_group)
     values = found[0] if found else {}
     return {key: values.get(key) for key in METRIC_KEYS}
 
@@ -101,11 +110,22 @@ def filter_options(conn: duckdb.DuckDBPyConnection) -> FilterOptions:
     return FilterOptions(*(list(row.get(k) or []) for k in ("departments", "regions", "units", "tools")))
 
 
-def mobile_reach(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL) -> float | None:
+def withheld_months(conn: duckdb.DuckDBPyConnection, from_month, to_month, filters: Filters = ALL,
+                    min_group: int | None = None) -> list[dt.date]:
+    """The months in a range whose scope holds someone but fewer than the minimum group size."""
+    params = {"from_month": as_month(from_month), "to_month": as_month(to_month),
+              "min_group": min_group_or_default(min_group), **filters.params()}
+    return [r["month"] for r in named.rows(conn, "metrics.withheld_months", params)]
+
+
+def mobile_reach(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL,
+                 min_group: int | None = None) -> float | None:
     """Share of active people who used a phone or tablet app (Viva Engage device usage) in the month.
 
     None when the month has no device upload. Not one of METRIC_KEYS: the CLI's JSON keys are fixed.
     """
-    found = named.rows(conn, "metrics.mobile_reach", {"month": as_month(month), **filters.params()})
+    found = named.rows(conn, "metrics.mobile_reach", {"month": as_month(month),
+                                                      "min_group": min_group_or_default(min_group),
+                                                      **filters.params()})
     value = found[0]["mobile_reach"] if found else None
     return None if value is None else float(value)

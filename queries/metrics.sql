@@ -1,9 +1,11 @@
--- Headline metrics (DESIGN.md §5) for one month over the rollups, scoped by the sidebar filters.
--- Parameters: $month (or $from_month..$to_month) DATE; $departments, $regions, $units VARCHAR[] or NULL (= all); $tool VARCHAR or NULL (= any).
+-- Headline metrics (docs/metrics.md#headline-metrics) for one month, read from the scoped, suppressed source
+-- (queries/scope.sql): a month whose scope holds fewer than $min_group people has no figures.
+-- Parameters: $month (or $from_month..$to_month) DATE; $departments, $regions, $units VARCHAR[] or NULL (= all);
+-- $tool VARCHAR or NULL (= any); $min_group INTEGER.
 
 -- name: org_months
 -- One row per month from $from_month to $to_month (inclusive) that the warehouse holds.
--- Kept to one pass over org_rollup and one join: a page asks for it several times, and planning dominates.
+-- Kept to one pass over the scoped rollup and one join: a page asks for it several times, and planning dominates.
 WITH totals AS (
     SELECT month,
         sum(headcount) FILTER (WHERE tool = '*') AS headcount,
@@ -23,41 +25,36 @@ WITH totals AS (
         -- departments with at least one champion / departments in scope
         count(DISTINCT department) FILTER (WHERE tool = '*' AND champions > 0)
             / count(DISTINCT department) FILTER (WHERE tool = '*') AS champion_coverage
-    FROM org_rollup
-    WHERE month BETWEEN $from_month AND $to_month
-      AND ($departments IS NULL OR list_contains($departments, department))
-      AND ($regions IS NULL OR list_contains($regions, region))
-      AND ($units IS NULL OR list_contains($units, business_unit))
+    FROM scoped_rollup($from_month, $to_month, $departments, $regions, $units, $min_group)
     GROUP BY month
 ),
 status AS (
-    SELECT *, has_activity AND ($tool IS NULL OR list_contains(tools, $tool)) AS has_tool_activity
+    SELECT *, tool_held(has_activity, tools, $tool) AS has_tool_activity
     FROM month_status WHERE month BETWEEN $from_month AND $to_month
 )
 SELECT
     s.month,
     t.headcount,
     CASE WHEN s.has_tool_activity AND t.headcount > 0 THEN coalesce(t.active, 0) END AS active,
-    -- Written out, not `active / headcount`: a bare `active` binds to t.active, which is NULL when nobody in scope
-    -- was active on the tool, and that month would read "no data" instead of 0%.
-    CASE WHEN s.has_tool_activity AND t.headcount > 0 THEN coalesce(t.active, 0) / t.headcount END AS adoption_rate,
+    -- t.active, not a bare `active`: that would bind to the column above, NULL when nobody in scope was active on
+    -- the tool, and the month would read "no data" instead of 0%.
+    held_rate(t.active, t.headcount, s.has_tool_activity) AS adoption_rate,
     CASE WHEN s.has_tool_activity AND t.headcount > 0 THEN coalesce(t.contributors, 0) END AS contributors,
-    CASE WHEN s.has_tool_activity AND t.headcount > 0 THEN coalesce(t.contributors, 0) / t.headcount END
-        AS contribution_rate,
+    held_rate(t.contributors, t.headcount, s.has_tool_activity) AS contribution_rate,
     CASE WHEN s.has_tool_activity AND t.headcount > 0 THEN coalesce(t.creators, 0) END AS creators,
     CASE WHEN s.has_activity AND t.headcount > 0 THEN coalesce(t.returners, 0) END AS "returning",
     CASE WHEN s.has_activity AND t.headcount > 0 THEN coalesce(t.newcomers, 0) END AS "new",
     CASE WHEN s.has_activity AND t.headcount > 0 THEN coalesce(t.lapsed, 0) END AS lapsed,
-    CASE WHEN s.has_tool_activity AND t.executives > 0 THEN coalesce(t.executives_active, 0) / t.executives
-    END AS leadership_participation,
+    held_rate(t.executives_active, t.executives, s.has_tool_activity) AS leadership_participation,
     CASE WHEN s.has_tool_activity AND t.posts > 0
          THEN (coalesce(t.replies, 0) + coalesce(t.reactions, 0)) / t.posts END AS responses_per_post,
+    -- Communities and KPIs are organisation-wide facts: the view models withhold them for a scope that is too small.
     CASE WHEN s.has_communities THEN coalesce(s.active_communities[coalesce($tool, '*')], 0) END
         AS active_communities,
     CASE WHEN s.champions_month IS NOT NULL AND t.headcount > 0 THEN t.champion_coverage END AS champion_coverage,
     CASE WHEN s.champions_month IS NOT NULL AND t.headcount > 0
          THEN 1000.0 * coalesce(t.champions, 0) / t.headcount END AS champions_per_1000,
-    CASE WHEN s.has_training AND t.headcount > 0 THEN coalesce(t.trained, 0) / t.headcount END AS training_reach,
+    held_rate(t.trained, t.headcount, s.has_training) AS training_reach,
     CASE WHEN s.has_kpis THEN s.kpis_on_target_share END AS kpis_on_target_share,
     t.executives,
     CASE WHEN s.champions_month IS NOT NULL AND t.headcount > 0 THEN coalesce(t.champions, 0) END AS champions
@@ -87,9 +84,10 @@ FROM org_rollup WHERE tool = '*';
 SELECT CASE WHEN s.has_devices AND s.has_activity AND t.active > 0
             THEN coalesce(t.mobile_active, 0) / t.active END AS mobile_reach
 FROM month_status s,
-    (SELECT sum(active) AS active, sum(mobile_active) AS mobile_active FROM org_rollup
-     WHERE month = $month AND tool = '*'
-       AND ($departments IS NULL OR list_contains($departments, department))
-       AND ($regions IS NULL OR list_contains($regions, region))
-       AND ($units IS NULL OR list_contains($units, business_unit))) t
+    (SELECT sum(active) AS active, sum(mobile_active) AS mobile_active
+     FROM scoped_rollup($month, $month, $departments, $regions, $units, $min_group) WHERE tool = '*') t
 WHERE s.month = $month;
+
+-- name: withheld_months
+-- The months from $from_month to $to_month whose scope is too small to show (queries/scope.sql).
+SELECT month FROM withheld_months($from_month, $to_month, $departments, $regions, $units, $min_group) ORDER BY month;

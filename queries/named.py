@@ -27,11 +27,6 @@ def sql(name: str) -> str:
         raise KeyError(f"no query named {name!r} in queries/{family}.sql") from None
 
 
-def names(family: str) -> list[str]:
-    """The blocks of one file, in file order (rollup refreshes run them in that order)."""
-    return list(_blocks(family))
-
-
 def run(conn: duckdb.DuckDBPyConnection, name: str, params: dict | None = None):
     """Execute a named query with named parameters; only the parameters the query uses are passed."""
     text = sql(name)

@@ -153,7 +153,10 @@ def measure_values(conn: duckdb.DuckDBPyConnection, from_month, to_month,
         return {}
     months = _months_between(first, last)
     params = {"from_month": first, "to_month": last}
-    headline = {r["month"]: r for r in metrics.org_months(conn, _shift(first, -(TREND_MONTHS - 1)), last)}
+    # The placement is organisation-wide, never about a group a filter chose, so the whole organisation counts
+    # whatever its size (docs/metrics.md#minimum-group-size).
+    headline = {r["month"]: r for r in metrics.org_months(conn, _shift(first, -(TREND_MONTHS - 1)), last,
+                                                          min_group=1)}
     inputs = {r["month"]: r for r in named.rows(conn, "stages.month_inputs", params)}
     department_rates: dict[dt.date, list[float]] = {}
     for row in adoption.by_dimension(conn, "department", first, last, metrics.ALL, rubric.min_group_size):
@@ -332,12 +335,6 @@ def first_reached(rows: list[dict], rubric: Rubric | None = None) -> list[dict]:
         month = next((r["month"] for r in rows if r["stage"] >= stage.number), None)
         found.append({"stage": stage.number, "stage_name": stage.name, "first_reached": month})
     return found
-
-
-def stage_list(rubric: Rubric | None = None) -> list[Stage]:
-    """Every step of the ladder, 0 (Not started) to the last stage."""
-    rubric = rubric or load()
-    return [NOT_STARTED, *rubric.stages]
 
 
 # --- Values in words (shared by the pages and the CLI) ------------------------------------------------------------

@@ -1,5 +1,6 @@
--- Stage rubric measures that no other metric family defines (RUBRIC.md 1a, 1b, 1c, 4d). Every other measure the
--- rubric uses is read from metrics.sql, adoption.sql and alignment.sql, never computed here a second time.
+-- Stage rubric measures that no other metric family defines (1a, 1b, 1c, 4d; docs/metrics.md#criteria-and-measures).
+-- Every other measure the rubric uses is read from metrics.sql, adoption.sql and alignment.sql, never computed here
+-- a second time.
 -- Parameters: $from_month, $to_month DATE (inclusive); one row per month the warehouse holds in that range.
 -- One query for every month: the page's history evaluates the rubric for each month held, and a query per month
 -- and measure cost far more in planning than in reading.

@@ -93,7 +93,7 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
                 [upload_id, kind, staged.source, staged.file_name, staged.sha256, ",".join(staged.month_labels()),
                  staged.row_count, who],
             )
-            warehouse.refresh_rollups(conn, min(staged.months))
+            warehouse.refresh_rollups(conn)
             matched = unmapped = None
             if kind in PERSON_KINDS:
                 matched, unmapped = conn.execute(
@@ -179,16 +179,13 @@ def undo(conn: duckdb.DuckDBPyConnection, upload_id: int, who: str | None = None
                     conn.execute("UPDATE upload_slices SET state = 'active' WHERE upload_id = ? AND kind = ? "
                                  "AND tool = ? AND month = ?", [previous, kind, tool, month])
                     restored.add(previous)
-            first_month = conn.execute("SELECT min(month) FROM upload_slices WHERE upload_id = ?",
-                                       [upload_id]).fetchone()[0]
             conn.execute("UPDATE upload_slices SET state = 'undone' WHERE upload_id = ?", [upload_id])
             conn.execute("UPDATE uploads SET status = 'undone' WHERE upload_id = ?", [upload_id])
             _settle_statuses(conn, sorted(restored))
             _event(conn, upload_id, "undone", who)
             for previous in sorted(restored):
                 _event(conn, previous, "restored", who, f"after undo of upload #{upload_id}")
-            if first_month is not None:
-                warehouse.refresh_rollups(conn, first_month)
+            warehouse.refresh_rollups(conn)
         return sorted(restored)
 
     with warehouse.WRITE_LOCK:

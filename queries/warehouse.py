@@ -7,6 +7,7 @@ several app replicas and CLI imports can read and write at once. The same SQL se
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import os
 import random
@@ -56,30 +57,33 @@ def describe(location: str) -> str:
     return "the DuckLake warehouse" if is_ducklake(location) else f"the warehouse {location}"
 
 
-def _streamlit_secret(name: str) -> str | None:
-    # Streamlit is optional here: the CLI runs without it, and st.secrets raises when no secrets file exists.
-    try:
-        import streamlit as st
+# The pepper the process's edge was given (the dashboard's Streamlit secrets, the CLI's secrets.toml): queries/
+# never reads secrets itself, so it works the same with or without Streamlit installed.
+_configured_pepper: str | None = None
 
-        value = st.secrets.get(name)
-    except Exception:
-        return None
-    return str(value) if value else None
+
+def configure(*, pepper: str | None) -> None:
+    """Set what the process's edge read from its secrets, before anything reads the warehouse.
+
+    dashboard.py calls it on every run with `pepper` from Streamlit secrets (None when there is none, which
+    clears an earlier setting); the CLI calls it once with `pepper` from .streamlit/secrets.toml.
+    """
+    global _configured_pepper
+    _configured_pepper = str(pepper) if pepper else None
 
 
 def pepper_for(location: str) -> str:
     """The secret pepper mixed into every person key.
 
-    DASHBOARD_PEPPER wins, then Streamlit secrets' `pepper`; otherwise, for an embedded file, one is generated
-    once and kept beside the warehouse, readable only by its owner, so keys stay stable across runs. DuckLake
-    replicas share no disk, so there the pepper must be configured.
+    DASHBOARD_PEPPER wins, then the pepper the edge passed to `configure` (Streamlit secrets' `pepper`);
+    otherwise, for an embedded file, one is generated once and kept beside the warehouse, readable only by its
+    owner, so keys stay stable across runs. DuckLake replicas share no disk, so there the pepper must be configured.
     """
     env = os.environ.get("DASHBOARD_PEPPER")
     if env:
         return env
-    from_secrets = _streamlit_secret("pepper")
-    if from_secrets:
-        return from_secrets
+    if _configured_pepper:
+        return _configured_pepper
     if is_ducklake(location):
         raise RuntimeError("A DuckLake warehouse needs DASHBOARD_PEPPER (or `pepper` in Streamlit secrets), the same "
                            "on every replica; it is never generated, because replicas share no disk to keep it on.")
@@ -308,6 +312,7 @@ def opened(location: str | None = None, timeout: float | None = None):
     try:
         if is_ducklake(location):
             conn.execute(f"USE {LAKE}")  # a cursor starts in the instance's default catalog, not the attached lake
+        conn.execute(_scope_macros())  # the scoped, suppressed source: TEMP macros live on one connection
         yield conn
     except duckdb.FatalException:
         broken = True  # DuckDB invalidated the instance (say, the disk filled up): open a new one when it is free
@@ -318,6 +323,11 @@ def opened(location: str | None = None, timeout: float | None = None):
                 conn.close()
         finally:
             shared.checkin(broken)
+
+
+@functools.cache
+def _scope_macros() -> str:
+    return (Path(__file__).resolve().parent / "scope.sql").read_text()
 
 
 def serve() -> None:
@@ -440,17 +450,15 @@ def read_at(location: str, version: int, func, *args, **kwargs):
         return result
 
 
-def refresh_rollups(conn: duckdb.DuckDBPyConnection, from_month=None) -> None:
+def refresh_rollups(conn: duckdb.DuckDBPyConnection) -> None:
     """Bring the rollups (month_status, person_month, org_rollup, department_kpis, kpi_correlations) up to date
     with the live uploads. Call it inside the transaction that changed them (an upload or an undo).
 
     Only the months the change affects are recomputed (queries/rollups.sql says which): the refresh compares
-    the live upload slices with those the rollups were last computed from. `from_month` is not needed for that
-    and is accepted for callers that pass the first month they changed.
+    the live upload slices with those the rollups were last computed from, so callers need not say what changed.
     """
     from . import named
 
-    del from_month
     if not conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'rollup_sources' "
                         "AND table_schema = 'main'").fetchone()[0]:
         return  # an older schema in the middle of migrating: migration 004 recomputes every month

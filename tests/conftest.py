@@ -47,21 +47,112 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 
 
-def require_browser() -> None:
-    """Fail under CI=true when the browser tests cannot run; elsewhere skip them, saying so loudly."""
+def require_browser(*packages: str) -> None:
+    """Fail under CI=true when the browser tests cannot run; elsewhere skip them, saying so loudly. `packages` names
+    further Python packages a test needs (e.g. "axe_playwright_python")."""
     reason = None
     if CHROMIUM is None:
         reason = "Chromium not found (install Debian's chromium: apt-get install chromium)"
     else:
-        try:
-            import playwright.async_api  # noqa: F401
-        except ImportError:
-            reason = "the playwright Python package is not installed (pip install -r requirements-dev.txt)"
+        import importlib
+
+        for package in ("playwright.async_api", *packages):
+            try:
+                importlib.import_module(package)
+            except ImportError:
+                reason = (f"the {package.split('.')[0]} Python package is not installed "
+                          "(pip install -r requirements-dev.txt)")
+                break
     if reason is None:
         return
     if os.environ.get("CI") == "true":
         pytest.fail(f"Browser tests cannot run under CI: {reason}")
     pytest.skip(f"BROWSER TESTS SKIPPED: {reason}")
+
+
+# A page has settled when its run is over, nothing is stale or still a placeholder, and the main area has drawn.
+SETTLED = ("() => { const app = document.querySelector(\"[data-testid='stApp']\");"
+           " return !!app && app.getAttribute('data-test-script-state') === 'notRunning'"
+           " && !document.querySelector(\"[data-stale='true'], [data-testid='stSkeleton']\")"
+           " && !!document.querySelector(\"[data-testid='stMain'] [data-testid='stElementContainer']\"); }")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_streamlit(location: str, log, env: dict | None = None, timeout: float = 180):
+    """`streamlit run dashboard.py` on a free loopback port against the warehouse at `location`, its output to
+    `log`; returns (process, base URL) once /_stcore/health answers. Stop it with stop_streamlit."""
+    import subprocess
+    import time
+    import urllib.request
+
+    port = free_port()
+    env = {**os.environ, "DASHBOARD_DB": location, "DASHBOARD_PEPPER": PEPPER, "DASHBOARD_DEMO": "0", **(env or {})}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=5).read() == b"ok":
+                return process, base
+        except OSError:
+            time.sleep(0.3)
+    stop_streamlit(process)
+    raise AssertionError("streamlit did not become healthy")
+
+
+def stop_streamlit(process) -> None:
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory, demo_template):
+    """A real `streamlit run` server on a copy of the demo warehouse, for one test module: yields its base URL."""
+    folder = tmp_path_factory.mktemp("server")
+    location = copy_warehouse(demo_template, fresh_location(folder, "served"))
+    with open(folder / "server.log", "w") as log:
+        try:
+            process, base = start_streamlit(location, log)
+        except AssertionError:
+            log.flush()
+            pytest.fail("streamlit did not become healthy: " + (folder / "server.log").read_text()[-2000:])
+        try:
+            yield base
+        finally:
+            stop_streamlit(process)
+            warehouse.forget(location)
+
+
+@pytest.fixture(scope="module")
+def chromium_browser():
+    """Debian's Chromium through Playwright (sync API), for one test module."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 BACKEND = os.environ.get("DASHBOARD_TEST_BACKEND", "file")
 DUCKLAKE = BACKEND == "ducklake"
 _PG: dict = {}
@@ -191,6 +282,14 @@ def db(tmp_path, monkeypatch) -> str:
     monkeypatch.setenv("DASHBOARD_PEPPER", PEPPER)
     monkeypatch.setenv("DASHBOARD_DEMO", "0")
     return location
+
+
+@pytest.fixture
+def every_group_shown(monkeypatch):
+    """Organisations of four or five people counted by hand are below the default minimum group size, so their
+    figures would be withheld; tests of the counting itself show every group (tests/test_privacy.py checks the
+    minimum)."""
+    monkeypatch.setenv("DASHBOARD_MIN_GROUP_SIZE", "1")
 
 
 @pytest.fixture

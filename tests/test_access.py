@@ -109,3 +109,22 @@ def test_audit_labels_hold_no_email(db):
     label = access.label_for("Boss@Example.com", "admin", "pepper")
     assert label.startswith("admin ") and "@" not in label and "boss" not in label.lower()
     assert label == access.label_for("boss@example.com ", "admin", "pepper")
+
+
+def test_the_dashboard_passes_the_pepper_from_its_secrets_to_the_core(demo_db, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+    from conftest import ROOT
+    from queries import warehouse
+
+    monkeypatch.setattr(warehouse, "_configured_pepper", None)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.secrets = {"pepper": "from-secrets"}
+    at.run()
+    assert not at.exception
+    assert warehouse._configured_pepper == "from-secrets"
+    with monkeypatch.context() as env:
+        env.delenv("DASHBOARD_PEPPER")
+        assert warehouse.pepper_for(demo_db) == "from-secrets"
+    at.secrets = {}  # a secrets file without a pepper (or none at all): the setting is cleared on the next run
+    at.run()
+    assert not at.exception and warehouse._configured_pepper is None

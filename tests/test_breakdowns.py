@@ -95,8 +95,8 @@ def test_correlation_needs_five_departments_and_a_varying_series(load, conn):
 
 
 def test_downloads_neutralise_formula_cells():
-    from pages import shell
+    from queries import formats
 
     frame = pd.DataFrame({"name": ["=SUM(A1)", "+1", "-x", "@cmd", "fine"], "value": [1, 2, 3, 4, 5]})
-    text = shell.safe_csv(frame).decode()
+    text = formats.safe_csv(frame).decode()
     assert "'=SUM(A1)" in text and "'+1" in text and "'-x" in text and "'@cmd" in text and "\nfine," in text

@@ -8,8 +8,10 @@ from conftest import ACTIVITY_SEPT, ROOT, ROSTER_SEPT, fresh_location
 from queries.metrics import METRIC_KEYS
 
 
-def cli(*args, env_db=None):
+def cli(*args, env_db=None, min_group=None):
     env = {**os.environ, "DASHBOARD_PEPPER": "test-pepper"}
+    if min_group is not None:
+        env["DASHBOARD_MIN_GROUP_SIZE"] = str(min_group)
     env.pop("DASHBOARD_DB", None)
     if env_db:
         env["DASHBOARD_DB"] = env_db
@@ -31,11 +33,14 @@ def test_import_prints_one_line_per_file_and_metrics_json_has_exactly_the_keys(t
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 2 and "roster.csv" in lines[0] and "activity.csv" in lines[1]
-    done = cli("metrics", "--month", "2026-09", "--json", "--db", db)
+    done = cli("metrics", "--month", "2026-09", "--json", "--db", db, min_group=1)
     assert done.returncode == 0, done.stderr
     values = json.loads(done.stdout)
     assert list(values) == list(METRIC_KEYS)
     assert values["headcount"] == 4 and values["adoption_rate"] == 0.5 and values["kpis_on_target_share"] is None
+    # Four people are fewer than the default minimum group size: the CLI withholds every figure about them too.
+    withheld = json.loads(cli("metrics", "--month", "2026-09", "--json", "--db", db, min_group=5).stdout)
+    assert list(withheld) == list(METRIC_KEYS) and withheld["headcount"] is None and withheld["adoption_rate"] is None
 
 
 def test_refusal_exits_non_zero_with_the_message_on_stderr_and_no_traceback(tmp_path):
@@ -81,3 +86,27 @@ def test_missing_file_and_bad_month(tmp_path):
     assert done.returncode != 0 and "nope.csv" in done.stderr
     done = cli("metrics", "--month", "2026-13", "--json", "--db", db)
     assert done.returncode != 0 and "not a month" in done.stderr and "Traceback" not in done.stderr
+
+
+NO_STREAMLIT = ("import sys; from queries.__main__ import main; code = main(sys.argv[1:]); "
+                "assert 'streamlit' not in sys.modules, 'the CLI imported streamlit'; sys.exit(code)")
+
+
+def test_import_takes_the_pepper_from_the_working_folders_secrets_toml_without_streamlit(tmp_path):
+    import hashlib
+
+    import duckdb
+
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text('pepper = "from-secrets"\n')
+    db = str(tmp_path / "w.duckdb")  # an embedded file: without a pepper it would generate one beside it
+    roster = write(tmp_path, "roster.csv", ROSTER_SEPT)
+    env = {k: v for k, v in os.environ.items() if k not in ("DASHBOARD_PEPPER", "DASHBOARD_DB")}
+    env.update(HOME=str(tmp_path), PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", NO_STREAMLIT, "import", roster, "--month", "2026-09", "--db", db],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert not os.path.exists(db + ".pepper")
+    with duckdb.connect(db, read_only=True) as conn:
+        keys = {r[0] for r in conn.execute("SELECT person_key FROM roster").fetchall()}
+    assert hashlib.sha256(b"from-secrets" + b"ann@example.com").hexdigest() in keys

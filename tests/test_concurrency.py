@@ -92,8 +92,8 @@ KILL_SCRIPT = """
 import sys, time
 from queries import uploads, warehouse
 original = warehouse.refresh_rollups
-def slow(conn, from_month):
-    original(conn, from_month)
+def slow(conn):
+    original(conn)
     print("in-transaction", flush=True)
     time.sleep(60)  # the test kills the process here, inside the upload's transaction
 warehouse.refresh_rollups = slow

@@ -71,7 +71,7 @@ def test_a_failure_inside_the_transaction_rolls_everything_back(load, db, monkey
     before = snapshot(db)
     from queries import warehouse
 
-    def broken(conn, from_month):
+    def broken(conn):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(warehouse, "refresh_rollups", broken)

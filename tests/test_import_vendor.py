@@ -1,4 +1,4 @@
-"""Vendor exports as champions download them (FORMATS.md): Viva Engage, Teams and Slack files map to exact
+"""Vendor exports as champions download them (docs/formats.md): Viva Engage, Teams and Slack files map to exact
 canonical rows, take their month from the file where it says, and refuse wrong periods and files spanning months."""
 import datetime as dt
 import gzip

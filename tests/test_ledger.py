@@ -1,6 +1,10 @@
 """The upload ledger: one upload is one transaction; re-uploads replace, never double-count; undo restores."""
+import pytest
+
 from conftest import ACTIVITY_SEPT, ROSTER_SEPT
 from queries import metrics, uploads
+
+pytestmark = pytest.mark.usefixtures("every_group_shown")
 
 
 def test_ledger_row_records_the_upload(load, conn):

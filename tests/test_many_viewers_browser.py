@@ -6,13 +6,10 @@ import asyncio
 import csv
 import difflib
 import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, PEPPER, ROOT, require_browser
+from conftest import CHROMIUM, CHROMIUM_ARGS, PEPPER, ROOT, require_browser, start_streamlit, stop_streamlit
 
 # Overview, the five other pages, and two filtered views (a department and a region the demo roster has).
 VIEWS = ["", "stages", "adoption", "coe", "alignment", "data", "adoption?dept=Sales", "?region=EMEA"]
@@ -44,40 +41,6 @@ window.WebSocket = class extends NativeSocket {
   }
 };
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(location: str, log) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "DASHBOARD_DB": location, "DASHBOARD_PEPPER": PEPPER, "DASHBOARD_DEMO": "0"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=5).read() == b"ok":
-                return process, base
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise AssertionError("streamlit did not become healthy")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def new_month(path) -> int:
@@ -157,12 +120,12 @@ def test_eight_sessions_during_an_import_each_show_one_data_version(demo_db, tmp
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             # BEFORE comes from a server of its own: had the concurrent sessions' server answered these views
             # already, they would come from its cache, and nothing would read while the import runs.
-            server, base = start_server(demo_db, log)
+            server, base = start_streamlit(demo_db, log)
             try:
                 seen["before"] = {view: await record(browser, base, view) for view in VIEWS}
             finally:
-                stop(server)
-            server, base = start_server(demo_db, log)
+                stop_streamlit(server)
+            server, base = start_streamlit(demo_db, log)
             try:
                 # A server that has served once, as a hosted one has; a month none of the views asks for.
                 await record(browser, base, "?month=2026-06")
@@ -188,7 +151,7 @@ def test_eight_sessions_during_an_import_each_show_one_data_version(demo_db, tmp
                 seen["held"] = {view: await record(browser, base, held_month(view))
                                 for view in VIEWS if view in odd or view == ""}
             finally:
-                stop(server)
+                stop_streamlit(server)
             await browser.close()
 
     try:

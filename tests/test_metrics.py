@@ -1,8 +1,10 @@
-"""Every headline metric (DESIGN.md §5) against a small organisation computed by hand."""
+"""Every headline metric (docs/metrics.md#headline-metrics) against a small organisation computed by hand."""
 import pytest
 
 from conftest import ACTIVITY_SEPT, ROSTER_SEPT
 from queries import metrics
+
+pytestmark = pytest.mark.usefixtures("every_group_shown")
 
 ROSTER_OCT = ROSTER_SEPT + "eve@example.com,Legal,NA,Corporate,staff\n"
 ACTIVITY_OCT = (
@@ -75,3 +77,11 @@ def test_a_tool_with_data_but_nobody_active_in_scope_reads_zero_not_no_data(orga
     # In October only dan (Legal) used Teams, and with no activity: Teams data exists, so Sales reads 0%, not "—".
     sales_on_teams = metrics.org_month(conn, "2026-10", metrics.Filters(departments=("Sales",), tool="teams"))
     assert (sales_on_teams["active"], sales_on_teams["adoption_rate"], sales_on_teams["contribution_rate"]) == (0, 0, 0)
+
+
+def test_the_same_scope_below_the_minimum_group_size_has_no_figures(organisation, conn, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_MIN_GROUP_SIZE", "5")
+    values = metrics.org_month(conn, "2026-09")  # four people
+    assert all(values[key] is None for key in values if key not in ("active_communities", "kpis_on_target_share"))
+    assert metrics.withheld_months(conn, "2026-09", "2026-10") == [metrics.as_month("2026-09")]
+    assert metrics.org_month(conn, "2026-10")["headcount"] == 5  # five people: shown

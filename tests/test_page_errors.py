@@ -15,12 +15,12 @@ SECRET_PATH = "/srv/dashboard/private/warehouse.duckdb"
 @pytest.fixture
 def hosted_errors(monkeypatch, demo_db):
     """Errors handled as a viewer meets them (the suite otherwise lets them raise), on a fresh cache."""
-    from pages import shell
+    from pages import cache
 
     monkeypatch.delenv("DASHBOARD_RAISE_ERRORS", raising=False)
-    shell._cached_read.clear()
+    cache._cached_read.clear()
     yield
-    shell._cached_read.clear()
+    cache._cached_read.clear()
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def every_text(at) -> str:
     return "\n".join(parts)
 
 
-def broken_org_month(conn, month, filters=metrics.ALL):
+def broken_org_month(conn, *args, **kwargs):
     raise RuntimeError(f"IO Error: could not read {SECRET_PATH}")
 
 

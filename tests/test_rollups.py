@@ -75,7 +75,7 @@ def months_back(month, count):
 
 
 class Recount:
-    """DESIGN.md §5 counted person by person from the live canonical rows, without the rollups."""
+    """The headline metrics (docs/metrics.md#headline-metrics) counted person by person from the live canonical rows, without the rollups."""
 
     def __init__(self, conn):
         self.conn = conn

@@ -16,7 +16,7 @@ from queries.rubric import DEFAULT_RUBRIC, RubricError
 RUBRIC = stages.load(DEFAULT_RUBRIC)
 OCT = dt.date(2026, 10, 1)
 
-# RUBRIC.md, row by row: id, stage, measure, threshold (None for checklist questions).
+# The default rubric (data/stages.toml; docs/metrics.md#criteria-and-measures), row by row: id, stage, measure, threshold (None for checklist questions).
 DEFAULT_TABLE = [
     ("1a", 1, "activity_uploaded", 1), ("1b", 1, "roster_applies", 1), ("1c", 1, "kpis_with_target", 1),
     ("1d", 1, "checklist", None),

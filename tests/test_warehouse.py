@@ -2,6 +2,8 @@
 import os
 import stat
 
+import pytest
+
 from conftest import ACTIVITY_SEPT, DUCKLAKE, ROSTER_SEPT
 from queries import metrics, uploads, warehouse
 
@@ -40,7 +42,7 @@ def test_a_later_migration_upgrades_an_existing_file(db, load, tmp_path, monkeyp
         assert conn.execute("SELECT note FROM uploads").fetchall() == [(None,)]
 
 
-def test_an_old_warehouse_with_data_upgrades_to_the_latest_rollups(tmp_path, monkeypatch):
+def test_an_old_warehouse_with_data_upgrades_to_the_latest_rollups(tmp_path, monkeypatch, every_group_shown):
     """A warehouse from before the incremental rollups (version 3) migrates through every later version, and its
     rollups then equal those of a new warehouse loaded with the same files, though later migrations reshaped them."""
     monkeypatch.setenv("DASHBOARD_PEPPER", "upgrade-pepper")
@@ -74,6 +76,7 @@ def test_an_old_warehouse_with_data_upgrades_to_the_latest_rollups(tmp_path, mon
 
 def test_pepper_generated_once_with_mode_600(tmp_path, monkeypatch):
     monkeypatch.delenv("DASHBOARD_PEPPER", raising=False)
+    monkeypatch.setattr(warehouse, "_configured_pepper", None)
     location = str(tmp_path / "w.duckdb")
     first = warehouse.pepper_for(location)
     assert first == warehouse.pepper_for(location)
@@ -81,6 +84,23 @@ def test_pepper_generated_once_with_mode_600(tmp_path, monkeypatch):
     assert mode == 0o600
     monkeypatch.setenv("DASHBOARD_PEPPER", "from-env")
     assert warehouse.pepper_for(location) == "from-env"
+
+
+def test_pepper_from_the_environment_then_from_the_edge_then_generated(tmp_path, monkeypatch):
+    monkeypatch.delenv("DASHBOARD_PEPPER", raising=False)
+    monkeypatch.setattr(warehouse, "_configured_pepper", None)
+    location, lake = str(tmp_path / "w.duckdb"), "ducklake:postgres:dbname=nowhere"
+    warehouse.configure(pepper="from-secrets")  # what dashboard.py and the CLI pass from their secrets
+    assert warehouse.pepper_for(location) == warehouse.pepper_for(lake) == "from-secrets"
+    assert not os.path.exists(location + ".pepper")  # nothing is generated while the edge gives a pepper
+    monkeypatch.setenv("DASHBOARD_PEPPER", "from-env")
+    assert warehouse.pepper_for(location) == warehouse.pepper_for(lake) == "from-env"
+    monkeypatch.delenv("DASHBOARD_PEPPER")
+    warehouse.configure(pepper=None)  # secrets without a pepper: back to the generated one, and none for DuckLake
+    with pytest.raises(RuntimeError, match="DuckLake warehouse needs DASHBOARD_PEPPER"):
+        warehouse.pepper_for(lake)
+    generated = warehouse.pepper_for(location)
+    assert generated not in ("from-secrets", "from-env") and os.path.exists(location + ".pepper")
 
 
 def test_person_key_is_peppered_sha256_of_the_trimmed_lowercase_id(load, conn):

@@ -1,5 +1,6 @@
 """Microsoft 365 usage reports (admin center export or Graph `reports/get…` CSV): Viva Engage activity, groups
-activity and device usage, and Teams user activity. FORMATS.md holds the headers and the mapping.
+activity and device usage, and Teams user activity. docs/formats.md#microsoft-365-usage-reports holds the
+headers and the mapping.
 
 Every report carries `Report Refresh Date` and `Report Period`. The month a file covers is the month of the
 period's last day, which is the refresh date. Only a 30-day period counts as a month; any other period is

@@ -1,0 +1,54 @@
+"""The read path every page takes: the warehouse location, the data version pinned once per run, and reads cached
+on that version (one cached call per view model)."""
+from __future__ import annotations
+
+import importlib
+
+import streamlit as st
+
+from pages import cache_keys
+from queries import warehouse
+
+
+def location() -> str:
+    return warehouse.resolve_location()
+
+
+def data_version() -> int:
+    """The data version this script run reads at, pinned once per run by filters.setup (so every number on a page
+    comes from one version), else read now. It opens nothing unless the warehouse changed (warehouse.current_version)."""
+    pinned = st.session_state.get("_data_version")
+    return warehouse.current_version(location()) if pinned is None else pinned
+
+
+def pin_data_version() -> int:
+    version = warehouse.current_version(location())
+    st.session_state["_data_version"] = version
+    return version
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _cached_read(where: str, version: int, function: str, key: str, _args: tuple, _kwargs: dict):
+    # Keyed on the data version: a new upload or undo bumps it, so every page reads fresh numbers. When many
+    # sessions miss the same key at once (right after an import), st.cache_data computes it once: it holds a
+    # lock per key while computing, and the others wait and take that result (tests/test_read_path.py checks it).
+    # The arguments are keyed by their repr (pages/cache_keys.py), so the underscored ones are not hashed again.
+    module_name, _, name = function.rpartition(".")
+    func = getattr(importlib.import_module(module_name), name)
+    return warehouse.read_at(where, version, func, *_args, **_kwargs)
+
+
+def read(func, *args, **kwargs):
+    """Call a queries function `func(conn, *args)` through the cache, at this run's data version: a page reads its
+    view model this way (`cache.read(views.overview, scope)`).
+
+    A miss reads through a cursor of the process's one warehouse instance; if the data moved on since the run
+    pinned its version, warehouse.VersionMoved reruns the page at the new version (see pages/guard.py).
+    """
+    return read_at(data_version(), func, *args, **kwargs)
+
+
+def read_at(version: int, func, *args, **kwargs):
+    """`read` at a given data version: the path every page's reads take (threads in tests call it directly)."""
+    return _cached_read(location(), version, f"{func.__module__}.{func.__qualname__}", cache_keys.key(args, kwargs),
+                        args, kwargs)

@@ -1,0 +1,144 @@
+"""The sidebar every page shares: its filters, persisted across pages and mirrored in the URL, and what a run
+needs before a page draws (sign-in, the pinned data version, demo data on first start)."""
+from __future__ import annotations
+
+import os
+import threading
+
+import streamlit as st
+
+from pages import cache, signin
+from queries import demo, metrics, views, warehouse
+
+ALL_TOOLS = "All tools"
+_URL_KEYS = {"f_month": "month", "f_compare": "compare", "f_units": "unit", "f_regions": "region",
+             "f_departments": "dept", "f_tool": "tool"}
+_demo_lock = threading.Lock()
+
+
+def demo_enabled() -> bool:
+    return os.environ.get("DASHBOARD_DEMO", "1") not in ("0", "false", "no")
+
+
+def ensure_demo_loaded() -> bool:
+    """On the very first run against an empty warehouse, load the demo organisation so the app shows something.
+    True when it loaded it."""
+    if not demo_enabled() or cache.data_version() != 0:  # any upload, even one undone since, leaves a ledger event
+        return False
+    with _demo_lock:
+        if not demo.is_empty(cache.location()):
+            return False
+        with st.spinner("Loading the demo organisation…"):
+            demo.load_demo(cache.location())
+        return True
+
+
+def _seed_from_url(months, options) -> None:
+    """On a session's first run, take the filters from the URL so bookmarked views open as shared."""
+    if st.session_state.get("_filters_seeded"):
+        return
+    st.session_state["_filters_seeded"] = True
+    params = st.query_params
+    labels = {m.strftime("%Y-%m"): m for m in months}
+    if params.get("month") in labels:
+        st.session_state["f_month"] = labels[params.get("month")]
+    if params.get("compare") in views.COMPARISONS:
+        st.session_state["f_compare"] = params.get("compare")
+    for key, allowed in (("f_units", options.units), ("f_regions", options.regions),
+                         ("f_departments", options.departments)):
+        chosen = [v for v in params.get_all(_URL_KEYS[key]) if v in allowed]
+        if chosen:
+            st.session_state[key] = chosen
+    if params.get("tool") in options.tools:
+        st.session_state["f_tool"] = params.get("tool")
+
+
+def _write_url() -> None:
+    values = {}
+    state = st.session_state
+    if state.get("f_month"):
+        values["month"] = state["f_month"].strftime("%Y-%m")
+    if state.get("f_compare", "previous") != "previous":
+        values["compare"] = state["f_compare"]
+    for key in ("f_units", "f_regions", "f_departments"):
+        if state.get(key):
+            values[_URL_KEYS[key]] = list(state[key])
+    if state.get("f_tool") and state["f_tool"] != ALL_TOOLS:
+        values["tool"] = state["f_tool"]
+    current = {k: (st.query_params.get_all(k) if isinstance(v, list) else st.query_params.get(k))
+               for k, v in values.items()}
+    if current != values or set(st.query_params.keys()) != set(values):
+        st.query_params.from_dict(values)
+
+
+def sidebar(frame: views.Frame) -> views.Scope | None:
+    """Draw the shared sidebar and return the scope it selects (None while the warehouse is empty)."""
+    months = list(frame.months)
+    with st.sidebar:
+        if not months:
+            return None
+        options = frame.options
+        _seed_from_url(months, options)
+        state = st.session_state
+        if state.get("f_month") not in months:
+            state["f_month"] = months[-1]
+        for key, allowed in (("f_units", options.units), ("f_regions", options.regions),
+                             ("f_departments", options.departments)):
+            if key in state:
+                state[key] = [v for v in state[key] if v in allowed]
+        if state.get("f_tool") not in (ALL_TOOLS, *options.tools):
+            state["f_tool"] = ALL_TOOLS
+        st.header("Filters")
+        month = st.selectbox("As of", list(reversed(months)), key="f_month",
+                             format_func=lambda m: m.strftime("%B %Y"))
+        comparison = st.radio("Compare with", list(views.COMPARISONS), key="f_compare",
+                              format_func=views.COMPARISONS.get, horizontal=True)
+        units = st.multiselect("Business unit", options.units, key="f_units", placeholder="All business units")
+        regions = st.multiselect("Region", options.regions, key="f_regions", placeholder="All regions")
+        departments = st.multiselect("Department", options.departments, key="f_departments",
+                                     placeholder="All departments")
+        tool = st.selectbox("Tool", [ALL_TOOLS, *options.tools], key="f_tool")
+        if frame.refreshed:
+            st.caption(f"Last data refresh: {frame.refreshed:%d %b %Y, %H:%M} UTC")
+    _write_url()
+    return views.scope_for(months, month, comparison,
+                           metrics.Filters(tuple(departments), tuple(regions), tuple(units),
+                                           None if tool == ALL_TOOLS else tool))
+
+
+def setup() -> views.Scope | None:
+    """What every run needs before a page draws: sign-in and role, demo data on first start, the shared sidebar."""
+    warehouse.serve()
+    signin.sign_in()
+    cache.pin_data_version()
+    if ensure_demo_loaded():
+        cache.pin_data_version()
+    frame = cache.read(views.frame)
+    result = sidebar(frame)
+    st.session_state["_frame"] = frame
+    st.session_state["_scope"] = result
+    st.session_state["_setup_done"] = True
+    return result
+
+
+def scope() -> views.Scope | None:
+    """The scope the sidebar selected in this run (dashboard.py sets it up before the page runs)."""
+    if not st.session_state.pop("_setup_done", False):
+        _run_through_dashboard()
+    return st.session_state.get("_scope")
+
+
+def frame() -> views.Frame | None:
+    return st.session_state.get("_frame")
+
+
+def _run_through_dashboard() -> None:
+    """Streamlit decides once per server whether an app uses the legacy pages/ folder, and says yes when that
+    folder exists, until st.navigation first runs. So when a fresh server's first request is a deep link such as
+    /adoption, it runs pages/adoption.py alone, with the wrong menu and no sidebar. Switch the server to
+    st.navigation, exactly as dashboard.py's first run would, and run again: the same page now runs through
+    dashboard.py (page identity is the URL path in both modes)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()

@@ -1,0 +1,80 @@
+"""How the pages lay out what a view model holds: headlines, tiles, charts, tables with their downloads, and the
+states every page shares (no data yet, withheld, demo data)."""
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from pages import chart_cache, signin
+from queries import formats
+
+
+def plain(text: str) -> str:
+    """User-supplied text made safe inside markdown: every ASCII punctuation mark is backslash-escaped, so a
+    department called "[x](https://…)" shows as typed instead of becoming a link, emphasis or a heading."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", str(text))
+
+
+def markdown(sentence: str) -> str:
+    """A view model's sentence as markdown: the text people supplied in it (formats.user) escaped, ours as is."""
+    return re.sub(f"{formats.USER_START}(.*?){formats.USER_END}", lambda found: plain(found.group(1)), sentence,
+                  flags=re.DOTALL)
+
+
+def headline(sentence: str) -> None:
+    """The sentence that opens a page, under its title (a level-2 heading, so headings never skip a level)."""
+    st.markdown("## " + markdown(sentence))
+
+
+def tiles(row) -> None:
+    for column, tile in zip(st.columns(len(row)), row):
+        column.metric(tile.label, tile.value, tile.delta, help=tile.help, delta_color=tile.delta_color)
+
+
+def chart(model) -> None:
+    """A view model's Chart, drawn from its cached spec."""
+    chart_cache.draw(model.builder, *model.args, **model.kwargs)
+
+
+def download_table(table, label: str = "Download this table (CSV)") -> None:
+    # No rerun on click: the page has nothing new to show, and a rerun would replace the page's other download
+    # buttons (the brief's file is made on demand) under a viewer who clicks one next.
+    st.download_button(label, formats.safe_csv(table.frame), f"{table.name}.csv", "text/csv",
+                       icon=":material/download:", key=f"download_{table.name}", on_click="ignore")
+
+
+def table(model, **options) -> None:
+    """A view model's Table with its download: the file holds exactly the rows shown."""
+    st.dataframe(model.frame, hide_index=True, width="stretch", **options)
+    download_table(model)
+
+
+def withheld(reason: str) -> None:
+    st.warning(reason, icon=":material/visibility_off:")
+    st.stop()
+
+
+def link_to_data() -> None:
+    """A link to the Data page, for the roles that have it; viewers are told who fills the gap instead."""
+    if signin.actor().may("upload"):
+        st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    else:
+        st.caption("Your champions or CoE lead upload the data; ask them to fill this gap.")
+
+
+def no_data_yet() -> None:
+    """The empty state every view shows before the first upload."""
+    st.info("No data yet. Upload your first exports on the Data page: start with the HR roster, then an "
+            "activity export from Viva Engage, Teams or Slack.", icon=":material/upload_file:")
+    link_to_data()
+    st.stop()
+
+
+def demo_notice(frame) -> None:
+    if frame is not None and frame.demo_only:
+        st.info(
+            "**Demo data.** You are looking at a synthetic organisation of about 1,500 people. "
+            "Upload your own exports on the Data page; the demo data can be undone there.",
+            icon=":material/science:",
+        )

@@ -1,0 +1,74 @@
+"""Sign-in and roles, read at the edge: who is here, from Streamlit's sign-in and the [auth]/[access] secrets."""
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import cache
+from queries import access, warehouse
+
+
+def secrets_section(name: str) -> dict | None:
+    try:
+        if name not in st.secrets:
+            return None
+        return {k: (dict(v) if hasattr(v, "keys") else v) for k, v in st.secrets[name].items()}
+    except Exception:  # no secrets file at all: local mode
+        return None
+
+
+def auth_configured() -> bool:
+    return secrets_section("auth") is not None
+
+
+def _provider() -> str | None:
+    """The [auth.<provider>] section to sign in with, when several or a named one are configured."""
+    auth = secrets_section("auth") or {}
+    access_config = secrets_section("access") or {}
+    if access_config.get("provider"):
+        return str(access_config["provider"])
+    if "client_id" in auth:
+        return None
+    named = [k for k, v in auth.items() if isinstance(v, dict)]
+    return named[0] if named else None
+
+
+def sign_in() -> access.Actor:
+    """Resolve who is here. Signed-out users see only the sign-in screen; people outside the allowed domains
+    are turned away; without [auth] the app runs in local mode with full access and says so."""
+    if not auth_configured():
+        actor_ = access.LOCAL
+        st.warning("**Local mode:** sign-in is not configured, so anyone who can open this page has full access. "
+                   "Do not host the dashboard like this; configure `[auth]` and `[access]` as the README shows.",
+                   icon=":material/lock_open:")
+        st.session_state["_actor"] = actor_
+        return actor_
+    if not st.user.is_logged_in:
+        st.session_state.pop("_actor", None)
+        st.title("Social business dashboard")
+        st.write("Sign in with your organisation account to see where your organisation stands.")
+        provider = _provider()
+        st.button("Sign in", type="primary", icon=":material/login:",
+                  on_click=(lambda: st.login(provider)) if provider else st.login)
+        st.stop()
+    email = str(st.user.get("email") or "")
+    role = access.role_for(email, secrets_section("access"))
+    if role is None:
+        st.session_state.pop("_actor", None)
+        st.error("This account is not allowed to use the dashboard. Sign in with your organisation account, or "
+                 "ask an admin to add you.", icon=":material/block:")
+        st.button("Sign out", on_click=st.logout)
+        st.stop()
+    actor_ = access.Actor(role, access.label_for(email, role, warehouse.pepper_for(cache.location())))
+    st.session_state["_actor"] = actor_
+    with st.sidebar:
+        st.caption(f"Signed in as {role}.")
+        st.button("Sign out", on_click=st.logout, key="sign_out", icon=":material/logout:")
+    return actor_
+
+
+def actor() -> access.Actor:
+    """The person acting in this run (local mode: a full-access local admin)."""
+    current = st.session_state.get("_actor")
+    if current is None:
+        current = sign_in()
+    return current

@@ -1,0 +1,54 @@
+-- The one scoped, suppressed source that every metric family selects from, and the rates defined once.
+-- queries/warehouse.opened creates these macros on every cursor (they are TEMP: one set per connection), so no
+-- query can read the org rollup for a scope without the minimum group size applied (docs/metrics.md#minimum-group-size).
+-- Filters: departments, regions, units are VARCHAR[] or NULL (= all). A metric family passes its named parameters
+-- straight through: scoped_rollup($from_month, $to_month, $departments, $regions, $units, $min_group).
+
+-- name: in_scope
+-- The rollup rows the sidebar's filters select, before suppression. Only the macros below read it.
+CREATE OR REPLACE TEMP MACRO in_scope(from_month, to_month, departments, regions, units) AS TABLE
+SELECT * FROM org_rollup
+WHERE month BETWEEN from_month AND to_month
+  AND (departments IS NULL OR list_contains(departments, department))
+  AND (regions IS NULL OR list_contains(regions, region))
+  AND (units IS NULL OR list_contains(units, business_unit));
+
+-- name: scoped_rollup
+-- The rows of every month whose scope holds at least min_group people. A month whose scope is smaller has no rows
+-- at all, so every figure about it is NULL ("withheld") in every family: tiles, sentences, charts and downloads.
+CREATE OR REPLACE TEMP MACRO scoped_rollup(from_month, to_month, departments, regions, units, min_group) AS TABLE
+SELECT * FROM in_scope(from_month, to_month, departments, regions, units)
+WHERE month IN (
+    SELECT month FROM in_scope(from_month, to_month, departments, regions, units)
+    WHERE tool = '*' GROUP BY month HAVING sum(headcount) >= min_group
+);
+
+-- name: withheld_months
+-- The months whose scope holds someone but fewer than min_group people: the pages say why they show nothing.
+-- It says only that the group is small, never how small.
+CREATE OR REPLACE TEMP MACRO withheld_months(from_month, to_month, departments, regions, units, min_group) AS TABLE
+SELECT month FROM in_scope(from_month, to_month, departments, regions, units)
+WHERE tool = '*' GROUP BY month HAVING sum(headcount) > 0 AND sum(headcount) < min_group;
+
+-- name: department_cells
+-- Per department of the scoped source in one month: headcount, champions and people active on the tool (or any
+-- tool). The CoE family reads departments and the champion lift from it.
+CREATE OR REPLACE TEMP MACRO department_cells(month_, departments, regions, units, tool_, min_group) AS TABLE
+SELECT department,
+    sum(headcount) FILTER (WHERE tool = '*') AS headcount,
+    sum(champions) FILTER (WHERE tool = '*') AS champions,
+    sum(active) FILTER (WHERE tool = coalesce(tool_, '*')) AS active
+FROM scoped_rollup(month_, month_, departments, regions, units, min_group)
+GROUP BY department;
+
+-- name: tool_held
+-- Whether a month holds activity for the tool filter (NULL = any tool): without it, activity rates are "no data".
+CREATE OR REPLACE TEMP MACRO tool_held(has_activity, tools, tool_) AS
+    has_activity AND (tool_ IS NULL OR list_contains(tools, tool_));
+
+-- name: held_rate
+-- Every rate of people over a headcount (adoption, contribution, creators, leadership, training reach, ...): NULL
+-- ("no data") when the month does not hold the data or nobody is counted, else part / whole with a missing part
+-- counted as 0 (docs/metrics.md#no-data-and-zero).
+CREATE OR REPLACE TEMP MACRO held_rate(part, whole, held) AS
+    CASE WHEN held AND whole > 0 THEN coalesce(part, 0) / whole END;
