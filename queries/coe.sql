@@ -31,7 +31,9 @@ SELECT
         AS adoption_with_champion,
     (SELECT held_rate(active, headcount, headcount >= $min_group) FROM sides WHERE NOT has_champion)
         AS adoption_without_champion,
-    (SELECT coalesce(sum(headcount) FILTER (WHERE has_champion), 0) / sum(headcount) FROM sides)
+    -- Withheld when either side holds someone but fewer than $min_group people: it would tell that side's size.
+    (SELECT CASE WHEN bool_and(headcount >= $min_group)
+                 THEN coalesce(sum(headcount) FILTER (WHERE has_champion), 0) / sum(headcount) END FROM sides)
         AS headcount_covered,
     (SELECT coalesce(sum(departments) FILTER (WHERE has_champion), 0) FROM sides) AS departments_with,
     (SELECT coalesce(sum(departments) FILTER (WHERE NOT has_champion), 0) FROM sides) AS departments_without

@@ -45,7 +45,9 @@ SELECT
     CASE WHEN s.has_activity AND t.headcount > 0 THEN coalesce(t.returners, 0) END AS "returning",
     CASE WHEN s.has_activity AND t.headcount > 0 THEN coalesce(t.newcomers, 0) END AS "new",
     CASE WHEN s.has_activity AND t.headcount > 0 THEN coalesce(t.lapsed, 0) END AS lapsed,
-    held_rate(t.executives_active, t.executives, s.has_tool_activity) AS leadership_participation,
+    -- Executives are a group of their own: fewer than $min_group of them in scope and the rate is withheld.
+    held_rate(t.executives_active, t.executives, s.has_tool_activity AND t.executives >= $min_group)
+        AS leadership_participation,
     CASE WHEN s.has_tool_activity AND t.posts > 0
          THEN (coalesce(t.replies, 0) + coalesce(t.reactions, 0)) / t.posts END AS responses_per_post,
     -- Communities and KPIs are organisation-wide facts: the view models withhold them for a scope that is too small.

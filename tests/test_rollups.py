@@ -6,7 +6,7 @@ import os
 import pytest
 
 from conftest import PEPPER, copy_warehouse, fresh_location
-from queries import demo, metrics, synth, uploads, warehouse
+from queries import demo, metrics, rubric, synth, uploads, warehouse
 
 PEOPLE, MONTHS = 300, 6
 ROLLUPS = ("month_status", "person_month", "org_rollup", "first_active", "department_kpis")
@@ -175,6 +175,12 @@ class Recount:
             "AND (? IS NULL OR tool = ?)", [month, filters.tool, filters.tool]).fetchone()[0]
         if not headcount:
             return {"headcount": None}
+        min_group = rubric.min_group_size()
+        if headcount < min_group:  # a scope below the minimum group size: every figure about its people withheld
+            return {key: None for key in ("headcount", "active", "adoption_rate", "contributors", "contribution_rate",
+                                          "creators", "returning", "new", "leadership_participation",
+                                          "responses_per_post", "champion_coverage", "champions_per_1000",
+                                          "training_reach")}
         return {
             "headcount": headcount,
             "active": count("active"),
@@ -185,7 +191,7 @@ class Recount:
             "returning": len(set(scope) & active_now & before) if has_activity else None,
             "new": len((set(scope) & active_now) - earlier) if has_activity else None,
             "leadership_participation": (sum(1 for key in executives if counted.get(key, {}).get("active"))
-                                         / len(executives)) if has_tool and executives else None,
+                                         / len(executives)) if has_tool and len(executives) >= min_group else None,
             "responses_per_post": (sum(row["replies"] + row["reactions"] for row in counted.values()) / posts)
             if has_tool and posts > 0 else None,
             "active_communities": communities if "communities" in kinds else None,
