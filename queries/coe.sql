@@ -42,8 +42,9 @@ WHERE s.champions_month IS NOT NULL AND tool_held(s.has_activity, s.tools, $tool
   AND EXISTS (SELECT 1 FROM cells);
 
 -- name: champion_content_share
--- Share of all posts and replies (by roster people, all tools) written by champions in $month.
-SELECT CASE WHEN sum(headcount) >= $min_group AND sum(coalesce(posts, 0) + coalesce(replies, 0)) > 0
+-- Share of all posts and replies (by roster people, all tools) written by champions in $month. It tells what the
+-- champions wrote, so it is withheld when fewer than $min_group champions are in scope.
+SELECT CASE WHEN sum(champions) >= $min_group AND sum(coalesce(posts, 0) + coalesce(replies, 0)) > 0
             THEN coalesce(sum(champion_contributions), 0) / sum(coalesce(posts, 0) + coalesce(replies, 0))
        END AS share
 FROM scoped_rollup($month, $month, $departments, $regions, $units, $min_group) o JOIN month_status s USING (month)

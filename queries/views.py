@@ -93,8 +93,15 @@ def withheld_reason(min_group: int) -> str:
 
 
 def _withheld(conn, scope: Scope) -> str | None:
-    small = metrics.withheld_months(conn, scope.month, scope.month, scope.filters, scope.min_group)
-    return withheld_reason(scope.min_group) if small else None
+    """Why the scope shows no figures: too few people, or (with filters) nobody on the month's roster."""
+    if metrics.withheld_months(conn, scope.month, scope.month, scope.filters, scope.min_group):
+        return withheld_reason(scope.min_group)
+    filtered = scope.filters.departments or scope.filters.regions or scope.filters.units
+    if filtered and metrics.org_month(conn, scope.month, scope.filters, scope.min_group)["headcount"] is None:
+        status = metrics.month_status(conn, scope.month)
+        if status and status["roster_month"]:
+            return f"The filters select nobody on the {status['roster_month']:%B %Y} roster. Widen the filters."
+    return None
 
 
 def _delta(now: dict, before: dict, key: str) -> str | None:
@@ -292,13 +299,13 @@ def adoption_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Adoption:
                                     {"category_title": dimension.title()}))
     tools = adoption.by_tool(conn, scope.month, scope.filters, scope.min_group)
     by_tool = Chart(charts.adoption_by_tool, (tools, f"Adoption by tool, {scope.month:%b %Y}")) if tools else None
-    leaders = [r for r in history if r["leadership_participation"] is not None]
-    executives = [r for r in leaders if (r["executives"] or 0) >= scope.min_group]
+    # The rate is withheld for a month with fewer executives in scope than the minimum group size (metrics.sql).
+    executives = [r for r in history if r["leadership_participation"] is not None]
     leadership = leadership_note = None
     if executives:
         leadership = Chart(charts.rate_lines, (executives, {"leadership_participation": "Executives active"},
                                                "Leadership participation: active executives / executives"))
-    elif leaders:
+    elif any(r["executives"] for r in history):
         leadership_note = (f"Leadership participation is hidden: fewer than {scope.min_group} executives in this "
                            "selection.")
     return Adoption(scope.month, None, None, headline, trend, funnel, flows, heatmap, heatmap_table,

@@ -183,7 +183,7 @@ def test_a_sidebar_filter_carries_over_between_pages(browser, server):
     assert "dept=Legal" in page.url
     chosen = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']", has_text="Department")
     assert "Legal" in chosen.inner_text()
-    assert "1 of 1 departments" in page.locator("h4").first.inner_text()
+    assert "1 of 1 departments" in page.locator("[data-testid='stMain'] h2").first.inner_text()
     page.context.close()
 
 
