@@ -21,7 +21,8 @@ ORDER BY n.kpi;
 
 -- name: department_points
 -- Department-level KPI values in $month beside each department's adoption (departments >= $min_group only).
-SELECT kpi, department, value, higher_is_better, unit, active / headcount AS adoption_rate
+SELECT kpi, department, value, higher_is_better, unit,
+    held_rate(active, headcount, active IS NOT NULL) AS adoption_rate
 FROM department_kpis
 WHERE month = $month AND headcount >= $min_group AND active IS NOT NULL
 ORDER BY kpi, department;
@@ -38,11 +39,13 @@ WHERE month BETWEEN $from_month AND $to_month
 ORDER BY month, kpi;
 
 -- name: kpi_trend
--- Each whole-organisation KPI's value by month beside organisation adoption, from $from_month to $to_month.
+-- Each whole-organisation KPI's value by month beside organisation adoption, from $from_month to $to_month: the
+-- whole organisation, whatever its size, as the stage placement (docs/metrics.md#minimum-group-size).
 WITH adoption AS (
-    SELECT month, sum(active) / sum(headcount) AS adoption_rate
-    FROM org_rollup WHERE month BETWEEN $from_month AND $to_month AND tool = '*'
-    GROUP BY month
+    SELECT r.month, held_rate(sum(r.active), sum(r.headcount), any_value(m.has_activity)) AS adoption_rate
+    FROM scoped_rollup($from_month, $to_month, NULL, NULL, NULL, 1) r JOIN month_status m USING (month)
+    WHERE r.tool = '*'
+    GROUP BY r.month
 )
 SELECT k.month, k.kpi, k.value, k.target, k.higher_is_better, k.unit, a.adoption_rate
 FROM live_kpis k
