@@ -18,6 +18,8 @@ if model.no_activity:
     st.stop()
 
 layout.headline(model.headline)
+for note in model.notes:
+    st.caption(layout.markdown(note))
 
 # --- Trend and funnel -------------------------------------------------------------------------------------------
 left, right = st.columns([3, 2])

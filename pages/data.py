@@ -123,7 +123,7 @@ else:
         "upload_id": "Upload", "kind": "Kind", "source": "Source", "file_name": "File", "months": "Months",
         "row_count": "Rows", "matched": "Matched to roster", "unmapped": "Unmapped",
         "join_coverage": "Join coverage", "uploaded_by": "By",
-        "uploaded_at": "When (UTC)", "status": "Status", "sha256": "SHA-256"})
+        "uploaded_at": "When (UTC)", "status": "Status", "notes": "Notes", "sha256": "SHA-256"})
     st.dataframe(table.drop(columns=["SHA-256"]), hide_index=True, width="stretch")
     st.download_button("Download the ledger (CSV)", formats.safe_csv(table), "upload-ledger.csv", "text/csv",
                        icon=":material/download:")

@@ -38,7 +38,7 @@ if model.withheld:
     layout.withheld(model.withheld)
 
 layout.headline(model.headline)
-st.caption(model.notes)
+st.caption(layout.markdown(model.notes))
 
 
 def executive_brief(where=cache.location(), scope=scope):

@@ -28,6 +28,8 @@ me = signin.actor()
 # --- Headline and ladder -----------------------------------------------------------------------------------------
 layout.headline(model.headline)
 st.caption(model.rule)
+for note in model.notes:
+    st.caption(layout.markdown(note))
 layout.chart(model.ladder)
 
 # --- What it takes to reach the next stage -----------------------------------------------------------------------

@@ -25,7 +25,7 @@ SELECT c.month, c.grp AS "group",
          THEN coalesce(c.active, 0) END AS active,
     held_rate(c.active, c.headcount, c.headcount >= $min_group AND tool_held(m.has_activity, m.tools, $tool))
         AS adoption_rate,
-    held_rate(c.contributors, c.headcount, c.headcount >= $min_group AND tool_held(m.has_activity, m.tools, $tool))
+    held_rate(c.contributors, c.headcount, c.headcount >= $min_group AND contribution_held(m.contribution_tools, $tool))
         AS contribution_rate
 FROM cells c JOIN month_status m ON m.month = c.month
 WHERE c.headcount > 0
@@ -36,13 +36,17 @@ ORDER BY c.month, c.grp;
 -- counts once in "Any tool" and once in each tool.
 WITH scope AS (SELECT * FROM scoped_rollup($month, $month, $departments, $regions, $units, $min_group)),
 headcount AS (SELECT sum(headcount) AS headcount FROM scope WHERE tool = '*'),
-tools AS (SELECT unnest(tools) AS tool FROM month_status WHERE month = $month)
+tools AS (
+    SELECT unnest(tools) AS tool, contribution_tools FROM month_status WHERE month = $month
+)
 SELECT t.tool,
     h.headcount < $min_group AS suppressed,
     CASE WHEN h.headcount >= $min_group THEN coalesce(sum(s.active), 0) END AS active,
     held_rate(sum(s.active), h.headcount, h.headcount >= $min_group) AS adoption_rate,
-    held_rate(sum(s.contributors), h.headcount, h.headcount >= $min_group) AS contribution_rate
+    -- no data for a tool whose rows report no posts or replies (docs/metrics.md#contribution-data)
+    held_rate(sum(s.contributors), h.headcount,
+              h.headcount >= $min_group AND contribution_held(t.contribution_tools, t.tool)) AS contribution_rate
 FROM tools t CROSS JOIN headcount h LEFT JOIN scope s ON s.tool = t.tool
 WHERE h.headcount > 0
-GROUP BY t.tool, h.headcount
+GROUP BY t.tool, t.contribution_tools, h.headcount
 ORDER BY adoption_rate DESC NULLS LAST, t.tool;

@@ -96,6 +96,13 @@ def month_status(conn: duckdb.DuckDBPyConnection, month) -> dict | None:
     return found[0] if found else None
 
 
+def contribution_gaps(conn: duckdb.DuckDBPyConnection, from_month, to_month) -> list[dict]:
+    """The (month, tool) pairs in a range whose activity reports no posts or replies (the older Teams export), and
+    whether another tool reports them that month (docs/metrics.md#contribution-data)."""
+    return named.rows(conn, "metrics.contribution_gaps", {"from_month": as_month(from_month),
+                                                         "to_month": as_month(to_month)})
+
+
 @dataclass
 class FilterOptions:
     departments: list[str] = field(default_factory=list)
@@ -120,7 +127,7 @@ def withheld_months(conn: duckdb.DuckDBPyConnection, from_month, to_month, filte
 
 def mobile_reach(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL,
                  min_group: int | None = None) -> float | None:
-    """Share of active people who used a phone or tablet app (Viva Engage device usage) in the month.
+    """Share of active people who used a phone or tablet app (Viva Engage or Teams device usage) in the month.
 
     None when the month has no device upload. Not one of METRIC_KEYS: the CLI's JSON keys are fixed.
     """

@@ -29,7 +29,8 @@ WITH totals AS (
     GROUP BY month
 ),
 status AS (
-    SELECT *, tool_held(has_activity, tools, $tool) AS has_tool_activity
+    SELECT *, tool_held(has_activity, tools, $tool) AS has_tool_activity,
+        contribution_held(contribution_tools, $tool) AS has_contribution
     FROM month_status WHERE month BETWEEN $from_month AND $to_month
 )
 SELECT
@@ -39,16 +40,18 @@ SELECT
     -- t.active, not a bare `active`: that would bind to the column above, NULL when nobody in scope was active on
     -- the tool, and the month would read "no data" instead of 0%.
     held_rate(t.active, t.headcount, s.has_tool_activity) AS adoption_rate,
-    CASE WHEN s.has_tool_activity AND t.headcount > 0 THEN coalesce(t.contributors, 0) END AS contributors,
-    held_rate(t.contributors, t.headcount, s.has_tool_activity) AS contribution_rate,
-    CASE WHEN s.has_tool_activity AND t.headcount > 0 THEN coalesce(t.creators, 0) END AS creators,
+    -- With all tools, contributors and creators count over the tools that report posts or replies that month;
+    -- none, or the filtered tool not among them, is no data (docs/metrics.md#contribution-data).
+    CASE WHEN s.has_contribution AND t.headcount > 0 THEN coalesce(t.contributors, 0) END AS contributors,
+    held_rate(t.contributors, t.headcount, s.has_contribution) AS contribution_rate,
+    CASE WHEN s.has_contribution AND t.headcount > 0 THEN coalesce(t.creators, 0) END AS creators,
     CASE WHEN s.has_activity AND t.headcount > 0 THEN coalesce(t.returners, 0) END AS "returning",
     CASE WHEN s.has_activity AND t.headcount > 0 THEN coalesce(t.newcomers, 0) END AS "new",
     CASE WHEN s.has_activity AND t.headcount > 0 THEN coalesce(t.lapsed, 0) END AS lapsed,
     -- Executives are a group of their own: fewer than $min_group of them in scope and the rate is withheld.
     held_rate(t.executives_active, t.executives, s.has_tool_activity AND t.executives >= $min_group)
         AS leadership_participation,
-    CASE WHEN s.has_tool_activity AND t.posts > 0
+    CASE WHEN s.has_contribution AND t.posts > 0
          THEN (coalesce(t.replies, 0) + coalesce(t.reactions, 0)) / t.posts END AS responses_per_post,
     -- Communities and KPIs are organisation-wide facts: the view models withhold them for a scope that is too small.
     CASE WHEN s.has_communities THEN coalesce(s.active_communities[coalesce($tool, '*')], 0) END
@@ -69,8 +72,17 @@ SELECT month FROM month_status ORDER BY month;
 
 -- name: month_status
 SELECT month, roster_month, champions_month, has_activity, tools, has_communities, has_kpis, has_training,
-    activity_people, unmapped_people, concealed_people
+    activity_people, unmapped_people, concealed_people, contribution_tools
 FROM month_status WHERE month = $month;
+
+-- name: contribution_gaps
+-- The months from $from_month to $to_month with activity on a tool that reports no posts or replies (the older
+-- Teams export), with that tool and whether any other tool reports them: the pages say so in a sentence.
+SELECT month, tool, len(contribution_tools) > 0 AS others_hold
+FROM (SELECT month, unnest(tools) AS tool, contribution_tools FROM month_status
+      WHERE month BETWEEN $from_month AND $to_month AND has_activity)
+WHERE NOT list_contains(contribution_tools, tool)
+ORDER BY month, tool;
 
 -- name: filter_options
 SELECT list(DISTINCT department ORDER BY department) AS departments,
@@ -81,7 +93,8 @@ FROM org_rollup WHERE tool = '*';
 
 -- name: mobile_reach
 -- Mobile reach: the share of active people (on any tool) who used a phone or tablet app in the month, from the
--- Viva Engage device usage report. NULL when the month has no device upload or no one active in scope.
+-- Viva Engage and Teams device usage reports (either one). NULL when the month has no device upload or no one
+-- active in scope.
 -- The tool filter does not apply: device usage is reported per person, and activity counts on any tool.
 SELECT CASE WHEN s.has_devices AND s.has_activity AND t.active > 0
             THEN coalesce(t.mobile_active, 0) / t.active END AS mobile_reach

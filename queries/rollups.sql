@@ -26,8 +26,8 @@ SELECT DISTINCT kind, tool, month FROM differ;
 
 -- name: status
 -- Which data each month has and where carried-forward data comes from, for every month held (a few dozen rows),
--- with the KPI and community figures the headline metrics read. The unmapped counts are kept from before;
--- months that are rebuilt get them afresh.
+-- with the KPI and community figures the headline metrics read. The unmapped counts and the tools with
+-- contribution data are kept from before; months that are rebuilt get them afresh.
 CREATE OR REPLACE TEMP TABLE month_status_new AS
 WITH slices AS (SELECT DISTINCT kind, tool, month FROM live_slices WHERE kind <> 'checklist'),
 bounds AS (SELECT min(month) AS first_month, max(month) AS last_month FROM slices),
@@ -64,7 +64,8 @@ SELECT m.month,
     o.activity_people, o.unmapped_people, o.concealed_people,
     EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'devices' AND s.month = m.month) AS has_devices,
     k.share AS kpis_on_target_share,
-    c.active_communities
+    c.active_communities,
+    o.contribution_tools
 FROM months m
 LEFT JOIN month_status o ON o.month = m.month
 LEFT JOIN kpi_status k ON k.month = m.month
@@ -104,23 +105,41 @@ SELECT n.month, n.roster_month, n.champions_month, n.has_activity, n.tools, n.ha
     CASE WHEN r.month IS NULL THEN n.activity_people END,
     CASE WHEN r.month IS NULL THEN n.unmapped_people END,
     CASE WHEN r.month IS NULL THEN n.concealed_people END,
-    n.has_devices, n.kpis_on_target_share, n.active_communities
+    n.has_devices, n.kpis_on_target_share, n.active_communities,
+    CASE WHEN r.month IS NULL THEN n.contribution_tools END
 FROM month_status_new n LEFT JOIN rollup_months r ON r.month = n.month;
 
 -- name: stage_activity
 -- The live activity rows of the rebuilt months, read once for the per-person rows, the join coverage and the
 -- per-tool rollup. A live slice holds each person at most once per tool and month (a file repeating one is
--- refused). Active: any action or active day on the tool in the month.
+-- refused). Active: any action or active day on the tool in the month. A row that reports neither posts nor
+-- replies (the older Teams export, before March 2022) keeps both NULL: that person's contribution there is
+-- unknown, not 0. A row that reports one of them counts the other as 0 (Viva Engage has no replies).
 CREATE OR REPLACE TEMP TABLE rollup_activity AS
 SELECT month, person_key, tool, concealed,
-    coalesce(posts, 0) AS posts, coalesce(replies, 0) AS replies, coalesce(reactions, 0) AS reactions,
+    CASE WHEN posts IS NOT NULL OR replies IS NOT NULL THEN coalesce(posts, 0) END AS posts,
+    CASE WHEN posts IS NOT NULL OR replies IS NOT NULL THEN coalesce(replies, 0) END AS replies,
+    coalesce(reactions, 0) AS reactions,
     coalesce(posts, 0) + coalesce(replies, 0) + coalesce(reactions, 0) + coalesce(reads, 0)
         + coalesce(other_actions, 0) > 0 OR coalesce(active_days, 0) > 0 AS active
 FROM live_activity
 WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months);
 
+-- name: update_contribution_tools
+-- The tools whose activity reports posts or replies in each rebuilt month (docs/metrics.md#contribution-data):
+-- contributors and creators are counted only over them, and are no data where there is none.
+UPDATE month_status SET contribution_tools = x.tools
+FROM (
+    SELECT r.month, coalesce(list(DISTINCT a.tool ORDER BY a.tool) FILTER (WHERE a.posts IS NOT NULL), [])
+        AS tools
+    FROM rollup_months r LEFT JOIN rollup_activity a ON a.month = r.month
+    GROUP BY r.month
+) x
+WHERE month_status.month = x.month;
+
 -- name: stage_person_month
 -- One row per roster person per rebuilt month, before the flags that look at other months.
+-- Contributor and creator are NULL in a month where no tool reports posts or replies.
 CREATE OR REPLACE TEMP TABLE pm_stage AS
 WITH ms AS (
     SELECT * FROM month_status
@@ -128,7 +147,7 @@ WITH ms AS (
 ),
 people AS (
     SELECT ms.month, r.person_key, r.department, r.region, r.business_unit, r.level, ms.has_activity,
-        ms.has_devices
+        ms.has_devices, len(ms.contribution_tools) > 0 AS has_contribution
     FROM ms JOIN live_roster r ON r.month = ms.roster_month
 ),
 mobile AS (
@@ -152,8 +171,8 @@ trained AS (
 )
 SELECT p.month, p.person_key, p.department, p.region, p.business_unit, p.level,
     CASE WHEN p.has_activity THEN coalesce(a.active, false) END AS active,
-    CASE WHEN p.has_activity THEN coalesce(a.active AND a.posts + a.replies >= 1, false) END AS contributor,
-    CASE WHEN p.has_activity THEN coalesce(a.active AND a.posts >= 1, false) END AS creator,
+    CASE WHEN p.has_contribution THEN coalesce(a.active AND a.posts + a.replies >= 1, false) END AS contributor,
+    CASE WHEN p.has_contribution THEN coalesce(a.active AND a.posts >= 1, false) END AS creator,
     a.posts, a.replies, a.reactions,
     ch.person_key IS NOT NULL AS is_champion,
     tr.person_key IS NOT NULL AS trained_12m,
@@ -274,6 +293,8 @@ GROUP BY ALL;
 
 -- name: insert_org_rollup_tools
 -- Per tool: the roster people active on it, and their contributors, creators, posts, replies and reactions there.
+-- A tool whose rows report no posts or replies (the older Teams export) has contributors, creators, posts and
+-- replies NULL: the sums of NULLs.
 INSERT INTO org_rollup
 SELECT p.month, p.department, p.region, p.business_unit, p.level, a.tool,
     NULL, count(*), sum((a.posts + a.replies >= 1)::INT), sum((a.posts >= 1)::INT), sum(a.posts), sum(a.replies),

@@ -32,7 +32,8 @@ _MEASURES = (
     Measure("kpis_with_target", "count", "Upload kpis.csv with targets for this month"),
     Measure("kpis_with_objective", "count", "Upload kpis.csv with targets and objectives for this month"),
     Measure("adoption_rate", "share", "Upload the HR roster and this month's activity export"),
-    Measure("contribution_rate", "share", "Upload the HR roster and this month's activity export"),
+    Measure("contribution_rate", "share", "Upload the HR roster and this month's activity export with posts and "
+            "replies (the Teams export from before March 2022 has none)"),
     Measure("active_communities", "count", "Upload this month's communities export (communities.csv)"),
     Measure("responses_per_post", "ratio", "Upload this month's activity export with posts, replies and reactions"),
     Measure("champion_coverage", "share", "Upload the champion register (champions.csv) and the HR roster"),

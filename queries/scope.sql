@@ -46,6 +46,14 @@ GROUP BY department;
 CREATE OR REPLACE TEMP MACRO tool_held(has_activity, tools, tool_) AS
     has_activity AND (tool_ IS NULL OR list_contains(tools, tool_));
 
+-- name: contribution_held
+-- Whether a month holds contribution data (posts or replies) for the tool filter (NULL = any tool: at least one tool
+-- reports them). Without it contributors, creators and responses per post are "no data", not 0: the older Teams
+-- export (before March 2022) has no posts or replies (docs/metrics.md#contribution-data).
+CREATE OR REPLACE TEMP MACRO contribution_held(contribution_tools, tool_) AS
+    coalesce(CASE WHEN tool_ IS NULL THEN len(contribution_tools) > 0
+                  ELSE list_contains(contribution_tools, tool_) END, false);
+
 -- name: held_rate
 -- Every rate of people over a headcount (adoption, contribution, creators, leadership, training reach, ...): NULL
 -- ("no data") when the month does not hold the data or nobody is counted, else part / whole with a missing part

@@ -26,6 +26,7 @@ class UploadResult:
     matched: int | None
     unmapped: int | None
     concealed: int
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
         what = f"{self.kind} ({self.source})"
@@ -36,6 +37,8 @@ class UploadResult:
             line += f", replacing upload(s) {', '.join('#' + str(r) for r in self.replaced)}"
         if self.unmapped:
             line += f"; {self.unmapped} people not on the roster (Unmapped)"
+        if self.notes:  # what the preview said about the file (rows skipped, posts and replies missing)
+            line += ". " + " ".join(self.notes)
         return line
 
 
@@ -89,10 +92,14 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
             for old in replaced:
                 _event(conn, old, "replaced", who, f"by upload #{upload_id}")
             conn.execute(
-                "INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, current_timestamp, 'active')",
+                "INSERT INTO uploads (upload_id, kind, source, file_name, sha256, months, row_count, matched, "
+                "unmapped, uploaded_by, uploaded_at, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, current_timestamp, 'active')",
                 [upload_id, kind, staged.source, staged.file_name, staged.sha256, ",".join(staged.month_labels()),
                  staged.row_count, who],
             )
+            if staged.notes:  # what the preview said about the file, for the ledger (migration 007)
+                conn.execute("UPDATE uploads SET notes = ? WHERE upload_id = ?", [" ".join(staged.notes), upload_id])
             warehouse.refresh_rollups(conn)
             matched = unmapped = None
             if kind in PERSON_KINDS:
@@ -106,7 +113,8 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
             _event(conn, upload_id, "uploaded", who, staged.file_name)
             conn.unregister("incoming")
         return UploadResult(upload_id, kind, staged.source, staged.file_name, staged.month_labels(), staged.tools,
-                            staged.row_count, replaced, matched, unmapped, staged.concealed_rows)
+                            staged.row_count, replaced, matched, unmapped, staged.concealed_rows,
+                            tuple(staged.notes))
 
     with warehouse.WRITE_LOCK:
         return warehouse.retrying(write)
@@ -208,7 +216,7 @@ def ledger(conn: duckdb.DuckDBPyConnection) -> list[dict]:
     """Every upload, newest first."""
     result = conn.execute(
         "SELECT upload_id, kind, source, file_name, months, row_count, matched, unmapped, uploaded_by, "
-        "strftime(uploaded_at, '%Y-%m-%d %H:%M:%S') AS uploaded_at, status, sha256 FROM uploads "
+        "strftime(uploaded_at, '%Y-%m-%d %H:%M:%S') AS uploaded_at, status, notes, sha256 FROM uploads "
         "ORDER BY upload_id DESC")
     columns = [c[0] for c in result.description]
     return [dict(zip(columns, row)) for row in result.fetchall()]

@@ -20,6 +20,7 @@ from .formats import count, difference, number, percent, points, signed, user
 from .metrics import Filters
 
 COMPARISONS = {"previous": "previous month", "year": "same month last year"}
+TOOL_NAMES = {"viva-engage": "Viva Engage", "teams": "Teams", "slack": "Slack"}
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,36 @@ def _withheld(conn, scope: Scope) -> str | None:
         if status and status["roster_month"]:
             return f"The filters select nobody on the {status['roster_month']:%B %Y} roster. Widen the filters."
     return None
+
+
+def _month_list(months) -> str:
+    names = [f"{m:%B %Y}" for m in sorted(months)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def contribution_notes(conn, from_month: dt.date, to_month: dt.date, tool: str | None = None) -> list[str]:
+    """One sentence per tool whose activity in the months shown reports no posts or replies (the older Teams
+    export): its contribution is no data there, and contribution for all tools counts the other tools only, or is
+    no data when no tool reports them (docs/metrics.md#contribution-data)."""
+    gaps = [g for g in metrics.contribution_gaps(conn, from_month, to_month) if tool is None or g["tool"] == tool]
+    notes = []
+    for name in sorted({g["tool"] for g in gaps}):
+        rows = [g for g in gaps if g["tool"] == name]
+        label = TOOL_NAMES.get(name) or user(name)
+        source = "the older Teams export (before March 2022)" if name == "teams" else "the activity uploaded"
+        sentence = (f"{label} posts and replies are not in {source}, so {label} contribution for "
+                    f"{_month_list(r['month'] for r in rows)} is no data")
+        if tool is None:
+            partial = [r["month"] for r in rows if r["others_hold"]]
+            alone = [r["month"] for r in rows if not r["others_hold"]]
+            parts = []
+            if partial:
+                parts.append("counts the other tools only" + (f" in {_month_list(partial)}" if alone else ""))
+            if alone:
+                parts.append("is no data" + (f" in {_month_list(alone)}" if partial else ""))
+            sentence += ", and contribution for all tools " + " and ".join(parts)
+        notes.append(sentence + ".")
+    return notes
 
 
 def _delta(now: dict, before: dict, key: str) -> str | None:
@@ -193,6 +224,7 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
         notes.append(f"Headcount carried forward from the {status['roster_month']:%B %Y} roster.")
     if not before:
         notes.append(f"No data held for {scope.compare_to:%B %Y}, so no deltas.")
+    notes.extend(contribution_notes(conn, scope.trailing(12), scope.month, scope.filters.tool))
     tiles = (
         (Tile("Adoption", percent(now["adoption_rate"]), _delta(now, before, "adoption_rate"),
               "People active on any tool this month, as a share of headcount."),
@@ -252,6 +284,7 @@ class Adoption:
     by_tool_note: str | None = None
     leadership: Chart | None = None
     leadership_note: str | None = None
+    notes: tuple[str, ...] = ()  # contribution that is no data or counts some tools only
 
 
 def adoption_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Adoption:
@@ -311,7 +344,8 @@ def adoption_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Adoption:
     return Adoption(scope.month, None, None, headline, trend, funnel, flows, heatmap, heatmap_table,
                     tuple(breakdowns), by_tool,
                     "A person active on several tools counts once in the headline and once per tool here."
-                    if by_tool else None, leadership, leadership_note)
+                    if by_tool else None, leadership, leadership_note,
+                    tuple(contribution_notes(conn, scope.trailing(24), scope.month, scope.filters.tool)))
 
 
 # --- CoE reach --------------------------------------------------------------------------------------------------
@@ -478,6 +512,7 @@ class Standing:
     first_reached: Table
     checklist: pd.DataFrame
     questions: dict  # criterion id -> "id · question"
+    notes: tuple[str, ...] = ()  # contribution, placed on all tools, that counts some tools only or is no data
 
 
 def standing(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubric | None = None) -> Standing:
@@ -537,7 +572,8 @@ def standing(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
                                         "met"),
         tuple(gaps), tuple(evidence), Table(pd.DataFrame(all_rows), f"stage-evidence-{scope.month:%Y-%m}"),
         Chart(charts.stage_by_month, (history, rubric.top, "Stage reached each month")),
-        Table(reached, "stages-first-reached"), current, {c.id: f"{c.id} · {c.label}" for c in questions})
+        Table(reached, "stages-first-reached"), current, {c.id: f"{c.id} · {c.label}" for c in questions},
+        tuple(contribution_notes(conn, scope.month, scope.month)))
 
 
 def not_started_ladder(rubric: stages.Rubric) -> Chart:

@@ -475,7 +475,7 @@ def refresh_rollups(conn: duckdb.DuckDBPyConnection) -> None:
     temporary = ["rollup_changes", "month_status_new", "rollup_months"]
     if first_month is not None:
         params = {"first_month": first_month, "last_month": last_month}
-        for block in ("stage_activity", "stage_person_month", "stage_first_active", "delete_first_active", "insert_first_active",
+        for block in ("stage_activity", "update_contribution_tools", "stage_person_month", "stage_first_active", "delete_first_active", "insert_first_active",
                       "delete_person_month", "insert_person_month", "new_months"):
             named.run(conn, f"rollups.{block}", params)
         if conn.execute("SELECT count(*) FROM rollup_new_months").fetchone()[0]:

@@ -38,6 +38,13 @@ REFUSALS = [
     ("binary", b"\x00\x01\x02PNG\x00\x00garbage", "2026-09", ["bad.csv", "binary"]),
     ("formula", "month,community,tool,posts\n2026-09,=HYPERLINK(\"x\"),slack,1\n", None, ["row 2", "formula"]),
     ("kpi-not-a-number", "month,kpi,value\n2026-09,NPS,high\n", None, ["row 2", 'column "value"', "not a number"]),
+    ("slack-overview", 'Date,Daily active members,Name,Messages posted,"Percentage of messages, public channels"\n'
+     "2026-09-01,5,Acme,40,0.3\n", "2026-09", ["bad.csv", "Slack's Overview export", "Analytics → Members"]),
+    ("m365-summary", "Report Refresh Date,Report Date,Team Chat Messages,Private Chat Messages,Calls,Meetings,"
+     "Report Period\n2026-09-30,2026-09-30,1,2,3,4,30\n", None,
+     ["bad.csv", "Teams user activity summary", "User details"]),
+    ("vendor-missing-column", "Report Refresh Date,User Principal Name,Posted Count,Read Count,Report Period\n"
+     "2026-09-30,a@x.com,1,2,30\n", None, ["bad.csv", "missing", "Liked Count", "Export it again"]),
 ]
 
 

@@ -77,7 +77,7 @@ async def active_people(browser, base: str, month_label: str) -> str:
     return value
 
 
-def test_two_app_replicas_and_a_cli_import_write_at_once(tmp_path, monkeypatch):
+def test_two_app_replicas_and_a_cli_import_write_at_once(tmp_path, monkeypatch, every_group_shown):
     monkeypatch.setenv("DASHBOARD_PEPPER", PEPPER)
     require_browser()  # the replicas' Data pages are driven in Chromium
     from playwright.async_api import async_playwright

@@ -95,6 +95,12 @@ class Recount:
     def tools(self, month):
         return {t for k, t, m in self.slices if k == "activity" and m == month}
 
+    def contribution_tools(self, month):
+        """The tools whose rows report posts or replies for someone (the older Teams export reports neither)."""
+        return {tool for (tool,) in self.conn.execute(
+            "SELECT DISTINCT tool FROM live_activity WHERE month = ? AND (posts IS NOT NULL OR replies IS NOT NULL)",
+            [month]).fetchall()}
+
     def activity(self, month, tool=None):
         """{person: {active, posts, replies, reactions}} on one tool, or summed over all tools."""
         people = {}
@@ -146,11 +152,14 @@ class Recount:
         tools = self.tools(month)
         has_activity = bool(tools)
         has_tool = has_activity and (filters.tool is None or filters.tool in tools)
+        # contribution over the tools that report posts or replies; none (or not the filtered tool): no data
+        reporting = self.contribution_tools(month)
+        has_contribution = bool(reporting) if filters.tool is None else filters.tool in reporting
         on_tool = self.activity(month, filters.tool)
         counted = {key: on_tool[key] for key in scope if key in on_tool}
 
-        def count(flag):
-            return sum(1 for row in counted.values() if row[flag]) if has_tool else None
+        def count(flag, held=has_tool):
+            return sum(1 for row in counted.values() if row[flag]) if held else None
 
         active_now = self.active_people(month)
         earlier = set().union(*(self.active_people(m) for m in self.held() if m < month))
@@ -185,15 +194,15 @@ class Recount:
             "headcount": headcount,
             "active": count("active"),
             "adoption_rate": count("active") / headcount if has_tool else None,
-            "contributors": count("contributor"),
-            "contribution_rate": count("contributor") / headcount if has_tool else None,
-            "creators": count("creator"),
+            "contributors": count("contributor", has_contribution),
+            "contribution_rate": count("contributor") / headcount if has_contribution else None,
+            "creators": count("creator", has_contribution),
             "returning": len(set(scope) & active_now & before) if has_activity else None,
             "new": len((set(scope) & active_now) - earlier) if has_activity else None,
             "leadership_participation": (sum(1 for key in executives if counted.get(key, {}).get("active"))
                                          / len(executives)) if has_tool and len(executives) >= min_group else None,
             "responses_per_post": (sum(row["replies"] + row["reactions"] for row in counted.values()) / posts)
-            if has_tool and posts > 0 else None,
+            if has_contribution and posts > 0 else None,
             "active_communities": communities if "communities" in kinds else None,
             "champion_coverage": len(with_champion) / len(departments) if champions_from else None,
             "champions_per_1000": 1000.0 * len(champions) / headcount if champions_from else None,
@@ -289,3 +298,36 @@ def test_a_re_upload_does_not_double_count(copy_of, organisation):
         assert {m: metrics.org_month(conn, m) for m in metrics.months(conn)} == headline
         statuses = [row["status"] for row in uploads.ledger(conn)]
     assert statuses.count("replaced") >= 2
+
+
+def older_teams_export(month: dt.date, people: int) -> bytes:
+    """A Teams user activity export from before March 2022: chats, calls and meetings, no posts or replies."""
+    refreshed = months_back(month, -1) - dt.timedelta(days=1)
+    lines = ["Report Refresh Date,User Principal Name,Last Activity Date,Is Deleted,Deleted Date,Assigned Products,"
+             "Team Chat Message Count,Private Chat Message Count,Call Count,Meeting Count,Has Other Action,"
+             "Report Period"]
+    for i in range(1, people + 1):
+        lines.append(f"{refreshed},p{i:06d}@example.com,{refreshed},False,,MICROSOFT 365 E3,{i % 3},{i % 4},"
+                     f"{i % 5 // 4},{i % 7 // 6},No,30")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_an_older_teams_export_matches_the_recount_and_undoes_exactly(copy_of):
+    """The first month's Teams activity replaced by the older export (Teams contribution no data, all tools counted
+    over the others), and a month after the last with only that export (contribution no data for all tools)."""
+    before = rollups(copy_of)
+    with warehouse.opened(copy_of) as conn:
+        held = metrics.months(conn)
+    first, after = held[0], months_back(held[-1], -1)
+    replacing = uploads.import_file("teams-old.csv", older_teams_export(first, PEOPLE), location=copy_of)
+    alone = uploads.import_file("teams-old-next.csv", older_teams_export(after, PEOPLE), location=copy_of)
+    assert_matches_recount(copy_of)
+    with warehouse.opened(copy_of) as conn:
+        teams = metrics.org_month(conn, first, metrics.Filters(tool="teams"))
+        assert teams["adoption_rate"] > 0 and teams["contribution_rate"] is None and teams["creators"] is None
+        assert metrics.org_month(conn, first)["contribution_rate"] is not None
+        only = metrics.org_month(conn, after)
+        assert only["adoption_rate"] > 0 and only["contribution_rate"] is None and only["contributors"] is None
+        uploads.undo(conn, alone.upload_id)
+        uploads.undo(conn, replacing.upload_id)
+    assert rollups(copy_of) == before

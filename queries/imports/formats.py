@@ -93,6 +93,32 @@ def register(fmt: Format) -> Format:
     return fmt
 
 
+@dataclass(frozen=True)
+class Summary:
+    """A vendor export recognised by its headers that holds no per-person data (daily or workspace totals):
+    refused whatever kind was chosen, with advice on the export to download instead."""
+
+    name: str
+    markers: tuple[tuple[str, ...], ...]  # the file is this summary when it has every header of any one set
+    advice: str  # the refusal after "{file}: "
+    unless: tuple[str, ...] = ()  # a file with any of these headers holds people, so it is not this summary
+
+    def matches(self, normalised: list[str]) -> bool:
+        names = set(normalised)
+        if names & {normalise_header(h) for h in self.unless}:
+            return False
+        return any({normalise_header(h) for h in marker_set} <= names for marker_set in self.markers)
+
+
+SUMMARIES: list[Summary] = []
+
+
+def register_summary(summary: Summary) -> Summary:
+    """Vendor adapters add the summary exports they recognise here; the first that matches is named."""
+    SUMMARIES.append(summary)
+    return summary
+
+
 def _matched(fmt: Format, headers: list[str]) -> tuple[list[Column], list[Column]]:
     present = [c for c in fmt.columns if any(c.accepts(h) for h in headers)]
     missing = [c for c in fmt.required() if c not in present]
@@ -102,12 +128,18 @@ def _matched(fmt: Format, headers: list[str]) -> tuple[list[Column], list[Column
 def detect(file_name: str, headers: list[str], kind: str | None = None) -> Format:
     """The format whose required columns the file has; the most specific one wins.
 
+    A summary export (organisation totals, no one named) is refused first, with the export to download instead.
     When no format fits, the message names the closest one and the columns it misses.
     """
     normalised = [normalise_header(h) for h in headers]
     candidates = [f for f in FORMATS if kind is None or f.kind == kind]
     if kind is not None and kind not in KINDS:
         raise ImportRefused(f"{file_name}: unknown kind {kind!r}; choose one of {', '.join(KINDS)}.")
+    for summary in SUMMARIES:
+        # Checked first: an overview that shares a few column names with a detail export (Slack's Overview has
+        # Name and Messages posted, like Channels) should hear what it is, not which columns it misses.
+        if summary.matches(normalised):
+            raise ImportRefused(f"{file_name}: {summary.advice}")
     fitting = [f for f in candidates if not _matched(f, normalised)[1]]
     if fitting:
         best = max(fitting, key=lambda f: (len(f.required()), len(_matched(f, normalised)[0])))
@@ -137,7 +169,10 @@ def detect(file_name: str, headers: list[str], kind: str | None = None) -> Forma
 
 def _refuse_missing(file_name: str, fmt: Format, missing: list[Column]):
     names = ", ".join(c.header for c in missing)
-    raise ImportRefused(
-        f"{file_name}: this looks like a {fmt.source} file but it is missing the required "
-        f"column(s) {names}. Add them (see the template on the Data page) and upload it again."
-    )
+    found = f"{file_name}: this looks like a {fmt.source} file but it is missing the required column(s) {names}."
+    if fmt.adapter is None:  # a canonical template is filled in by hand, so columns can be added
+        raise ImportRefused(f"{found} Add them (see the template on the Data page) and upload it again.")
+    # A vendor export is never patched by hand: say which export to download, and where.
+    steps = getattr(fmt.adapter, "export_steps", None)
+    again = f"Export it again ({steps})" if steps else "Export it again from where it was downloaded"
+    raise ImportRefused(f"{found} {again} and upload the file as downloaded, without editing its columns.")

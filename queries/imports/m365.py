@@ -1,6 +1,7 @@
 """Microsoft 365 usage reports (admin center export or Graph `reports/get…` CSV): Viva Engage activity, groups
-activity and device usage, and Teams user activity. docs/formats.md#microsoft-365-usage-reports holds the
-headers and the mapping.
+activity and device usage, and Teams user activity and device usage. docs/formats.md#microsoft-365-usage-reports
+holds the headers and the mapping; the summary reports that hold no per-person data are recognised and refused
+(docs/formats.md#summaries-that-are-refused).
 
 Every report carries `Report Refresh Date` and `Report Period`. The month a file covers is the month of the
 period's last day, which is the refresh date. Only a 30-day period counts as a month; any other period is
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .formats import Column, Format, register
+from .formats import Column, Format, Summary, register, register_summary
 from .reading import ImportRefused
 
 MONTH_DAYS = 30
@@ -18,6 +19,15 @@ CONCEALMENT_PATH = (
     "Microsoft 365 admin center → Settings → Org settings → Services → Reports → clear \"Display concealed "
     "user, group, and site names in all reports\""
 )
+USAGE = "Microsoft 365 admin center → Reports → Usage → "
+# Where each report is downloaded, by the report's name: a file missing a column is downloaded again, never patched.
+EXPORT_STEPS = {
+    "Viva Engage activity": USAGE + "Viva Engage → Activity → User details → Export, for the past 30 days",
+    "Viva Engage groups activity": USAGE + "Viva Engage → Groups activity → Export, for the past 30 days",
+    "Viva Engage device usage": USAGE + "Viva Engage → Device usage → User details → Export, for the past 30 days",
+    "Teams user activity": USAGE + "Microsoft Teams → User activity → User details → Export, for the past 30 days",
+    "Teams device usage": USAGE + "Microsoft Teams → Device usage → User details → Export, for the past 30 days",
+}
 
 
 def _column(target, header, type_, required=True, aliases=()):
@@ -46,6 +56,10 @@ class M365Report:
         self.report = report
         self.counts = counts  # canonical counts read from the file (blank = 0)
         self.fixed = fixed or {}  # canonical columns the report does not have
+
+    @property
+    def export_steps(self) -> str | None:
+        return EXPORT_STEPS.get(self.report)
 
     def file_month(self, conn, file_name: str, given_month: dt.date | None, allow_period: bool) -> dt.date:
         blank = conn.execute("SELECT min(row_index) FROM clean WHERE report_period IS NULL").fetchone()[0]
@@ -124,8 +138,14 @@ MOBILE = ("used_windows_phone", "used_android_phone", "used_iphone", "used_ipad"
 
 
 class DeviceUsage(M365Report):
+    """A person used mobile when any of the report's phone or tablet columns is Yes."""
+
+    def __init__(self, report: str, mobile: tuple[str, ...] = MOBILE):
+        super().__init__(report)
+        self.mobile = mobile
+
     def expressions(self, present: set[str]) -> dict[str, str]:
-        used = [f'coalesce("{name}", false)' for name in MOBILE if name in present]
+        used = [f'coalesce("{name}", false)' for name in self.mobile if name in present]
         return {"used_mobile": " OR ".join(used) if used else "false"}
 
 
@@ -141,6 +161,26 @@ ENGAGE_DEVICES = register(Format(
     ),
     tool="viva-engage",
     adapter=DeviceUsage("Viva Engage device usage"),
+))
+
+
+# --- Teams device usage, user detail → devices (mobile reach) -------------------------------------------------
+# iOS covers iPhone and iPad. Web, Mac, Windows, Chrome OS and Linux are not read (real files have written
+# "Used  Chrome OS" with two spaces, which the loose header match absorbs anyway). Windows Phone is optional:
+# Microsoft may drop the column, and nobody is lost by its absence.
+TEAMS_MOBILE = ("used_ios", "used_android_phone", "used_windows_phone")
+
+TEAMS_DEVICES = register(Format(
+    "M365 Teams device usage user detail", "devices",
+    (
+        _column("person", "User Principal Name", "id"),
+        *_period_columns(),
+        _column("used_ios", "Used iOS", "bool"),
+        _column("used_android_phone", "Used Android Phone", "bool"),
+        _column("used_windows_phone", "Used Windows Phone", "bool", required=False),
+    ),
+    tool="teams",
+    adapter=DeviceUsage("Teams device usage", TEAMS_MOBILE),
 ))
 
 
@@ -176,9 +216,77 @@ TEAMS_ACTIVITY = register(Format(
     }),
 ))
 
-M365_FORMATS = (ENGAGE_ACTIVITY, ENGAGE_GROUPS, ENGAGE_DEVICES, TEAMS_ACTIVITY)
+# --- Teams user activity before March 2022, user detail → activity ---------------------------------------------
+# The older export has no Post Messages or Reply Messages. Chats, calls and meetings still make a user active; posts
+# and replies stay NULL ("not reported", not 0), so the month's Teams contribution is no data
+# (docs/metrics.md#contribution-data).
+CONTRIBUTION_MISSING = ("Teams posts and replies are not in this older export (before March 2022), so Teams "
+                        "contribution for {months} is no data.")
+
+
+class TeamsActivityBeforeMarch2022(TeamsActivity):
+    def notes(self, staged) -> list[str]:
+        return [CONTRIBUTION_MISSING.format(months=", ".join(staged.month_labels()))]
+
+
+TEAMS_ACTIVITY_BEFORE_MARCH_2022 = register(Format(
+    "M365 Teams user activity user detail (before March 2022)", "activity",
+    (
+        _column("person", "User Principal Name", "id"),
+        *_period_columns(),
+        _column("team_chats", "Team Chat Message Count", "count"),
+        _column("private_chats", "Private Chat Message Count", "count"),
+        _column("calls", "Call Count", "count"),
+        _column("meetings", "Meeting Count", "count"),
+    ),
+    tool="teams",
+    adapter=TeamsActivityBeforeMarch2022("Teams user activity", (), {
+        "posts": NULL_COUNT, "replies": NULL_COUNT, "reactions": NULL_COUNT, "reads": NULL_COUNT,
+        "active_days": NULL_COUNT,
+    }),
+))
+
+
+M365_FORMATS = (ENGAGE_ACTIVITY, ENGAGE_GROUPS, ENGAGE_DEVICES, TEAMS_ACTIVITY, TEAMS_ACTIVITY_BEFORE_MARCH_2022)
 
 
 def is_m365(fmt: Format) -> bool:
     """Whether a format is a Microsoft 365 report, whose 32-hex ids mean names are concealed."""
-    return fmt in M365_FORMATS
+    return fmt in M365_FORMATS or isinstance(fmt.adapter, M365Report)
+
+
+# --- Summary reports: organisation totals, no per-person rows → refused with the report to export instead --------
+# Headers as Microsoft Graph documents them (getTeamsUserActivityCounts, getTeamsUserActivityUserCounts,
+# getYammerActivityCounts, getYammerActivityUserCounts, getM365AppPlatformUserCounts, ...). A file with a User
+# Principal Name or Group Display Name column is a detail report, whatever else it carries.
+PEOPLE_OR_GROUPS = ("User Principal Name", "Group Display Name")
+NO_PEOPLE = "It holds totals for the whole organisation, not one row per person, so nobody can be counted from it."
+
+
+def _summary(name: str, markers, advice: str) -> Summary:
+    return register_summary(Summary(name, markers, f"this is the {name}. {NO_PEOPLE} {advice}", PEOPLE_OR_GROUPS))
+
+
+_summary("Microsoft Teams user activity summary (activity counts or user counts)",
+         (("Report Refresh Date", "Team Chat Messages", "Private Chat Messages", "Calls", "Meetings"),),
+         f"Export the user details instead: {EXPORT_STEPS['Teams user activity']}.")
+_summary("Microsoft Teams device usage summary (users per device)",
+         (("Report Refresh Date", "iOS", "Android Phone", "Web"),),
+         f"Export the user details instead: {EXPORT_STEPS['Teams device usage']}.")
+_summary("Viva Engage device usage summary (users per device)",
+         (("Report Refresh Date", "iPhone", "iPad", "Android Phone"),),
+         f"Export the user details instead: {EXPORT_STEPS['Viva Engage device usage']}.")
+_summary("Viva Engage activity summary (activity counts or user counts)",
+         (("Report Refresh Date", "Liked", "Posted", "Read"),),
+         f"Export the user details instead: {EXPORT_STEPS['Viva Engage activity']}. For communities, export "
+         f"{EXPORT_STEPS['Viva Engage groups activity']}.")
+_summary("Microsoft 365 Apps usage summary (users per platform or per app)",
+         (("Report Refresh Date", "Windows", "Mac", "Mobile", "Web"),
+          ("Report Refresh Date", "Outlook", "Word", "Excel", "Teams")),
+         "The dashboard does not read Microsoft 365 Apps usage. For mobile reach, export "
+         f"{EXPORT_STEPS['Teams device usage']}, or {EXPORT_STEPS['Viva Engage device usage']}.")
+# Any other report with a row per day and no one named in it: a summary we have no specific advice for.
+_summary("summary view of a Microsoft 365 usage report (one row per day)",
+         (("Report Refresh Date", "Report Date", "Report Period"),),
+         "Open the same report in the Microsoft 365 admin center (Reports → Usage), switch to its User details "
+         "view and Export that; docs/formats.md lists the reports the dashboard reads.")

@@ -7,10 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .formats import Column, Format, register
+from .formats import Column, Format, Summary, register, register_summary
 from .m365 import NULL_COUNT, zero
 from .reading import ImportRefused
 
+ANALYTICS = "Slack → Tools & settings → Workspace analytics → "
+MEMBERS_STEPS = ANALYTICS + "Members → Edit columns (tick Email) → Export CSV, for the month you mean to upload"
+CHANNELS_STEPS = ANALYTICS + "Channels → Export CSV, for the month you mean to upload"
+OVERVIEW = (
+    "this is Slack's Overview export (workspace totals per day); it holds no per-person data, so nobody can be "
+    "counted from it. Export Analytics → Members instead, with the Email column: " + MEMBERS_STEPS + "."
+)
 EMAIL_MISSING = (
     "{file}: this Slack Members export has no Email column, so its people cannot be matched to the roster. "
     "Add the Email column in Slack's export options (Analytics → Members → Edit columns → tick Email), "
@@ -34,6 +41,8 @@ def _skip_without_email(conn, what: str) -> list[str]:
 
 class SlackMembers:
     """Members CSV: the month comes from the uploader; rows without an email are skipped with a note."""
+
+    export_steps = MEMBERS_STEPS
 
     def prepare(self, conn, file_name: str, present: set[str]) -> list[str]:
         if "person" not in present:
@@ -71,6 +80,8 @@ SLACK_MEMBERS = register(Format(
 
 
 class SlackChannels:
+    export_steps = CHANNELS_STEPS
+
     def file_month(self, conn, file_name, given_month, allow_period):
         return None
 
@@ -94,6 +105,8 @@ SLACK_CHANNELS = register(Format(
 
 class SlackMemberAnalytics:
     """admin.analytics.getFile (type=member): one record per member per day, rolled up to the month."""
+
+    export_steps = "the API method admin.analytics.getFile with type=member, one file per day"
 
     def prepare(self, conn, file_name: str, present: set[str]) -> list[str]:
         if "person" not in present:
@@ -149,4 +162,16 @@ SLACK_MEMBER_ANALYTICS = register(Format(
     ),
     tool="slack",
     adapter=SlackMemberAnalytics(),
+))
+
+
+# --- Overview export: workspace totals per day → refused with the Members export to download instead ----------
+# Its columns include Date, Daily active members and quoted names with commas ("Percentage of messages, public
+# channels"); it also has Name and Messages posted, which alone would make it look like a Channels CSV.
+SLACK_OVERVIEW = register_summary(Summary(
+    "Slack Overview export",
+    (("Date", "Daily active members"), ("Date", "Weekly active members"),
+     ("Date", "Percentage of messages, public channels")),
+    OVERVIEW,
+    unless=("Email", "Email address"),
 ))

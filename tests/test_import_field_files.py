@@ -1,0 +1,265 @@
+"""Real files from the field (issue 15; tests/corpus/real): Teams device usage is its own format and feeds mobile
+reach; headers match however Microsoft spaces, cases, quotes or orders them; and summary exports that hold no
+per-person data are recognised and refused with the export to download instead, changing nothing."""
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from conftest import PEPPER, snapshot
+from queries import metrics, uploads
+from queries.imports import ImportRefused, stage_file
+from test_import_vendor import FEB, HEX, ROSTER_FEB, key
+
+REAL = Path(__file__).parent / "corpus" / "real"
+VENDOR = Path(__file__).parent / "fixtures" / "vendor"
+TEAMS_DEVICES = "teams_device_usage_user_detail.csv"
+
+
+def real(name: str) -> bytes:
+    return (REAL / name).read_bytes()
+
+
+def stage(name: str, data: bytes, **kwargs):
+    return stage_file(name, data, pepper=PEPPER, **kwargs)
+
+
+def rewrite_header(data: bytes, rename) -> bytes:
+    """The same file with each header cell passed through `rename` (the rows untouched)."""
+    text = data.decode("utf-8-sig")
+    header, _, body = text.partition("\r\n")
+    cells = next(csv.reader([header]))
+    return (",".join(rename(c) for c in cells) + "\r\n" + body).encode("utf-8")
+
+
+def reorder(data: bytes, order) -> bytes:
+    """The same file with its columns in another order (`order` maps the list of column indexes)."""
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    indexes = order(list(range(len(rows[0]))))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([[r[i] for i in indexes] for r in rows])
+    return out.getvalue().encode("utf-8")
+
+
+# --- Teams device usage, user detail -----------------------------------------------------------------------------
+
+TEAMS_DEVICE_ROWS = [
+    # (person, used mobile): iOS → yes; web only → no; Android → yes; Windows Phone → yes; Mac, Windows, Chrome OS
+    # and Linux → no
+    ("p000001@example.com", True), ("p000002@example.com", False), (HEX, True), ("p000004@example.com", True),
+    ("p000005@example.com", False),
+]
+
+
+def test_teams_device_usage_is_its_own_format_with_mobile_from_ios_android_and_windows_phone():
+    staged = stage(TEAMS_DEVICES, real(TEAMS_DEVICES))
+    assert (staged.source, staged.kind, staged.tools, staged.month_labels(), staged.concealed_rows) == (
+        "M365 Teams device usage user detail", "devices", ["teams"], ["2026-02"], 1)
+    assert staged.rows.to_pylist() == [
+        {"month": FEB, "person_key": key(p), "tool": "teams", "used_mobile": used} for p, used in TEAMS_DEVICE_ROWS]
+
+
+def test_teams_device_usage_as_graph_documents_it_without_the_newer_columns():
+    """The v1.0 Graph docs list no User Id, Chrome OS, Linux or Is Licensed; older exports are still read."""
+    data = ("Report Refresh Date,User Principal Name,Last Activity Date,Is Deleted,Deleted Date,Used Web,"
+            "Used Windows Phone,Used iOS,Used Mac,Used Android Phone,Used Windows,Report Period\n"
+            "2026-02-28,p000001@example.com,2026-02-27,False,,No,No,No,No,Yes,No,30\n").encode()
+    staged = stage("old.csv", data)
+    assert staged.source == "M365 Teams device usage user detail"
+    assert staged.rows.to_pylist()[0]["used_mobile"] is True
+
+
+def test_teams_device_usage_without_windows_phone_is_read():
+    """Microsoft keeps Windows Phone only for compatibility; a file without it loses nobody."""
+    staged = stage("no-wp.csv", reorder(real(TEAMS_DEVICES), lambda ix: [i for i in ix if i != 7]))
+    assert [r["used_mobile"] for r in staged.rows.to_pylist()] == [True, False, True, False, False]
+
+
+def test_teams_device_usage_bad_cell_names_row_and_column():
+    data = real(TEAMS_DEVICES).replace(b",No,No,No,No,Yes,No,No,No,Yes,30", b",No,No,Maybe,No,Yes,No,No,No,Yes,30")
+    with pytest.raises(ImportRefused, match=r'd\.csv: row 4, column "Used iOS" \("Maybe"\) is not true or false'):
+        stage("d.csv", data)
+
+
+def test_teams_device_usage_missing_ios_names_the_teams_export_never_adding_columns():
+    data = rewrite_header(real(TEAMS_DEVICES), lambda c: "Used Something" if c == "Used iOS" else c)
+    with pytest.raises(ImportRefused) as refused:
+        stage("d.csv", data)
+    message = str(refused.value)
+    assert "M365 Teams device usage user detail" in message and "Used iOS" in message
+    assert "Microsoft Teams → Device usage → User details → Export" in message
+    assert "Add them" not in message and "template" not in message
+
+
+def test_a_month_with_only_a_teams_device_file_gives_mobile_reach(load, conn, every_group_shown):
+    load("roster.csv", ROSTER_FEB, month="2026-02")
+    load("teams_activity.csv", (VENDOR / "teams_activity.csv").read_bytes())
+    assert metrics.mobile_reach(conn, "2026-02") is None  # no device upload yet
+    devices = load(TEAMS_DEVICES, real(TEAMS_DEVICES))
+    assert (devices.kind, devices.matched, devices.unmapped, devices.concealed) == ("devices", 4, 1, 1)
+    # Active on Teams and on the roster: p000001 (iOS) and p000002 (web only). p000004 used a Windows Phone but
+    # was not active; the concealed id is not on the roster.
+    assert metrics.mobile_reach(conn, "2026-02") == 0.5
+    mobile = dict(conn.execute("SELECT person_key, mobile FROM person_month WHERE month = DATE '2026-02-01'")
+                  .fetchall())
+    assert mobile[key("p000001@example.com")] is True
+    assert mobile[key("p000002@example.com")] is False
+    assert mobile[key("p000004@example.com")] is False
+
+
+def test_teams_and_engage_device_files_of_a_month_combine_and_replace_only_their_own_tool(load, conn,
+                                                                                         every_group_shown):
+    load("roster.csv", ROSTER_FEB, month="2026-02")
+    load("teams_activity.csv", (VENDOR / "teams_activity.csv").read_bytes())
+    teams = load(TEAMS_DEVICES, real(TEAMS_DEVICES))
+    # p000002 used only the web in Teams but the iPhone app in Viva Engage: mobile, on any tool.
+    engage = load("engage_devices.csv", (
+        "Report Refresh Date,User Principal Name,Used Web,Used Windows Phone,Used Android Phone,Used iPhone,"
+        "Used iPad,Report Period\n2026-02-28,p000002@example.com,Yes,No,No,Yes,No,30\n"))
+    assert engage.replaced == []  # another tool's device upload is not replaced
+    assert conn.execute("SELECT tool, count(*) FROM live_devices GROUP BY 1 ORDER BY 1").fetchall() == [
+        ("teams", 5), ("viva-engage", 1)]
+    assert metrics.mobile_reach(conn, "2026-02") == 1.0
+    again = load(TEAMS_DEVICES, real(TEAMS_DEVICES))
+    assert again.replaced == [teams.upload_id]
+    uploads.undo(conn, engage.upload_id)
+    assert metrics.mobile_reach(conn, "2026-02") == 0.5
+
+
+# --- Header matching -----------------------------------------------------------------------------------------------
+
+HEADER_VARIANTS = {
+    "two spaces": lambda c: c.replace(" ", "  "),
+    "upper case": str.upper,
+    "lower case, no spaces": lambda c: c.lower().replace(" ", ""),
+    "quoted": lambda c: f'"{c}"',
+    "spaces around": lambda c: f" {c} ",
+    "byte-order mark twice": lambda c: ("\ufeff" + c) if c == "Report Refresh Date" else c,
+}
+
+
+@pytest.mark.parametrize("variant", HEADER_VARIANTS, ids=list(HEADER_VARIANTS))
+def test_teams_device_header_variants_give_the_same_rows(variant):
+    data = "\ufeff".encode() + rewrite_header(real(TEAMS_DEVICES), HEADER_VARIANTS[variant])
+    staged = stage(TEAMS_DEVICES, data)
+    assert staged.source == "M365 Teams device usage user detail"
+    assert staged.rows.to_pylist() == stage(TEAMS_DEVICES, real(TEAMS_DEVICES)).rows.to_pylist()
+
+
+@pytest.mark.parametrize("order", ["reversed", "period first", "person last"])
+def test_teams_device_columns_in_another_order_give_the_same_rows(order):
+    orders = {"reversed": lambda ix: ix[::-1], "period first": lambda ix: ix[-1:] + ix[:-1],
+              "person last": lambda ix: [i for i in ix if i != 2] + [2]}
+    staged = stage(TEAMS_DEVICES, reorder(real(TEAMS_DEVICES), orders[order]))
+    assert staged.rows.to_pylist() == stage(TEAMS_DEVICES, real(TEAMS_DEVICES)).rows.to_pylist()
+
+
+TEAMS_ACTIVITY_REAL_HEADER = (
+    "Report Refresh Date,User Id,User Principal Name,Last Activity Date,Is Deleted,Deleted Date,Assigned Products,"
+    "Team Chat Message Count,Private Chat Message Count,Call Count,Meeting Count,Meetings Organized Count,"
+    "Meetings Attended Count,Ad Hoc Meetings Organized Count,Ad Hoc Meetings Attended Count,"
+    "Scheduled One-time Meetings Organized Count,Scheduled One-time Meetings Attended Count,"
+    "Scheduled Recurring Meetings Organized Count,Scheduled Recurring Meetings Attended Count,Audio Duration,"
+    "Video Duration,Screen Share Duration,Audio Duration In Seconds,Video Duration In Seconds,"
+    "Screen Share Duration In Seconds,Has Other Action,Tenant Display Name,Urgent Messages,Post Messages,"
+    "Reply Messages,Is Licensed,Report Period"
+)
+
+
+def test_teams_activity_with_columns_appended_after_has_other_action_is_read_by_name():
+    """Real files put Tenant Display Name, Urgent Messages, Post Messages and Reply Messages after Has Other Action
+    (and Microsoft adds meeting breakdowns over time): only the names matter."""
+    values = {"User Principal Name": "p000001@example.com", "Report Refresh Date": "2026-02-28",
+              "Report Period": "30", "Team Chat Message Count": "10", "Private Chat Message Count": "25",
+              "Call Count": "2", "Meeting Count": "4", "Post Messages": "3", "Reply Messages": "6",
+              "Urgent Messages": "1", "Tenant Display Name": "Example Corp", "Has Other Action": "No",
+              "Is Licensed": "Yes", "Is Deleted": "False"}
+    header = next(csv.reader([TEAMS_ACTIVITY_REAL_HEADER]))
+    row = ",".join(values.get(name, "") for name in header)
+    staged = stage("teams.csv", ("\ufeff" + TEAMS_ACTIVITY_REAL_HEADER + "\r\n" + row + "\r\n").encode())
+    assert staged.tools == ["teams"]
+    found = staged.rows.to_pylist()[0]
+    assert (found["posts"], found["replies"], found["other_actions"]) == (3, 6, 10 + 25 + 2 + 4)
+
+
+# --- Summaries: recognised and refused ---------------------------------------------------------------------------
+
+SUMMARIES = {
+    # file → fragments of the message: what it is, and the export to download instead
+    "teams_user_activity_counts.csv": ["Microsoft Teams user activity summary",
+                                       "Microsoft Teams → User activity → User details → Export"],
+    "teams_user_activity_user_counts.csv": ["Microsoft Teams user activity summary",
+                                            "Microsoft Teams → User activity → User details → Export"],
+    "engage_activity_counts.csv": ["Viva Engage activity summary", "Viva Engage → Activity → User details → Export"],
+    "engage_activity_user_counts.csv": ["Viva Engage activity summary",
+                                        "Viva Engage → Activity → User details → Export"],
+    "teams_device_usage_user_counts.csv": ["Microsoft Teams device usage summary",
+                                           "Microsoft Teams → Device usage → User details → Export"],
+    "m365_app_platform_user_counts.csv": ["Microsoft 365 Apps usage summary", "does not read Microsoft 365 Apps",
+                                          "Device usage → User details → Export"],
+    "slack_overview.csv": ["Slack's Overview export", "workspace totals",
+                           "Export Analytics → Members instead, with the Email column"],
+}
+
+
+@pytest.mark.parametrize("name", SUMMARIES)
+def test_summary_exports_are_refused_with_the_export_to_download_and_nothing_changes(load, db, name):
+    load("roster.csv", ROSTER_FEB, month="2026-02")
+    before = snapshot(db)
+    with pytest.raises(ImportRefused) as refused:
+        load(name, real(name), month="2026-02")
+    message = str(refused.value)
+    assert message.startswith(f"{name}: this is ")
+    for fragment in SUMMARIES[name]:
+        assert fragment in message, message
+    assert "no per-person data" in message or "not one row per person" in message
+    assert "missing" not in message and "Add them" not in message and "template" not in message
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("kind", ["communities", "activity", "devices"])
+def test_a_summary_is_named_whatever_kind_was_chosen(kind):
+    for name in ("slack_overview.csv", "teams_user_activity_counts.csv"):
+        with pytest.raises(ImportRefused, match=r"this is (Slack's Overview|the Microsoft Teams user activity)"):
+            stage(name, real(name), month="2026-02", kind=kind)
+
+
+def test_a_summary_with_an_unknown_layout_still_gets_advice():
+    data = b"Report Refresh Date,Report Date,Sites,Files,Report Period\n2026-02-28,2026-02-28,3,40,30\n"
+    with pytest.raises(ImportRefused) as refused:
+        stage("sp.csv", data)
+    assert "summary view of a Microsoft 365 usage report" in str(refused.value)
+    assert "User details" in str(refused.value)
+
+
+def test_a_detail_report_with_summary_like_columns_is_still_imported():
+    """A User Principal Name means people: Engage activity with extra Liked/Posted/Read columns stays a detail."""
+    data = (VENDOR / "engage_activity.csv").read_bytes().decode("utf-8-sig").splitlines()
+    data = [data[0] + ",Liked,Posted,Read,Report Date"] + [line + ",0,0,0,2026-02-28" for line in data[1:]]
+    staged = stage("e.csv", ("\n".join(data) + "\n").encode())
+    assert staged.source == "M365 Viva Engage activity user detail"
+
+
+# --- Missing columns: vendor exports are downloaded again, canonical templates completed ---------------------------
+
+def test_vendor_file_missing_a_column_names_the_export_and_where_never_adding_columns():
+    cases = {
+        "engage.csv": (b"Report Refresh Date,User Principal Name,Posted Count,Read Count,Report Period\n"
+                       b"2026-02-28,a@example.com,1,2,30\n", "Viva Engage → Activity → User details → Export"),
+        "channels.csv": (b"Name,Messages posted,Reactions added\ngeneral,1,2\n",
+                         "Workspace analytics → Channels → Export CSV"),
+    }
+    for name, (data, where) in cases.items():
+        with pytest.raises(ImportRefused) as refused:
+            stage(name, data, month="2026-02")
+        message = str(refused.value)
+        assert message.startswith(f"{name}: this looks like a") and "missing" in message
+        assert where in message and "without editing its columns" in message
+        assert "Add them" not in message and "template" not in message
+
+
+def test_canonical_file_missing_a_column_still_points_to_the_template():
+    with pytest.raises(ImportRefused) as refused:
+        stage("roster.csv", b"email,department,region,level\na@example.com,S,E,staff\n", month="2026-02")
+    assert "Add them (see the template on the Data page)" in str(refused.value)
