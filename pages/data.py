@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages import cache, filters, signin
 from queries import formats, imports, uploads, warehouse
-from queries.imports import m365, templates
+from queries.imports import m365, slack, templates
 
 filters.scope()
 me = signin.actor()
@@ -31,19 +31,33 @@ for _ in range(36):
     recent_months.append(today.strftime("%Y-%m"))
 FROM_FILE = "From the file"
 DETECT = "Detect from the columns"
+uploader_key = f"uploader_{st.session_state.get('uploader_generation', 0)}"
+
+# A month the chosen files' names suggest (Slack names its exports after their range) becomes the form's default,
+# once per suggestion, so the uploader sees it and may change it.
+named = slack.month_named_by_all([f.name for f in st.session_state.get(uploader_key) or []])
+if named:
+    recent_months = sorted({*recent_months, named.label}, reverse=True)
+if named and st.session_state.get("upload_month", FROM_FILE) == FROM_FILE \
+        and st.session_state.get("upload_month_offered") != (uploader_key, named.label):
+    st.session_state["upload_month"] = named.label
+    st.session_state["upload_month_offered"] = (uploader_key, named.label)
 
 left, right = st.columns(2)
 month_choice = left.selectbox(
     "Month the files cover", [FROM_FILE, *recent_months], key="upload_month",
     help="Needed only for files that do not say which month they cover (for example a roster without a month "
          "column, the champion register, or Slack CSV exports).")
+if named and month_choice == named.label:
+    left.caption(f"Suggested by the file name: {named.reason}. Change it if the files cover another month.")
+elif named:
+    left.caption(f"The file name suggests {named.label}: {named.reason}.")
 allow_period = left.checkbox(
     "Accept a report period that is not a month", key="allow_period",
     help="Microsoft 365 reports count as a month only when their period is 30 days. Tick this, and choose the "
          "month above, to import a 7-, 90- or 180-day report as that month.")
 kind_choice = right.selectbox("Kind", [DETECT, *imports.KINDS], key="upload_kind",
                               help="Normally detected from the column names.")
-uploader_key = f"uploader_{st.session_state.get('uploader_generation', 0)}"
 files = st.file_uploader("Export files (CSV or XLSX)", type=["csv", "txt", "xlsx", "json", "ndjson"],
                          accept_multiple_files=True, key=uploader_key)
 

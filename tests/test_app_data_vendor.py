@@ -59,3 +59,34 @@ def test_a_week_long_report_needs_the_period_checkbox_and_a_month(db):
     preview = at.dataframe[0].value
     assert list(preview["Months"]) == ["2026-01"]
     assert list(preview["Status"]) == ["Ready"]
+
+
+REAL = Path(__file__).parent / "corpus" / "real"
+SLACK_NAMED = "Example Corp Member Analytics Prior 30 Days - Apr 17, 2026.csv"
+
+
+def test_a_slack_file_name_offers_its_month_as_the_default_which_the_uploader_can_change(db):
+    at = data_page()
+    upload(at, SLACK_NAMED, (REAL / SLACK_NAMED).read_bytes())
+    assert at.selectbox(key="upload_month").value == "2026-04"
+    assert any("Suggested by the file name: the 30 days before Apr 17, 2026 fall mostly in April 2026" in c.value
+               for c in at.caption)
+    assert not at.error
+    preview = at.dataframe[0].value
+    assert (list(preview["Months"]), list(preview["Status"])) == (["2026-04"], ["Ready"])
+    # Choosing "From the file" again is respected: the file is refused, saying which month its name suggests.
+    at.selectbox(key="upload_month").set_value("From the file")
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="upload_month").value == "From the file"
+    assert any("Its name suggests 2026-04" in e.value for e in at.error)
+    assert any("The file name suggests 2026-04" in c.value for c in at.caption)
+
+
+def test_guest_accounts_are_counted_in_the_preview(db, load):
+    load("roster.csv", ROSTER_FEB, month="2026-02")
+    at = data_page()
+    upload(at, "engage_activity_guests.csv", (REAL / "engage_activity_guests.csv").read_bytes())
+    preview = at.dataframe[0].value
+    assert (list(preview["Matched to roster"]), list(preview["Unmapped"])) == ([3], [2])
+    assert any("engage_activity_guests.csv: 2 guest accounts found" in w.value for w in at.warning)

@@ -88,6 +88,19 @@ def test_missing_file_and_bad_month(tmp_path):
     assert done.returncode != 0 and "not a month" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_a_slack_file_named_for_its_range_needs_month_and_is_told_which_month_its_name_suggests(tmp_path):
+    """The CLI never takes the month from a file name (docs/formats.md#slack-file-names)."""
+    db = fresh_location(tmp_path)
+    named = str(ROOT / "tests" / "corpus" / "real" / "Example Corp Member Analytics Prior 30 Days - Apr 17, 2026.csv")
+    done = cli("import", named, "--db", db)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "Its name suggests 2026-04" in done.stderr and "pass --month 2026-04" in done.stderr
+    assert cli("ledger", "--db", db).stdout.strip() == "No uploads yet."  # nothing imported
+    done = cli("import", named, "--month", "2026-04", "--db", db)
+    assert done.returncode == 0, done.stderr
+    assert "imported 3 rows of activity (Slack Members CSV) for 2026-04" in done.stdout
+
+
 NO_STREAMLIT = ("import sys; from queries.__main__ import main; code = main(sys.argv[1:]); "
                 "assert 'streamlit' not in sys.modules, 'the CLI imported streamlit'; sys.exit(code)")
 

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import PEPPER, snapshot
 from queries import metrics, uploads
-from queries.imports import ImportRefused, stage_file
+from queries.imports import ImportRefused, slack, stage_file
 from test_import_vendor import FEB, HEX, ROSTER_FEB, key
 
 REAL = Path(__file__).parent / "corpus" / "real"
@@ -263,3 +263,196 @@ def test_canonical_file_missing_a_column_still_points_to_the_template():
     with pytest.raises(ImportRefused) as refused:
         stage("roster.csv", b"email,department,region,level\na@example.com,S,E,staff\n", month="2026-02")
     assert "Add them (see the template on the Data page)" in str(refused.value)
+
+
+# --- Traits of real exports (issue 15, point 5) ------------------------------------------------------------------
+
+SLACK_NAMED = "Example Corp Member Analytics Prior 30 Days - Apr 17, 2026.csv"
+
+
+def test_guest_upns_count_as_unmapped_and_the_preview_and_ledger_say_how_many(load, conn):
+    load("roster.csv", ROSTER_FEB, month="2026-02")
+    staged = stage("engage_activity_guests.csv", real("engage_activity_guests.csv"))
+    assert staged.notes == ["2 guest accounts found (a user name with #EXT#: someone from outside the organisation "
+                            "invited as a guest). Guests are not on the roster, so they are imported and counted as "
+                            "Unmapped."]
+    assert uploads.preview_coverage(conn, staged) == {"matched": 3, "unmapped": 2, "concealed": 0}
+    done = uploads.commit(conn, staged)
+    assert (done.row_count, done.matched, done.unmapped) == (5, 3, 2)
+    assert "2 guest accounts found" in done.summary()
+    assert "2 guest accounts found" in uploads.ledger(conn)[0]["notes"]
+
+
+def test_a_single_guest_is_one_guest_account_and_a_file_without_guests_has_no_note():
+    lines = real("engage_activity_guests.csv").decode("utf-8-sig").splitlines()
+    one = "\n".join(line for line in lines if "SUPPLIER" not in line) + "\n"
+    assert stage("e.csv", one.encode()).notes[0].startswith("1 guest account found (")
+    none = "\n".join(line for line in lines if "#EXT#" not in line.upper()) + "\n"
+    assert stage("e.csv", none.encode()).notes == []
+
+
+def test_concealed_rows_have_a_zero_user_id_and_a_32_hex_name_and_each_is_its_own_person():
+    """User Id is all zeros on every concealed row; it is not read, so the rows are not taken for repeats."""
+    staged = stage("teams_user_activity_concealed.csv", real("teams_user_activity_concealed.csv"))
+    rows = staged.rows.to_pylist()
+    assert (staged.source, staged.row_count, staged.concealed_rows) == ("M365 Teams user activity user detail", 5, 3)
+    assert [r["concealed"] for r in rows] == [False, True, True, True, False]
+    assert len({r["person_key"] for r in rows}) == 5
+    assert rows[1]["person_key"] == key(HEX)
+    assert rows[3]["other_actions"] == 0  # a concealed row with every count blank
+
+
+def test_assigned_products_joined_with_plus_are_never_read_even_with_a_plus_inside_a_name():
+    data = real("teams_user_activity_assigned_products.csv")
+    staged = stage("teams.csv", data)
+    assert staged.row_count == 4
+    # A cell that starts with "+" would be a formula in a read text column; Assigned Products is not read at all.
+    leading = data.replace(b"ENTERPRISE MOBILITY + SECURITY E5+", b"+ENTERPRISE MOBILITY + SECURITY E5+")
+    assert stage("teams.csv", leading).rows.to_pylist() == staged.rows.to_pylist()
+
+
+def test_engage_groups_blank_counts_are_zero_and_group_type_is_not_read():
+    staged = stage("groups.csv", real("engage_groups_activity_blank_counts.csv"))
+    assert [(r["community"], r["members"], r["posts"], r["reads"], r["reactions"]) for r in staged.rows.to_pylist()] \
+        == [("All Company", 1204, 15, 480, 60), ("Quiet Corner", 8, 0, 0, 0), ("Read Only News", 310, 0, 95, 0),
+            ("Archived Launch", 0, 0, 0, 0)]
+
+
+@pytest.mark.parametrize("written", ["2021-10-25", "2021-10-25T00:00:00Z", "2021-10-25T23:59:59Z",
+                                     "2021-10-25T00:00:00.000Z", "2021-10-25T00:00:00"])
+def test_report_dates_as_a_date_or_a_utc_date_time_give_the_same_month(written):
+    data = real("engage_activity_iso_dates.csv").replace(b"2021-10-25T00:00:00Z,", written.encode() + b",")
+    staged = stage("e.csv", data)
+    assert staged.month_labels() == ["2021-10"]
+    assert staged.rows.to_pylist() == stage("e.csv", real("engage_activity_iso_dates.csv")).rows.to_pylist()
+
+
+def test_utc_date_times_are_read_in_canonical_month_and_date_columns_too():
+    activity = stage("a.csv", b"month,email,tool,posts\n2026-09-01T00:00:00Z,a@example.com,slack,1\n")
+    assert activity.month_labels() == ["2026-09"]
+    training = stage("t.csv", b"date,program,email\n2026-09-15T08:30:00Z,Basics,a@example.com\n")
+    assert training.rows.to_pylist()[0]["date"].isoformat() == "2026-09-15"
+
+
+def test_a_date_time_that_is_not_real_is_refused_naming_row_and_column(load, db):
+    before = snapshot(db)
+    data = real("engage_activity_iso_dates.csv").replace(b"2021-10-25,p000003", b"2021-10-25T25:00:00Z,p000003")
+    with pytest.raises(ImportRefused, match=r'e\.csv: row 4, column "Report Refresh Date" \("2021-10-25T25:00:00Z"\) '
+                                            r"is not a real date"):
+        load("e.csv", data)
+    assert snapshot(db) == before
+
+
+def test_slack_members_dates_quoted_with_a_comma_stay_in_their_cells():
+    staged = stage("members.csv", real("slack_members_quoted_dates.csv"), month="2024-03")
+    assert [(r["posts"], r["other_actions"], r["reactions"], r["active_days"]) for r in staged.rows.to_pylist()] == [
+        (900, 304, 250, 18), (2, 10, 2, 3)]
+
+
+# The month a Slack file name suggests: the month holding most of the 30 days before the date in the name.
+NAMED_MONTHS = {
+    SLACK_NAMED: "2026-04",
+    "Example Corp Member Analytics Prior 30 Days - May 1, 2026.csv": "2026-04",
+    "Example Corp Member Analytics Prior 30 Days - Mar 2, 2026.csv": "2026-02",  # Jan 31 to Mar 1
+    "Example Corp Member Analytics Prior 30 Days - Apr 16, 2026.csv": "2026-04",  # 15 and 15: the later month
+    "Example Corp Channel Analytics Prior 30 Days - Jan 1, 2026.csv": "2025-12",
+    "example corp member analytics prior 30 days - september 3, 2025 (1).csv": "2025-08",
+    "Example Corp Member Analytics Prior 7 Days - Apr 17, 2026.csv": None,  # a week is not a month
+    "Example Corp Member Analytics Prior 90 Days - Apr 17, 2026.csv": None,
+    "Example Corp Member Analytics Prior 30 Days - Feb 30, 2026.csv": None,  # not a real date
+    "Example Corp Member Analytics Prior 30 Days - Ma 3, 2026.csv": None,  # March or May
+    "Example Corp Member Analytics All time.csv": None,
+    "members.csv": None,
+    "": None,
+}
+
+
+@pytest.mark.parametrize("name", NAMED_MONTHS)
+def test_the_month_a_slack_file_name_suggests(name):
+    named = slack.month_named(name)
+    assert (named.label if named else None) == NAMED_MONTHS[name]
+
+
+def test_files_chosen_together_suggest_a_month_only_when_their_names_agree():
+    may = "Example Corp Channel Analytics Prior 30 Days - May 1, 2026.csv"
+    assert slack.month_named_by_all([SLACK_NAMED, may, "roster.csv"]).label == "2026-04"
+    assert slack.month_named_by_all([SLACK_NAMED, "X Prior 30 Days - Mar 2, 2026.csv"]) is None
+    assert slack.month_named_by_all(["roster.csv"]) is None
+    assert slack.month_named(SLACK_NAMED).reason == "the 30 days before Apr 17, 2026 fall mostly in April 2026"
+
+
+def test_a_named_slack_file_is_never_given_its_month_silently(load, db):
+    before = snapshot(db)
+    with pytest.raises(ImportRefused) as refused:
+        load(SLACK_NAMED, real(SLACK_NAMED))
+    assert str(refused.value) == (
+        f"{SLACK_NAMED}: this Slack Members CSV file does not say which month it covers. Its name suggests 2026-04 "
+        "(the 30 days before Apr 17, 2026 fall mostly in April 2026). If that is right, choose 2026-04 on the upload "
+        "form, or pass --month 2026-04 on the command line.")
+    assert snapshot(db) == before
+    # Another month may be given: the name only suggests.
+    assert load(SLACK_NAMED, real(SLACK_NAMED), month="2026-03").months == ["2026-03"]
+
+
+# --- The corpus: every file with its expected outcome (issue 15, point 6) --------------------------------------
+
+IMPORTED = {
+    # file → (month given, roster month, (source, kind, months, rows, matched, unmapped, concealed), note fragments)
+    TEAMS_DEVICES: (None, "2026-02", ("M365 Teams device usage user detail", "devices", ["2026-02"], 5, 4, 1, 1), []),
+    "engage_activity_guests.csv": (
+        None, "2026-02", ("M365 Viva Engage activity user detail", "activity", ["2026-02"], 5, 3, 2, 0),
+        ["2 guest accounts found"]),
+    "teams_user_activity_concealed.csv": (
+        None, "2026-02", ("M365 Teams user activity user detail", "activity", ["2026-02"], 5, 2, 3, 3), []),
+    "teams_user_activity_assigned_products.csv": (
+        None, "2026-02", ("M365 Teams user activity user detail", "activity", ["2026-02"], 4, 4, 0, 0), []),
+    "engage_groups_activity_blank_counts.csv": (
+        None, "2026-02", ("M365 Viva Engage groups activity detail", "communities", ["2026-02"], 4, None, None, 0),
+        []),
+    "engage_activity_iso_dates.csv": (
+        None, "2021-10", ("M365 Viva Engage activity user detail", "activity", ["2021-10"], 3, 3, 0, 0), []),
+    "slack_members_quoted_dates.csv": (
+        "2024-03", "2024-03", ("Slack Members CSV", "activity", ["2024-03"], 2, 2, 0, 0),
+        ["1 row without an email address"]),
+    SLACK_NAMED: ("2026-04", "2026-04", ("Slack Members CSV", "activity", ["2026-04"], 3, 2, 1, 0), []),
+}
+REFUSED = {
+    # file → (month given, fragments of the refusal)
+    **{name: ("2026-02", fragments) for name, fragments in SUMMARIES.items()},
+    SLACK_NAMED: (None, ["does not say which month it covers", "Its name suggests 2026-04",
+                         "pass --month 2026-04 on the command line"]),
+}
+
+
+def test_every_corpus_file_has_an_expected_outcome_and_a_readme_line():
+    files = {p.name for p in REAL.iterdir() if p.name != "README.md"}
+    assert files == set(IMPORTED) | set(REFUSED)
+    readme = (REAL / "README.md").read_text()
+    for name in files:
+        assert f"| `{name}` |" in readme, name
+
+
+@pytest.mark.parametrize("name", IMPORTED)
+def test_corpus_file_is_imported_with_these_counts(load, conn, every_group_shown, name):
+    month, roster_month, expected, notes = IMPORTED[name]
+    load("roster.csv", ROSTER_FEB, month=roster_month)
+    done = load(name, real(name), month=month)
+    assert (done.source, done.kind, done.months, done.row_count, done.matched, done.unmapped, done.concealed) \
+        == expected
+    for fragment in notes:
+        assert fragment in " ".join(done.notes)
+    if not notes:
+        assert done.notes == ()
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_corpus_file_is_refused_with_this_advice_and_nothing_changes(load, db, name):
+    month, fragments = REFUSED[name]
+    load("roster.csv", ROSTER_FEB, month="2026-02")
+    before = snapshot(db)
+    with pytest.raises(ImportRefused) as refused:
+        load(name, real(name), month=month)
+    assert str(refused.value).startswith(f"{name}: ")
+    for fragment in fragments:
+        assert fragment in str(refused.value)
+    assert snapshot(db) == before

@@ -51,8 +51,10 @@ _NUMBER_TEXT = (
     "WHEN regexp_full_match(trim({src}), '-?\\d+,\\d+') THEN replace(trim({src}), ',', '.') "
     "ELSE regexp_replace(trim({src}), '[\\s%]', '', 'g') END"
 )
-_DATE_FORMATS = "['%Y-%m-%d', '%Y/%m/%d', '%b %d, %Y', '%B %d, %Y', '%d %b %Y', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S']"
-_MONTH_FORMATS = "['%Y-%m', '%Y-%m-%d', '%Y/%m', '%Y-%m-%dT%H:%M:%S']"
+# Microsoft 365 exports may write their dates as UTC date-times (2021-10-25T00:00:00Z) as well as 2021-10-25.
+_ISO_TIMES = "'%Y-%m-%dT%H:%M:%S', '%Y-%m-%dT%H:%M:%SZ', '%Y-%m-%dT%H:%M:%S.%fZ'"
+_DATE_FORMATS = f"['%Y-%m-%d', '%Y/%m/%d', '%b %d, %Y', '%B %d, %Y', '%d %b %Y', {_ISO_TIMES}, '%Y-%m-%d %H:%M:%S']"
+_MONTH_FORMATS = f"['%Y-%m', '%Y-%m-%d', '%Y/%m', {_ISO_TIMES}]"
 _FORMULA = "regexp_matches(trim({src}), '^([=+@\\t\\r]|-[^0-9. ])')"
 
 
@@ -319,6 +321,13 @@ def _resolve_month(conn, file_name, fmt, present_targets, given_month, file_mont
     if fmt.kind == "training":
         return "CAST(date_trunc('month', date) AS DATE)"
     if given_month is None:
+        # A month the file name suggests is offered, never taken: the uploader confirms it.
+        named = slack.month_named(file_name)
+        if named is not None:
+            raise ImportRefused(
+                f"{file_name}: this {fmt.source} file does not say which month it covers. Its name suggests "
+                f"{named.label} ({named.reason}). If that is right, choose {named.label} on the upload form, or "
+                f"pass --month {named.label} on the command line.")
         raise ImportRefused(
             f"{file_name}: this {fmt.source} file does not say which month it covers. "
             "Choose the month on the upload form, or pass --month YYYY-MM on the command line.")
@@ -376,4 +385,4 @@ def _refuse_duplicates(conn, file_name: str, kind: str):
 
 
 # Vendor adapters register their formats on import (kept last: they use the names above).
-from . import m365, slack  # noqa: E402,F401
+from . import entra, m365, slack  # noqa: E402,F401

@@ -48,6 +48,19 @@ def zero(name: str, present: set[str]) -> str:
 
 NULL_COUNT = "CAST(NULL AS BIGINT)"
 
+# A guest invited from outside the organisation has a user name like name_domain.com#EXT#@tenant.onmicrosoft.com.
+# Guests are on no payroll roster, so they are imported and counted as unmapped; the preview says how many.
+GUEST_MARK = "#EXT#@"
+GUESTS_FOUND = ("{guests} guest account{s} found (a user name with #EXT#: someone from outside the organisation "
+                "invited as a guest). Guests are not on the roster, so they are imported and counted as Unmapped.")
+
+
+def guest_notes(conn) -> list[str]:
+    """The preview's note on guest accounts among the rows of `clean` (by their user principal name)."""
+    guests = conn.execute(
+        f"SELECT count(DISTINCT person_key) FROM clean WHERE contains(upper(person), '{GUEST_MARK}')").fetchone()[0]
+    return [GUESTS_FOUND.format(guests=guests, s="s" if guests != 1 else "")] if guests else []
+
 
 class M365Report:
     """The adapter every M365 usage report shares: the month from the refresh date and period; blank = 0."""
@@ -60,6 +73,9 @@ class M365Report:
     @property
     def export_steps(self) -> str | None:
         return EXPORT_STEPS.get(self.report)
+
+    def prepare(self, conn, file_name: str, present: set[str]) -> list[str]:
+        return guest_notes(conn) if "person" in present else []
 
     def file_month(self, conn, file_name: str, given_month: dt.date | None, allow_period: bool) -> dt.date:
         blank = conn.execute("SELECT min(row_index) FROM clean WHERE report_period IS NULL").fetchone()[0]

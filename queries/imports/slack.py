@@ -1,11 +1,15 @@
 """Slack exports: the analytics dashboard's Members and Channels CSVs, and admin.analytics.getFile member NDJSON.
 
-The CSVs carry no period, so the uploader states the month. The NDJSON holds one record per member per day;
-a month of days rolls up to one row per member, and the month comes from the records' dates.
+The CSVs carry no period, so the uploader states the month; a file name such as `Acme Member Analytics Prior 30
+Days - Apr 17, 2026.csv` suggests one (docs/formats.md#slack-file-names), which the uploader confirms. The NDJSON
+holds one record per member per day; a month of days rolls up to one row per member, and the month comes from the
+records' dates.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 
 from .formats import Column, Format, Summary, register, register_summary
 from .m365 import NULL_COUNT, zero
@@ -37,6 +41,74 @@ def _skip_without_email(conn, what: str) -> list[str]:
     conn.execute("DELETE FROM clean WHERE person IS NULL")
     return [f"{skipped} {what}{'s' if skipped != 1 else ''} without an email address (for example deactivated "
             "accounts or bots) skipped; they cannot be matched to the roster."]
+
+
+# --- The month a file name suggests -------------------------------------------------------------------------------
+# Slack names its analytics exports after the range and the day they were made: "<Org> Member Analytics Prior 30
+# Days - Apr 17, 2026.csv". Only a month-long range suggests a month; a week or a quarter is not one.
+_NAMED_RANGE = re.compile(r"\bprior\s+(\d{1,3})\s+days?\s*-\s*([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})\b", re.IGNORECASE)
+_MONTH_NAMES = {name.lower(): number for number, name in enumerate(
+    ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+     "December"), start=1)}
+MONTH_LONG = range(28, 32)
+
+
+@dataclass(frozen=True)
+class NamedMonth:
+    """The month a file name suggests, and why."""
+
+    month: dt.date  # the first day of the month
+    days: int
+    made: dt.date  # the date in the name: the range is the `days` days before it
+    days_in_month: int  # how many of those days fall in `month`
+
+    @property
+    def label(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def reason(self) -> str:
+        before = f"the {self.days} days before {self.made:%b} {self.made.day}, {self.made.year}"
+        if 2 * self.days_in_month == self.days:
+            return f"half of {before} fall in {self.month:%B %Y}, the later of their two months"
+        return f"{before} fall mostly in {self.month:%B %Y}"
+
+
+def _month_number(word: str) -> int | None:
+    word = word.lower()
+    found = [n for name, n in _MONTH_NAMES.items() if len(word) >= 3 and name.startswith(word)]
+    return found[0] if len(found) == 1 else None
+
+
+def month_named(file_name: str) -> NamedMonth | None:
+    """The month a Slack export's file name suggests ('Acme Member Analytics Prior 30 Days - Apr 17, 2026.csv' →
+    2026-04): the month holding most of the days before the date in the name, the later month on a tie. None when
+    the name holds no such range, its date is not a real date, or the range is not about a month long."""
+    found = _NAMED_RANGE.search(file_name or "")
+    if not found:
+        return None
+    days, month_word, day, year = found.groups()
+    number = _month_number(month_word)
+    if number is None or int(days) not in MONTH_LONG:
+        return None
+    try:
+        made = dt.date(int(year), number, int(day))
+    except ValueError:
+        return None
+    per_month: dict[dt.date, int] = {}
+    for back in range(1, int(days) + 1):
+        first = (made - dt.timedelta(days=back)).replace(day=1)
+        per_month[first] = per_month.get(first, 0) + 1
+    month = max(per_month, key=lambda m: (per_month[m], m))
+    if not 2000 <= month.year <= 2100:
+        return None
+    return NamedMonth(month, int(days), made, per_month[month])
+
+
+def month_named_by_all(file_names: list[str]) -> NamedMonth | None:
+    """The one month the names of files uploaded together suggest; None when none does or they disagree."""
+    named = [n for n in map(month_named, file_names) if n is not None]
+    return named[0] if named and len({n.month for n in named}) == 1 else None
 
 
 class SlackMembers:
