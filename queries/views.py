@@ -93,12 +93,13 @@ def withheld_reason(min_group: int) -> str:
             "Widen the filters.")
 
 
-def _withheld(conn, scope: Scope) -> str | None:
-    """Why the scope shows no figures: too few people, or (with filters) nobody on the month's roster."""
+def _withheld(conn, scope: Scope, now: dict) -> str | None:
+    """Why the scope shows no figures: too few people, or (with filters) nobody on the month's roster. `now` is
+    the month's headline metrics, already read by the caller."""
     if metrics.withheld_months(conn, scope.month, scope.month, scope.filters, scope.min_group):
         return withheld_reason(scope.min_group)
     filtered = scope.filters.departments or scope.filters.regions or scope.filters.units
-    if filtered and metrics.org_month(conn, scope.month, scope.filters, scope.min_group)["headcount"] is None:
+    if filtered and now["headcount"] is None:
         status = metrics.month_status(conn, scope.month)
         if status and status["roster_month"]:
             return f"The filters select nobody on the {status['roster_month']:%B %Y} roster. Widen the filters."
@@ -209,10 +210,10 @@ def _stage_summary(conn, scope: Scope, rubric: stages.Rubric) -> StageSummary:
 def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubric | None) -> Overview:
     """The Overview; `rubric` None when the rubric file cannot be used (the page says why), so no stage."""
     stage = None if rubric is None else _stage_summary(conn, scope, rubric)
-    withheld = _withheld(conn, scope)
+    now, before = _compared(conn, scope)
+    withheld = _withheld(conn, scope, now)
     if withheld:
         return Overview(scope.month, scope.compare_to, withheld, stage, None, None)
-    now, before = _compared(conn, scope)
     by_department = adoption.by_dimension(conn, "department", scope.month, scope.month, scope.filters,
                                           scope.min_group)
     status = metrics.month_status(conn, scope.month)
@@ -288,10 +289,10 @@ class Adoption:
 
 
 def adoption_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Adoption:
-    withheld = _withheld(conn, scope)
+    now, before = _compared(conn, scope)
+    withheld = _withheld(conn, scope, now)
     if withheld:
         return Adoption(scope.month, withheld)
-    now, before = _compared(conn, scope)
     if now["adoption_rate"] is None:
         return Adoption(scope.month, None, no_activity=(
             f"No activity for {scope.month:%B %Y}" + (" on this tool" if scope.filters.tool else "")
@@ -368,10 +369,10 @@ class CoeReach:
 
 
 def coe_reach(conn: duckdb.DuckDBPyConnection, scope: Scope) -> CoeReach:
-    withheld = _withheld(conn, scope)
+    now, before = _compared(conn, scope)
+    withheld = _withheld(conn, scope, now)
     if withheld:
         return CoeReach(scope.month, withheld)
-    now, before = _compared(conn, scope)
     if now["champion_coverage"] is None:
         return CoeReach(scope.month, None, no_register=True)
     status = metrics.month_status(conn, scope.month)
