@@ -26,6 +26,7 @@ def app() -> None:
         st.Page("pages/stages.py", title="Where we stand", icon=":material/stairs:"),
         st.Page("pages/adoption.py", title="Adoption", icon=":material/trending_up:"),
         st.Page("pages/coe.py", title="CoE reach", icon=":material/groups:"),
+        st.Page("pages/communities.py", title="Communities", icon=":material/forum:"),
         st.Page("pages/alignment.py", title="Business alignment", icon=":material/target:"),
     ]
     if signin.actor().may("upload"):  # viewers do not get the Data page at all: not in the menu, not by URL

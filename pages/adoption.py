@@ -1,4 +1,5 @@
-"""Adoption: how far participation has spread — trend, funnel, flows, departments, regions, levels, tools, leaders."""
+"""Adoption: how far participation has spread — trend, funnel, flows, departments, regions, levels, tools, leaders,
+participation segments, habits and cohort retention."""
 import streamlit as st
 
 from pages import cache, filters, layout
@@ -52,3 +53,29 @@ if model.leadership:
     layout.chart(model.leadership)
 elif model.leadership_note:
     st.caption(model.leadership_note)
+
+# --- Participation: segments, moves, habits, cohorts ----------------------------------------------------------------
+part = model.participation
+st.subheader("Who creates, responds, observes", anchor=False)
+if part.references_note:
+    st.caption(layout.markdown(part.references_note))
+if part.segments:
+    layout.chart(part.segments)
+elif part.segments_note:
+    st.caption(part.segments_note)
+left, right = st.columns(2)
+with left:
+    if part.moves:
+        layout.chart(part.moves)
+        st.caption(layout.markdown(part.moves_sentence))
+with right:
+    if part.habits:
+        layout.chart(part.habits)
+    if part.habits_sentence:
+        st.caption(layout.markdown(part.habits_sentence))
+
+st.subheader("Do newcomers stay?", anchor=False)
+if part.cohorts:
+    layout.chart(part.cohorts)
+    layout.download_table(part.cohorts_table)
+st.caption(part.cohorts_note)

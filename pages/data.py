@@ -4,9 +4,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages import cache, filters, signin
+from pages import cache, digest_offer, filters, signin
 from queries import formats, imports, uploads, warehouse
 from queries.imports import m365, slack, templates
+from queries.imports import mapping as column_mapping
 
 filters.scope()
 me = signin.actor()
@@ -65,17 +66,81 @@ month = None if month_choice == FROM_FILE else month_choice
 kind = None if kind_choice == DETECT else kind_choice
 pepper = warehouse.pepper_for(cache.location())
 
+NO_MAPPING = "No mapping"
+MAPPING_LABELS = {  # the roster fields a column mapping fills (docs/formats.md#other-hr-exports)
+    "person": "Email or user principal name (required)", "department": "Department (required)",
+    "region": "Region", "country": "Country (region from the settings file's country map)",
+    "business_unit": "Business unit", "level": "Level (executive, manager or staff)",
+    "title": "Job title (level from the settings file's rules)",
+}
+
+
+def chosen_mapping(index: int, name: str, offer) -> column_mapping.ColumnMapping | None:
+    """The saved mapping to read a file with: the one saved for its very columns comes pre-selected."""
+    if offer is None or not offer.saved:
+        return None
+    names = [m.name for m in offer.saved]
+    choice = st.selectbox(f"Column mapping for {name}", [NO_MAPPING, *names], key=f"mapping_{index}_{offer.signature}",
+                          index=names.index(offer.chosen.name) + 1 if offer.chosen else 0,
+                          help="A saved mapping reads this HR export as a roster.")
+    mapping = next((m for m in offer.saved if m.name == choice), None)
+    if mapping is not None:
+        made_for = "these columns" if mapping.signature == offer.signature else "a file with other columns"
+        st.caption(f"Saved for {made_for} by {mapping.saved_by} on {mapping.saved_at} (UTC): {mapping.describe()}.")
+    return mapping
+
+
+def mapping_form(index: int, name: str, data: bytes, offer, current) -> None:
+    """Map the columns of an HR export once; saving checks the mapping against the whole file first."""
+    with st.expander(f"Map the columns of {name} as a roster", expanded=current is None,
+                     icon=":material/table_convert:"):
+        st.caption("This file looks like an HR roster that no built-in format reads. Choose which column holds each "
+                   "field; the mapping is saved under a name and offered for files with the same columns. Names and "
+                   "job titles are never stored: a job title only gives the level.")
+        prefill = dict(current.columns) if current else offer.suggested
+        options = [NO_MAPPING, *offer.headers]
+        picked = {}
+        left_column, right_column = st.columns(2)
+        for number, (field, label) in enumerate(MAPPING_LABELS.items()):
+            where = left_column if number % 2 == 0 else right_column
+            default = prefill.get(field)
+            picked[field] = where.selectbox(label, options, key=f"map_{index}_{offer.signature}_{field}",
+                                            index=options.index(default) if default in options else 0)
+        title = st.text_input("Name of the mapping", value=current.name if current else "", max_chars=60,
+                              key=f"map_{index}_{offer.signature}_name", placeholder="for example Workday workers")
+        if st.button("Save the mapping", key=f"map_{index}_{offer.signature}_save", icon=":material/save:"):
+            columns = {field: column for field, column in picked.items() if column != NO_MAPPING}
+            try:
+                mapping = column_mapping.ColumnMapping.made(title, columns, offer.headers)
+                with warehouse.opened(cache.location()) as conn:
+                    saved = uploads.save_mapping(conn, mapping, name, data, pepper=pepper, actor=me)
+            except (imports.ImportRefused, warehouse.WarehouseBusy) as refused:
+                st.error(f"The mapping was not saved. {refused}", icon=":material/block:")
+            else:
+                st.session_state["import_messages"] = [saved]
+                # the new mapping is pre-selected on the rerun: drop the earlier choice for this file
+                st.session_state.pop(f"mapping_{index}_{offer.signature}", None)
+                st.rerun()
+
+
+saved_mappings = cache.read(uploads.saved_mappings) if files else []
 staged, preview_rows = [], []
-for upload in files or []:
+for index, upload in enumerate(files or []):
     data = upload.getvalue()
+    offer = column_mapping.offer(upload.name, data, saved_mappings, kind)
+    mapping = chosen_mapping(index, upload.name, offer)
     try:
         result = imports.stage_file(upload.name, data, pepper=pepper, month=month, kind=kind,
-                                    allow_period=allow_period)
+                                    allow_period=allow_period, mapping=mapping)
     except imports.ImportRefused as refused:
         preview_rows.append({"File": upload.name, "Kind": "—", "Source": "—", "Months": "—", "Rows": None,
                              "Matched to roster": None, "Unmapped": None, "Status": "Refused"})
         st.error(str(refused), icon=":material/block:")
+        if offer is not None and offer.roster_like:
+            mapping_form(index, upload.name, data, offer, mapping)
         continue
+    if offer is not None and offer.roster_like:
+        mapping_form(index, upload.name, data, offer, mapping)
     staged.append(result)
     with warehouse.opened(cache.location()) as conn:  # read-only use: nothing is stored before the confirm
         coverage = uploads.preview_coverage(conn, result)
@@ -121,6 +186,9 @@ if preview_rows:
             if landed:
                 st.session_state["uploader_generation"] = st.session_state.get("uploader_generation", 0) + 1
             st.rerun()
+
+# --- Monthly digest: offered once the latest month is complete --------------------------------------------------------
+digest_offer.offer(me)
 
 # --- Ledger -------------------------------------------------------------------------------------------------------
 st.header("Upload ledger")

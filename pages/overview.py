@@ -57,6 +57,10 @@ st.download_button("Download the executive brief (PDF)", executive_brief,
 
 for row in model.tiles:
     layout.tiles(row)
+    if any(tile.reference for tile in row):  # published figures to compare with (data/benchmarks.toml)
+        for column, tile in zip(st.columns(len(row)), row):
+            if tile.reference:
+                column.caption(layout.markdown(tile.reference))
 
 left, right = st.columns([3, 2])
 with left:

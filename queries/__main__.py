@@ -1,13 +1,15 @@
-"""Command line: python -m queries import | stage | metrics | ledger | undo | demo. A thin shell over the same functions the pages call."""
+"""Command line: python -m queries import | stage | metrics | segments | cohorts | communities | ledger | undo | demo
+| digest | brief | maintain | synth. A thin shell over the same functions the pages call."""
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
-from . import demo, metrics, stages, uploads, warehouse
+from . import communities, demo, metrics, participation, stages, uploads, warehouse
 from .imports import ImportRefused
 
 
@@ -29,7 +31,7 @@ def cmd_import(args) -> int:
             continue
         try:
             result = uploads.import_file(path.name, data, location=args.db, month=args.month, kind=args.kind,
-                                         actor=uploads.CLI, allow_period=args.allow_period)
+                                         actor=uploads.CLI, allow_period=args.allow_period, mapping=args.mapping)
         except (ImportRefused, warehouse.WarehouseBusy) as refused:
             print(str(refused), file=sys.stderr)
             failed += 1
@@ -38,12 +40,16 @@ def cmd_import(args) -> int:
     return 1 if failed else 0
 
 
-def _chosen_month(conn, args):
-    """--month, or the latest month held; None (having said why) when the warehouse is empty."""
+def _chosen_month(conn, args, held: bool = False):
+    """--month, or the latest month held; None (having said why) when the warehouse is empty, or with `held`, when
+    --month names a month it holds no data for."""
     month = metrics.as_month(args.month) if args.month else metrics.latest_month(conn)
     if month is None:
         print("The warehouse holds no data yet; import files first (python -m queries demo loads the demo).",
               file=sys.stderr)
+    elif held and month not in metrics.months(conn):
+        print(f"The warehouse holds no data for {month:%Y-%m}.", file=sys.stderr)
+        return None
     return month
 
 
@@ -59,6 +65,39 @@ def cmd_metrics(args) -> int:
         print(f"Metrics for {month:%Y-%m}")
         for key, value in values.items():
             print(f"  {key:26} {'—' if value is None else value}")
+    return 0
+
+
+def cmd_communities(args) -> int:
+    with warehouse.opened(args.db) as conn:
+        month = _chosen_month(conn, args)
+        if month is None:
+            return 1
+        min_group = metrics.min_group_or_default(None)
+        rows = communities.of_month(conn, month, args.tool, min_group)
+    on_tool = f" for {args.tool}" if args.tool else ""
+    if rows is None:
+        print(f"The warehouse holds no communities data{on_tool} for {month:%Y-%m}.", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(communities.as_json(rows)))
+        return 0
+    shown = communities.as_json(rows)
+    counts = communities.status_counts(rows)
+    hidden = len(rows) - len(shown)
+    print(f"Communities{on_tool}, {month:%Y-%m}")
+    if shown:
+        width = max(len("community"), *(len(r["community"]) for r in shown))
+        print(f"  {'tool':12} {'community':{width}} {'members':>8} {'posts':>7} {'reads':>8} {'reactions':>9}  status")
+        for r in shown:
+            cells = ["—" if r[k] is None else f"{r[k]:,}" for k in ("members", "posts", "reads", "reactions")]
+            print(f"  {r['tool']:12} {r['community']:{width}} {cells[0]:>8} {cells[1]:>7} {cells[2]:>8} "
+                  f"{cells[3]:>9}  {r['status']}")
+    line = (f"{len(rows)} communities: {counts['active']} active, {counts['quiet']} quiet, {counts['dormant']} "
+            "dormant")
+    if hidden:
+        line += f" ({hidden} with fewer than {min_group} members or no member count: counted, not listed)"
+    print(line + ".")
     return 0
 
 
@@ -99,6 +138,62 @@ def cmd_stage(args) -> int:
     return 0
 
 
+def _cli_filters(conn, args) -> metrics.Filters | None:
+    """--department, --region and --unit as Filters; None (having said which values exist) when one names nothing
+    held."""
+    options = metrics.filter_options(conn)
+    for values, held, flag in ((args.department, options.departments, "--department"),
+                               (args.region, options.regions, "--region"), (args.unit, options.units, "--unit")):
+        unknown = [v for v in values or [] if v not in held]
+        if unknown:
+            print(f"{flag} {unknown[0]!r} is not in the data held; choose from: {', '.join(held) or 'none yet'}.",
+                  file=sys.stderr)
+            return None
+    return metrics.Filters(tuple(args.department or ()), tuple(args.region or ()), tuple(args.unit or ()))
+
+
+def cmd_segments(args) -> int:
+    with warehouse.opened(args.db) as conn:
+        month = _chosen_month(conn, args, held=True)
+        if month is None:
+            return 1
+        filters = _cli_filters(conn, args)
+        if filters is None:
+            return 1
+        values = participation.segments(conn, month, filters)
+    if args.json:
+        print(json.dumps(values))
+        return 0
+    print(f"Participation for {month:%Y-%m} (docs/metrics.md#participation)")
+    for key, value in values.items():
+        shown = "—" if value is None else (f"{value:.1%}" if key == "stickiness" else f"{value:,}")
+        print(f"  {key:12} {shown}")
+    return 0
+
+
+def cmd_cohorts(args) -> int:
+    with warehouse.opened(args.db) as conn:
+        last = _chosen_month(conn, args)
+        if last is None:
+            return 1
+        filters = _cli_filters(conn, args)
+        if filters is None:
+            return 1
+        held = metrics.months(conn)
+        found = participation.cohorts(conn, held[0], last, filters)
+    rows = [{"cohort": f"{c['cohort']:%Y-%m}", "size": c["size"],
+             "retention": {str(k): v for k, v in c["retention"].items()}} for c in found]
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    if not rows:
+        print("No cohort of at least the minimum group size yet (docs/metrics.md#cohort-retention).")
+    for row in rows:
+        shares = "  ".join(f"+{k} {v:.0%}" for k, v in row["retention"].items())
+        print(f"{row['cohort']}  {row['size']:>7,}  {shares}")
+    return 0
+
+
 def cmd_ledger(args) -> int:
     with warehouse.opened(args.db) as conn:
         rows = uploads.ledger(conn)
@@ -135,16 +230,39 @@ def cmd_brief(args) -> int:
     from . import brief
 
     with warehouse.opened(args.db) as conn:
-        month = _chosen_month(conn, args)
+        month = _chosen_month(conn, args, held=True)
         if month is None:
-            return 1
-        if month not in metrics.months(conn):
-            print(f"The warehouse holds no data for {month:%Y-%m}.", file=sys.stderr)
             return 1
         pdf = brief.build_brief(conn, month)
     Path(args.out).write_bytes(pdf)
     print(f"Wrote the {month:%B %Y} brief to {args.out}")
     return 0
+
+
+def cmd_digest(args) -> int:
+    from . import digest
+
+    if bool(args.dry_run) != bool(args.out):
+        print("--dry-run and --out go together: --dry-run --out FILE.eml writes the message instead of sending it.",
+              file=sys.stderr)
+        return 1
+    try:
+        settings = digest.settings(secrets_section("digest"), os.environ)
+        if args.dry_run:
+            report = digest.write_eml(args.db, args.month, settings, args.out, resend=args.resend)
+        else:
+            report = digest.send(args.db, args.month, settings, uploads.CLI, resend=args.resend)
+    except (digest.DigestError, stages.RubricError) as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    for delivery in report.deliveries:
+        print(delivery.line())
+    if args.dry_run:
+        print(f"Wrote the {report.month:%B %Y} digest to {args.out}; nothing was sent or recorded.")
+        return 0
+    print(report.summary(), file=sys.stderr if report.failed or report.refused else sys.stdout)
+    # 1: someone did not get it; 3: refused, everyone already had it (a scheduled re-run: nothing to do)
+    return 1 if report.failed else 3 if report.refused else 0
 
 
 def cmd_synth(args) -> int:
@@ -163,6 +281,11 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _filter_arguments(p: argparse.ArgumentParser) -> None:
+    for flag, what in (("--department", "department"), ("--region", "region"), ("--unit", "business unit")):
+        p.add_argument(flag, action="append", metavar="NAME", help=f"only this {what} (repeat for several)")
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m queries", description="Social business dashboard: warehouse CLI.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -179,9 +302,29 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", help="force the kind: roster, activity, communities, champions, training, kpis, checklist")
     p.add_argument("--allow-period", action="store_true",
                    help="accept an M365 report whose period is not 30 days (needs --month)")
+    p.add_argument("--mapping", metavar="NAME",
+                   help="read an HR export as a roster with the column mapping saved under NAME on the Data page "
+                        "(without it, only a mapping saved for the file's exact columns is used)")
     p = add("metrics", cmd_metrics, "headline metrics for a month")
     p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
     p.add_argument("--json", action="store_true")
+    p = add("communities", cmd_communities, "community health for a month: each community's members, posts, "
+                                             "reads, reactions and status (active, quiet, dormant)")
+    p.description = ("Community health for a month (docs/metrics.md#community-health). Communities belong to no "
+                     "department, so there is no department, region or business unit filter; --tool applies. "
+                     "Communities with fewer members than the minimum group size (or no member count) are counted "
+                     "in the totals line but not listed.")
+    p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
+    p.add_argument("--tool", help="only this tool's communities: viva-engage, slack, or a tool of communities.csv")
+    p.add_argument("--json", action="store_true")
+    p = add("segments", cmd_segments, "participation segments, habitual people and stickiness for a month")
+    p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
+    p.add_argument("--json", action="store_true")
+    _filter_arguments(p)
+    p = add("cohorts", cmd_cohorts, "cohort retention: each month's newcomers, and the share active in later months")
+    p.add_argument("--month", help="YYYY-MM: the last month counted (default: the latest month held)")
+    p.add_argument("--json", action="store_true")
+    _filter_arguments(p)
     p = add("stage", cmd_stage, "where the organisation stands among the six stages, with the evidence")
     p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
     p.add_argument("--json", action="store_true")
@@ -195,6 +338,14 @@ def parser() -> argparse.ArgumentParser:
     p = add("brief", cmd_brief, "write the one-page executive brief (PDF) for a month")
     p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
     p.add_argument("--out", required=True, help="the PDF file to write")
+    p = add("digest", cmd_digest, "mail the month's digest (stage, next steps, the three biggest moves, a link, the "
+                                  "brief attached) over SMTP; settings from DASHBOARD_SMTP_* and DASHBOARD_DIGEST_* "
+                                  "or the [digest] secrets section (docs/deploy.md#monthly-digest)")
+    p.add_argument("--month", required=True, help="YYYY-MM")
+    p.add_argument("--dry-run", action="store_true", help="write the message to --out instead of sending it")
+    p.add_argument("--out", help="the .eml file --dry-run writes")
+    p.add_argument("--resend", action="store_true",
+                   help="send again to recipients who already had this month's digest")
     p = sub.add_parser("synth", help="write the exports of a synthetic organisation (for benchmarks and trials)")
     p.add_argument("--people", type=int, default=1500)
     p.add_argument("--months", type=int, default=18)
@@ -207,24 +358,40 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def secrets_pepper() -> str | None:
-    """`pepper` from the secrets.toml files Streamlit reads by default, the home folder's and then the working
-    folder's (which wins), so an import run from the app's folder uses the app's pepper. Read as plain TOML: the
-    CLI never imports Streamlit. None when neither file sets it; a file that is not valid TOML is an error."""
+def _secrets_files() -> list[dict]:
+    """The secrets.toml files Streamlit reads by default, parsed: the home folder's, then the working folder's
+    (which wins). Read as plain TOML: the CLI never imports Streamlit. A file that is not valid TOML is an error."""
     import tomllib
 
-    found = None
+    found = []
     for path in (Path.home() / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml"):
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             continue
         try:
-            value = tomllib.loads(text).get("pepper")
+            found.append(tomllib.loads(text))
         except tomllib.TOMLDecodeError as error:
             raise ValueError(f"{path} is not valid TOML: {error}") from None
-        if value:
-            found = str(value)
+    return found
+
+
+def secrets_pepper() -> str | None:
+    """`pepper` from the secrets files, so an import run from the app's folder uses the app's pepper. None when
+    neither file sets it."""
+    found = None
+    for secrets in _secrets_files():
+        if secrets.get("pepper"):
+            found = str(secrets["pepper"])
+    return found
+
+
+def secrets_section(name: str) -> dict | None:
+    """A section of the secrets files, such as [digest]; the working folder's keys win. None when neither has it."""
+    found = None
+    for secrets in _secrets_files():
+        if isinstance(secrets.get(name), dict):
+            found = {**(found or {}), **secrets[name]}
     return found
 
 

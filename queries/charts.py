@@ -28,12 +28,27 @@ def month_axis(frame: pd.DataFrame, column: str = "month") -> pd.DataFrame:
     return frame
 
 
-def rate_lines(rows, series: dict[str, str], title: str, height: int = 280) -> alt.Chart:
-    """Several rates over months as lines: series maps column → label."""
+def reference_lines(references) -> alt.LayerChart:
+    """Dashed horizontal lines for published reference figures (data/benchmarks.toml), each labelled with its
+    figure and source; `references` hold value (a share), label (the whole caption, in the tooltip) and tag (the
+    few words written beside the line, cut short with an ellipsis where the chart is narrow)."""
+    frame = pd.DataFrame(references)
+    frame["text"] = frame.apply(lambda r: r.get("tag") or f"{r['value']:.0%}: {r['label']}", axis=1)
+    rule = alt.Chart(frame).mark_rule(color="#555555", strokeDash=[6, 4]).encode(
+        y="value:Q", tooltip=[alt.Tooltip("label:N", title="Reference"),
+                              alt.Tooltip("value:Q", title="Value", format=".0%")])
+    text = alt.Chart(frame).mark_text(align="left", dx=4, dy=-6, color="#555555", fontSize=11, limit=360).encode(
+        x=alt.value(0), y="value:Q", text="text:N")
+    return rule + text
+
+
+def rate_lines(rows, series: dict[str, str], title: str, height: int = 280, references=()) -> alt.Chart:
+    """Several rates over months as lines: series maps column → label. `references` (value, label) are drawn as
+    labelled dashed lines (reference_lines)."""
     frame = month_axis(_frame(rows))
     long = frame.melt(id_vars=["month"], value_vars=list(series), var_name="measure", value_name="rate")
     long["measure"] = long["measure"].map(series)
-    return (
+    lines = (
         alt.Chart(long, title=title, height=height)
         .mark_line(point=True)
         .encode(
@@ -45,6 +60,7 @@ def rate_lines(rows, series: dict[str, str], title: str, height: int = 280) -> a
                      alt.Tooltip("rate:Q", title="Share", format=".0%")],
         )
     )
+    return lines + reference_lines(references) if references else lines
 
 
 def _stage_colour(number: int) -> str:
@@ -149,6 +165,67 @@ def flows_by_month(rows, title: str) -> alt.Chart:
                 tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("flow:N", title="Flow"),
                          alt.Tooltip("people:Q", title="People", format=",")])
     )
+
+
+SEGMENT_COLORS = {"Creators": "#0072B2", "Responders": "#56B4E9", "Observers": "#E69F00", "Inactive": "#BBBBBB"}
+
+
+# Observers are stacked from zero, so the top of their band reads as their share against an observer reference line.
+SEGMENT_STACK = ["Observers", "Responders", "Creators", "Inactive"]
+
+
+def segment_shares(rows, title: str, references=()) -> alt.Chart:
+    """Each participation segment's share of headcount per month, stacked to 100% with observers at the bottom;
+    `rows` hold month and a share per segment name of SEGMENT_COLORS. `references` (value, label) as in
+    reference_lines: only observer shares read true against the stack."""
+    long = month_axis(pd.DataFrame(rows)).melt(id_vars=["month"], var_name="segment", value_name="share")
+    long["order"] = long["segment"].map(SEGMENT_STACK.index)
+    area = (
+        alt.Chart(long, title=title, height=280)
+        .mark_area()
+        .encode(x=alt.X("yearmonth(month):T", title=None),
+                y=alt.Y("share:Q", title=None, stack="zero", axis=alt.Axis(format="%"),
+                        scale=alt.Scale(domain=[0, 1])),
+                color=alt.Color("segment:N", title=None, sort=SEGMENT_STACK,
+                                scale=alt.Scale(domain=list(SEGMENT_COLORS), range=list(SEGMENT_COLORS.values())),
+                                legend=alt.Legend(orient="bottom")),
+                order=alt.Order("order:Q"),
+                tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("segment:N", title="Segment"),
+                         alt.Tooltip("share:Q", title="Share of headcount", format=".0%")])
+    )
+    return area + reference_lines(references) if references else area
+
+
+def segment_moves(rows, title: str) -> alt.Chart:
+    """People by segment last month (rows) and this month (columns); `rows` hold from, to and people."""
+    order = list(SEGMENT_COLORS)
+    # Every cell is written in, so no colour legend; labels never drop out when the column is narrow.
+    base = alt.Chart(pd.DataFrame(rows), title=title).transform_joinaggregate(most="max(people)").encode(
+        x=alt.X("to:N", title="This month", sort=order,
+                axis=alt.Axis(labelAngle=0, orient="top", labelOverlap=False, labelLimit=90)),
+        y=alt.Y("from:N", title="Last month", sort=order, axis=alt.Axis(labelOverlap=False)))
+    cells = base.mark_rect().encode(
+        color=alt.Color("people:Q", title="People", scale=alt.Scale(scheme="blues"), legend=None),
+        tooltip=[alt.Tooltip("from:N", title="Last month"), alt.Tooltip("to:N", title="This month"),
+                 alt.Tooltip("people:Q", title="People", format=",")])
+    labels = base.mark_text(fontSize=12).encode(
+        text=alt.Text("people:Q", format=","),
+        color=alt.condition("datum.people > datum.most * 0.6", alt.value("white"), alt.value("#111827")))
+    return (cells + labels).properties(height=alt.Step(40), width=alt.Step(90))
+
+
+def cohort_retention(rows, title: str) -> alt.Chart:
+    """The retention triangle: one row per cohort (its month and size), one column per month after it, coloured by
+    the share of the cohort active then; `rows` hold cohort (a label), size, months_after and retention."""
+    base = alt.Chart(pd.DataFrame(rows), title=title).encode(
+        x=alt.X("months_after:O", title="Months after joining", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("cohort:N", title=None, sort=None, axis=alt.Axis(labelLimit=200)))
+    cells = base.mark_rect().encode(
+        color=alt.Color("retention:Q", title="Still active", scale=alt.Scale(scheme="greens", domain=[0, 1]),
+                        legend=alt.Legend(format="%")),
+        tooltip=[alt.Tooltip("cohort:N", title="Cohort"), alt.Tooltip("months_after:O", title="Months after"),
+                 alt.Tooltip("retention:Q", title="Still active", format=".0%")])
+    return cells.properties(height=alt.Step(22))
 
 
 def adoption_by_tool(rows, title: str) -> alt.Chart:
@@ -262,4 +339,49 @@ def bars(rows, category: str, value: str, title: str, min_group: int, percent: b
             tooltip=[alt.Tooltip(f"{category}:N", title=category_title or category.replace("_", " ").title()),
                      alt.Tooltip("shown:N", title="Value")],
         )
+    )
+
+
+COMMUNITY_STATUS_COLORS = {"Active": "#009E73", "Quiet": "#E69F00", "Dormant": "#D55E00"}
+
+
+def community_status_by_month(rows, title: str) -> alt.Chart:
+    """Communities per month, stacked by status; `rows` hold month, Active, Quiet and Dormant (months without
+    communities data are left out, so they show as gaps, not as zero)."""
+    long = month_axis(pd.DataFrame(rows)).melt(id_vars=["month"], var_name="status", value_name="communities")
+    long["order"] = long["status"].map(list(COMMUNITY_STATUS_COLORS).index)
+    return (
+        alt.Chart(long, title=title, height=260)
+        .mark_bar()
+        .encode(x=alt.X("yearmonth(month):O", title=None),
+                y=alt.Y("communities:Q", title="Communities", axis=alt.Axis(tickMinStep=1)),
+                color=alt.Color("status:N", title=None, sort=list(COMMUNITY_STATUS_COLORS),
+                                scale=alt.Scale(domain=list(COMMUNITY_STATUS_COLORS),
+                                                range=list(COMMUNITY_STATUS_COLORS.values())),
+                                legend=alt.Legend(orient="bottom")),
+                order=alt.Order("order:Q"),
+                tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("status:N", title="Status"),
+                         alt.Tooltip("communities:Q", title="Communities")])
+    )
+
+
+def community_ranking(rows, value: str, value_title: str, title: str, color: str, value_format: str = ".2f"
+                      ) -> alt.Chart:
+    """One bar per community, largest `value` on top; the tooltip gives the community's tool, status, members and
+    posts and reads per member. `rows` hold label (the community's name, with its tool when two tools share it),
+    tool, status, members, posts_per_member, reads_per_member and `value`."""
+    frame = pd.DataFrame(rows)
+    tooltip = [alt.Tooltip("label:N", title="Community"), alt.Tooltip("tool:N", title="Tool"),
+               alt.Tooltip("status:N", title="Status"), alt.Tooltip("members:Q", title="Members", format=","),
+               alt.Tooltip("posts_per_member:Q", title="Posts per member", format=".2f"),
+               alt.Tooltip("reads_per_member:Q", title="Reads per member", format=".2f")]
+    if value not in ("posts_per_member", "reads_per_member", "members"):
+        tooltip.append(alt.Tooltip(f"{value}:Q", title=value_title, format=value_format))
+    return (
+        alt.Chart(frame, title=title, height=alt.Step(26))
+        .mark_bar(color=color)
+        .encode(y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelOverlap=False, labelLimit=200)),
+                x=alt.X(f"{value}:Q", title=value_title,
+                        axis=alt.Axis(tickMinStep=1) if value_format == "d" else alt.Axis()),
+                tooltip=tooltip)
     )

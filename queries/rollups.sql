@@ -1,6 +1,6 @@
 -- Rollup refresh, run by warehouse.refresh_rollups inside the upload's (or undo's) transaction.
 -- Per-person rows are read only here; pages, the rubric and the CLI read month_status, org_rollup,
--- department_kpis and kpi_correlations.
+-- department_kpis, kpi_correlations, segment_moves and cohort_rollup.
 --
 -- A refresh recomputes only the months an upload affects. It compares the live upload slices with those the
 -- rollups were last computed from (rollup_sources), and rebuilds person_month for the months that read a
@@ -235,7 +235,14 @@ SELECT s.month, s.person_key, s.department, s.region, s.business_unit, s.level,
     CASE WHEN s.active IS NOT NULL THEN coalesce(s.active AND f.first_month = s.month, false) END AS is_new,
     CASE WHEN s.active IS NOT NULL THEN coalesce(s.active AND p.active, false) END AS is_returning,
     CASE WHEN s.active IS NOT NULL THEN coalesce(p.active AND NOT s.active, false) END AS is_lapsed,
-    s.is_champion, s.trained_12m, s.mobile
+    s.is_champion, s.trained_12m, s.mobile,
+    -- the participation segment (docs/metrics.md#participation): posts, replies and reactions summed over the tools,
+    -- a tool that reports none of them counting 0; no segments without contribution data (creator is NULL then)
+    CASE WHEN s.creator THEN 'creator'
+         WHEN s.creator IS NOT NULL AND s.active AND coalesce(s.replies, 0) + coalesce(s.reactions, 0) >= 1
+             THEN 'responder'
+         WHEN s.creator IS NOT NULL AND s.active THEN 'observer'
+         WHEN s.creator IS NOT NULL THEN 'inactive' END AS segment
 FROM pm_stage s
 LEFT JOIN first_active f ON f.person_key = s.person_key
 LEFT JOIN previous p ON p.person_key = s.person_key AND p.month = CAST(s.month - INTERVAL 1 MONTH AS DATE);
@@ -246,6 +253,16 @@ CREATE OR REPLACE TEMP TABLE rollup_new_months AS
 SELECT DISTINCT month
 FROM (SELECT old_first AS month FROM first_active_changes UNION ALL SELECT new_first FROM first_active_changes)
 WHERE month IS NOT NULL AND month NOT IN (SELECT month FROM rollup_months);
+
+-- name: lookback_months
+-- Kept months with activity in the 11 months after a rebuilt month: their habitual and active_12m counts look back
+-- at it (docs/metrics.md#participation), so their any-tool rows are counted again.
+CREATE OR REPLACE TEMP TABLE rollup_lookback_months AS
+SELECT DISTINCT m.month
+FROM month_status m
+JOIN rollup_months r ON m.month > r.month AND m.month <= CAST(r.month + INTERVAL 11 MONTH AS DATE)
+WHERE m.has_activity
+  AND m.month NOT IN (SELECT month FROM rollup_months) AND m.month NOT IN (SELECT month FROM rollup_new_months);
 
 -- name: update_new
 UPDATE person_month SET is_new = coalesce(person_month.active AND person_month.month = c.new_first, false)
@@ -272,23 +289,54 @@ FROM (
 WHERE month_status.month = x.month;
 
 -- name: delete_org_rollup
--- The any-tool rows of the rebuilt months and of the months whose newcomers changed; the per-tool rows (which
--- have no newcomers) of the rebuilt months.
+-- The any-tool rows of the rebuilt months, of the months whose newcomers changed and of the months that look back
+-- at a rebuilt month; the per-tool rows (which have no newcomers and look back at nothing) of the rebuilt months.
 DELETE FROM org_rollup
 WHERE month IN (SELECT month FROM rollup_months)
-   OR (tool = '*' AND month IN (SELECT month FROM rollup_new_months));
+   OR (tool = '*' AND month IN (SELECT month FROM rollup_new_months UNION ALL
+                                SELECT month FROM rollup_lookback_months));
 
 -- name: insert_org_rollup
+-- Habitual and active_12m look back at each person's earlier months: one pass over the active rows of the 12
+-- months ending with each counted month (docs/metrics.md#participation), never over all of person_month.
 INSERT INTO org_rollup
-SELECT month, department, region, business_unit, level, '*' AS tool,
-    count(*) AS headcount, sum(active::INT) AS active, sum(contributor::INT) AS contributors,
-    sum(creator::INT) AS creators, sum(posts) AS posts, sum(replies) AS replies, sum(reactions) AS reactions,
-    sum(is_new::INT) AS newcomers, sum(is_returning::INT) AS returners, sum(is_lapsed::INT) AS lapsed,
-    sum(is_champion::INT) AS champions, sum(trained_12m::INT) AS trained_12m,
-    sum(mobile::INT) AS mobile_active,
-    sum(coalesce(posts, 0) + coalesce(replies, 0)) FILTER (WHERE is_champion) AS champion_contributions
-FROM person_month
-WHERE month IN (SELECT month FROM rollup_months UNION ALL SELECT month FROM rollup_new_months)
+WITH counted AS (
+    SELECT month FROM rollup_months UNION SELECT month FROM rollup_new_months
+    UNION SELECT month FROM rollup_lookback_months
+),
+recent AS (
+    -- per person and counted month: their active months among the three ending with it (any of the 12 is a row)
+    SELECT c.month, pm.person_key,
+        count(*) FILTER (WHERE pm.month >= CAST(c.month - INTERVAL 2 MONTH AS DATE)) AS active_3m
+    FROM counted c
+    JOIN person_month pm ON pm.month BETWEEN CAST(c.month - INTERVAL 11 MONTH AS DATE) AND c.month
+    WHERE pm.active
+      AND pm.month >= (SELECT CAST(min(month) - INTERVAL 11 MONTH AS DATE) FROM counted)
+    GROUP BY ALL
+),
+held AS (
+    -- habitual needs activity held in the month and the two before it
+    SELECT m.month, m.has_activity,
+        m.has_activity AND coalesce(m1.has_activity, false) AND coalesce(m2.has_activity, false) AS has_3m
+    FROM month_status m
+    LEFT JOIN month_status m1 ON m1.month = CAST(m.month - INTERVAL 1 MONTH AS DATE)
+    LEFT JOIN month_status m2 ON m2.month = CAST(m.month - INTERVAL 2 MONTH AS DATE)
+    WHERE m.month IN (SELECT month FROM counted)
+)
+SELECT p.month, p.department, p.region, p.business_unit, p.level, '*' AS tool,
+    count(*) AS headcount, sum(p.active::INT) AS active, sum(p.contributor::INT) AS contributors,
+    sum(p.creator::INT) AS creators, sum(p.posts) AS posts, sum(p.replies) AS replies, sum(p.reactions) AS reactions,
+    sum(p.is_new::INT) AS newcomers, sum(p.is_returning::INT) AS returners, sum(p.is_lapsed::INT) AS lapsed,
+    sum(p.is_champion::INT) AS champions, sum(p.trained_12m::INT) AS trained_12m,
+    sum(p.mobile::INT) AS mobile_active,
+    sum(coalesce(p.posts, 0) + coalesce(p.replies, 0)) FILTER (WHERE p.is_champion) AS champion_contributions,
+    sum((p.segment = 'responder')::INT) AS responders, sum((p.segment = 'observer')::INT) AS observers,
+    sum(CASE WHEN h.has_3m THEN coalesce(r.active_3m = 3, false)::INT END) AS habitual,
+    sum(CASE WHEN h.has_activity THEN (r.person_key IS NOT NULL)::INT END) AS active_12m
+FROM person_month p
+JOIN held h ON h.month = p.month
+LEFT JOIN recent r ON r.month = p.month AND r.person_key = p.person_key
+WHERE p.month IN (SELECT month FROM counted)
 GROUP BY ALL;
 
 -- name: insert_org_rollup_tools
@@ -298,10 +346,54 @@ GROUP BY ALL;
 INSERT INTO org_rollup
 SELECT p.month, p.department, p.region, p.business_unit, p.level, a.tool,
     NULL, count(*), sum((a.posts + a.replies >= 1)::INT), sum((a.posts >= 1)::INT), sum(a.posts), sum(a.replies),
-    sum(a.reactions), NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    sum(a.reactions), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM person_month p
 JOIN rollup_activity a ON a.month = p.month AND a.person_key = p.person_key AND a.active
 WHERE p.month BETWEEN $first_month AND $last_month AND p.month IN (SELECT month FROM rollup_months)
+GROUP BY ALL;
+
+-- name: delete_segment_moves
+DELETE FROM segment_moves WHERE month IN (SELECT month FROM rollup_months);
+
+-- name: insert_segment_moves
+-- Segment moves into each rebuilt month: the month after a rebuilt month is rebuilt too when it has activity, so a
+-- move is always counted again when either of its months changes.
+INSERT INTO segment_moves
+SELECT p.month, p.department, p.region, p.business_unit, p.level, b.segment AS from_segment,
+    p.segment AS to_segment, count(*) AS people
+FROM person_month p
+JOIN person_month b ON b.person_key = p.person_key AND b.month = CAST(p.month - INTERVAL 1 MONTH AS DATE)
+WHERE p.month BETWEEN $first_month AND $last_month AND p.month IN (SELECT month FROM rollup_months)
+  AND p.segment IS NOT NULL AND b.segment IS NOT NULL
+GROUP BY ALL;
+
+-- name: delete_cohorts
+-- A cohort's row for a month changes when that month is rebuilt (who was active), or when the cohort's month is
+-- rebuilt or someone's first active month moves from or to it (who belongs, and in which org unit).
+DELETE FROM cohort_rollup
+WHERE month IN (SELECT month FROM rollup_months)
+   OR cohort IN (SELECT month FROM rollup_months UNION ALL SELECT month FROM rollup_new_months);
+
+-- name: insert_cohorts
+-- Members are read from their `new` row (the org unit they had in their cohort's month), not by joining
+-- first_active to all of person_month.
+INSERT INTO cohort_rollup
+WITH members AS (
+    SELECT person_key, month AS cohort, department, region, business_unit, level FROM person_month WHERE is_new
+),
+counted AS (
+    SELECT m.cohort, p.month, m.department, m.region, m.business_unit, m.level
+    FROM person_month p JOIN members m ON m.person_key = p.person_key
+    WHERE p.active AND p.month IN (SELECT month FROM rollup_months)
+    UNION ALL
+    SELECT m.cohort, p.month, m.department, m.region, m.business_unit, m.level
+    FROM person_month p JOIN members m ON m.person_key = p.person_key
+    WHERE p.active AND p.month NOT IN (SELECT month FROM rollup_months)
+      AND m.cohort IN (SELECT month FROM rollup_months UNION ALL SELECT month FROM rollup_new_months)
+)
+SELECT cohort, month, department, region, business_unit, level, count(*) AS people
+FROM counted
+WHERE month >= cohort
 GROUP BY ALL;
 
 -- name: department_kpi_months

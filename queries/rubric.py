@@ -51,6 +51,9 @@ _MEASURES = (
             "Upload the HR roster and activity for each of the 6 months ending in this month"),
     Measure("lowest_department_adoption", "share",
             "Upload the HR roster and this month's activity export (departments of at least the minimum group size)"),
+    # Not in the default rubric: an optional criterion of the example in docs/rubric-example.toml.
+    Measure("habitual_share", "share",
+            "Upload the HR roster and activity for this month and the two before it"),
 )
 MEASURES: dict[str, Measure] = {m.name: m for m in _MEASURES}
 CHECKLIST_NEEDS = "Answer it on the checklist (Where we stand page) or upload checklist.csv"

@@ -4,14 +4,19 @@
 -- Filters: departments, regions, units are VARCHAR[] or NULL (= all). A metric family passes its named parameters
 -- straight through: scoped_rollup($from_month, $to_month, $departments, $regions, $units, $min_group).
 
+-- name: chosen
+-- Whether an org unit is one the sidebar's filters select (NULL filter = all). Every scoped source below uses it.
+CREATE OR REPLACE TEMP MACRO chosen(departments, regions, units, department, region, business_unit) AS
+    (departments IS NULL OR list_contains(departments, department))
+    AND (regions IS NULL OR list_contains(regions, region))
+    AND (units IS NULL OR list_contains(units, business_unit));
+
 -- name: in_scope
 -- The rollup rows the sidebar's filters select, before suppression. Only the macros below read it.
 CREATE OR REPLACE TEMP MACRO in_scope(from_month, to_month, departments, regions, units) AS TABLE
 SELECT * FROM org_rollup
 WHERE month BETWEEN from_month AND to_month
-  AND (departments IS NULL OR list_contains(departments, department))
-  AND (regions IS NULL OR list_contains(regions, region))
-  AND (units IS NULL OR list_contains(units, business_unit));
+  AND chosen(departments, regions, units, department, region, business_unit);
 
 -- name: scoped_rollup
 -- The rows of every month whose scope holds at least min_group people. A month whose scope is smaller has no rows
@@ -22,6 +27,30 @@ WHERE month IN (
     SELECT month FROM in_scope(from_month, to_month, departments, regions, units)
     WHERE tool = '*' GROUP BY month HAVING sum(headcount) >= min_group
 );
+
+-- name: scoped_moves
+-- The segment moves (queries/rollups.sql) of the months scoped_rollup shows: a withheld month has none.
+CREATE OR REPLACE TEMP MACRO scoped_moves(from_month, to_month, departments, regions, units, min_group) AS TABLE
+SELECT * FROM segment_moves
+WHERE month BETWEEN from_month AND to_month
+  AND chosen(departments, regions, units, department, region, business_unit)
+  AND month IN (SELECT month FROM scoped_rollup(from_month, to_month, departments, regions, units, min_group)
+                WHERE tool = '*');
+
+-- name: scoped_cohorts
+-- Cohorts of from_month..to_month in scope (each member in the org unit of their cohort's month), with the size of
+-- each and the people of it active in each later month. A cohort of fewer than min_group people in scope has no
+-- rows at all: its retention is about too few people.
+CREATE OR REPLACE TEMP MACRO scoped_cohorts(from_month, to_month, departments, regions, units, min_group) AS TABLE
+WITH cells AS (
+    SELECT cohort, month, sum(people) AS people FROM cohort_rollup
+    WHERE cohort BETWEEN from_month AND to_month
+      AND chosen(departments, regions, units, department, region, business_unit)
+    GROUP BY cohort, month
+)
+SELECT c.cohort, c.month, s.people AS size, c.people
+FROM cells c JOIN cells s ON s.cohort = c.cohort AND s.month = s.cohort
+WHERE s.people >= min_group;
 
 -- name: withheld_months
 -- The months whose scope holds someone but fewer than min_group people: the pages say why they show nothing.

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from . import adoption, alignment, checklist, metrics, named
+from . import adoption, alignment, checklist, metrics, named, participation
 from .rubric import CHECKLIST_NEEDS, MEASURES, Criterion, Rubric, RubricError, Stage, load  # noqa: F401
 
 MET, NOT_MET, NO_DATA = "met", "not_met", "no_data"
@@ -169,6 +169,13 @@ def measure_values(conn: duckdb.DuckDBPyConnection, from_month, to_month,
             if kpi["correlation"] is not None:
                 correlations.setdefault(kpi["month"], []).append(kpi["correlation"])
 
+    # Read only when a criterion uses it (the default rubric does not): docs/rubric-example.toml.
+    habitual: dict[dt.date, float | None] = {}
+    if any(c.measure == "habitual_share" for c in rubric.criteria):
+        for row in participation.segments_by_month(conn, first, last, min_group=1):
+            habitual[row["month"]] = (row["habitual"] / row["headcount"]
+                                      if row["habitual"] is not None and row["headcount"] else None)
+
     values = {}
     for month in months:
         row = {key: headline.get(month, {}).get(key) for key in _HEADLINE}
@@ -184,6 +191,7 @@ def measure_values(conn: duckdb.DuckDBPyConnection, from_month, to_month,
         row["min_adoption_6_months"] = min(window) if all(v is not None for v in window) else None
         best = correlations.get(month) if month in headline else None
         row["best_kpi_correlation"] = max(best) if best else None
+        row["habitual_share"] = habitual.get(month)
         values[month] = row
     return values
 

@@ -1,4 +1,5 @@
-"""Uploads: commit a staged file as one transaction with its ledger row, undo it, and list the ledger."""
+"""Uploads: commit a staged file as one transaction with its ledger row, undo it, list the ledger, and keep the
+column mappings that read HR exports as rosters."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +10,7 @@ import duckdb
 from . import warehouse
 from .access import CLI, LOCAL, Actor, PermissionDenied, require  # noqa: F401  (PermissionDenied re-exported)
 from .imports import CANONICAL_COLUMNS, ImportRefused, StagedFile, stage_file
+from .imports import mapping as column_mapping
 
 PERSON_KINDS = ("activity", "champions", "training", "devices")
 
@@ -201,13 +203,27 @@ def undo(conn: duckdb.DuckDBPyConnection, upload_id: int, who: str | None = None
 
 
 def import_file(file_name: str, data: bytes, *, location: str | None = None, month=None, kind: str | None = None,
-                who: str | None = None, allow_period: bool = False, actor: Actor = LOCAL) -> UploadResult:
+                who: str | None = None, allow_period: bool = False, actor: Actor = LOCAL,
+                mapping: str | None = None) -> UploadResult:
     """The one import path the upload page and the CLI share: validate without holding the warehouse,
-    then commit in one transaction."""
+    then commit in one transaction. `mapping` names a saved column mapping to read an HR export with; without it,
+    the one mapping saved for the file's very header, if exactly one was, reads it
+    (docs/formats.md#other-hr-exports)."""
     require(actor, "upload")
     location = warehouse.resolve_location(location)
-    staged = stage_file(file_name, data, pepper=warehouse.pepper_for(location), month=month, kind=kind,
-                        allow_period=allow_period)
+    chosen, headers = None, _headers_or_none(file_name, data)
+    if mapping is not None or headers is not None and column_mapping.may_need_mapping(file_name, headers, kind):
+        with warehouse.opened(location) as conn:
+            saved = saved_mappings(conn)
+        chosen = column_mapping.for_import(file_name, data, saved, name=mapping, kind=kind)
+    try:
+        staged = stage_file(file_name, data, pepper=warehouse.pepper_for(location), month=month, kind=kind,
+                            allow_period=allow_period, mapping=chosen)
+    except ImportRefused as refused:
+        if chosen is None and headers is not None and column_mapping.may_need_mapping(file_name, headers, kind) \
+                and column_mapping.looks_like_roster(headers, kind):
+            raise ImportRefused(f"{refused} {column_mapping.MAP_IT}") from None
+        raise
     with warehouse.opened(location) as conn:
         return commit(conn, staged, who, actor)
 
@@ -232,4 +248,62 @@ def events(conn: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def latest_refresh(conn: duckdb.DuckDBPyConnection) -> dt.datetime | None:
-    return conn.execute("SELECT max(happened_at) FROM ledger_events").fetchone()[0]
+    # Saving a column mapping or sending the digest changes no figure, so neither counts as a refresh of the data.
+    return conn.execute("SELECT max(happened_at) FROM ledger_events WHERE action NOT IN (?, ?)",
+                        [MAPPING_SAVED, DIGEST_SENT]).fetchone()[0]
+
+
+# --- Column mappings of HR exports (docs/formats.md#other-hr-exports) ----------------------------------------------
+
+MAPPING_SAVED = "mapping saved"
+DIGEST_SENT = "digest sent"  # written by queries/digest.sql, one event per recipient
+# Saving a mapping reads the whole file with it first; the month a roster counts for has no bearing on that.
+_ANY_MONTH = "2000-01"
+
+
+def _headers_or_none(file_name: str, data: bytes) -> list[str] | None:
+    try:
+        return column_mapping.read_headers(file_name, data)
+    except ImportRefused:
+        return None  # staging refuses the file and says why
+
+
+def saved_mappings(conn: duckdb.DuckDBPyConnection) -> list[column_mapping.ColumnMapping]:
+    """Every saved column mapping, by name."""
+    rows = conn.execute("SELECT name, signature, headers, columns, saved_by, strftime(saved_at, '%Y-%m-%d %H:%M:%S') "
+                        "FROM column_mappings ORDER BY lower(name)").fetchall()
+    return [column_mapping.ColumnMapping.stored(*row) for row in rows]
+
+
+def save_mapping(conn: duckdb.DuckDBPyConnection, mapping: column_mapping.ColumnMapping, file_name: str,
+                 data: bytes, *, pepper: str, actor: Actor = LOCAL) -> str:
+    """Save a column mapping once it reads every row of the file it was made for, replacing a mapping of the same
+    name, and record who saved it in the audit trail. Returns a sentence for the champion; a mapping that cannot
+    read the file is refused (ImportRefused) and nothing is saved."""
+    require(actor, "upload")
+    name = column_mapping.check_name(mapping.name)
+    headers = column_mapping.read_headers(file_name, data)
+    reader = column_mapping.built_in_reader(file_name, headers, "roster")
+    if reader is not None:
+        raise ImportRefused(f"{file_name} is read as a {reader.source} without a mapping; upload it with Kind roster "
+                            "(or detected), and no mapping is saved.")
+    mapping = column_mapping.ColumnMapping(name, mapping.columns, column_mapping.header_signature(headers),
+                                           tuple(headers))
+    stage_file(file_name, data, pepper=pepper, month=_ANY_MONTH, mapping=mapping)
+    detail = f"\"{name}\": {mapping.describe()}"
+
+    def write() -> bool:
+        with warehouse.transaction(conn):
+            replaced = conn.execute("SELECT count(*) FROM column_mappings WHERE lower(name) = lower(?)",
+                                    [name]).fetchone()[0] > 0
+            conn.execute("DELETE FROM column_mappings WHERE lower(name) = lower(?)", [name])
+            conn.execute("INSERT INTO column_mappings VALUES (?, ?, ?, ?, ?, current_timestamp)",
+                         [name, mapping.signature, mapping.headers_json(), mapping.columns_json(), actor.label])
+            _event(conn, None, MAPPING_SAVED, actor.label, detail + (" (replacing the earlier mapping of that name)"
+                                                                     if replaced else ""))
+        return replaced
+
+    with warehouse.WRITE_LOCK:
+        replaced = warehouse.retrying(write)
+    return (f"Column mapping \"{name}\" saved{' (it replaces the earlier one of that name)' if replaced else ''}: "
+            f"{mapping.describe()}. Files with the same columns are offered it from now on.")

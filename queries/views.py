@@ -15,7 +15,8 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from . import adoption, alignment, charts, checklist, coe, metrics, narrative, stages, uploads
+from . import (adoption, alignment, benchmarks, charts, checklist, coe, communities, metrics, narrative,
+               participation, stages, uploads)
 from .formats import count, difference, number, percent, points, signed, user
 from .metrics import Filters
 
@@ -66,6 +67,7 @@ class Tile:
     delta: str | None = None
     help: str | None = None
     delta_color: str = "normal"
+    reference: str | None = None  # the "vs reference" note under it (data/benchmarks.toml)
 
 
 @dataclass(frozen=True)
@@ -226,11 +228,16 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
     if not before:
         notes.append(f"No data held for {scope.compare_to:%B %Y}, so no deltas.")
     notes.extend(contribution_notes(conn, scope.trailing(12), scope.month, scope.filters.tool))
+    references, problem = benchmarks.read()
+    if problem:
+        notes.append(problem)
     tiles = (
         (Tile("Adoption", percent(now["adoption_rate"]), _delta(now, before, "adoption_rate"),
-              "People active on any tool this month, as a share of headcount."),
+              "People active on any tool this month, as a share of headcount.",
+              reference=benchmarks.versus(references, "adoption_rate", now["adoption_rate"])),
          Tile("Contribution", percent(now["contribution_rate"]), _delta(now, before, "contribution_rate"),
-              "People who posted or replied at least once, as a share of headcount."),
+              "People who posted or replied at least once, as a share of headcount.",
+              reference=benchmarks.versus(references, "contribution_rate", now["contribution_rate"])),
          Tile("Leaders active", percent(now["leadership_participation"]),
               _delta(now, before, "leadership_participation"), "Active executives as a share of executives."),
          Tile("CoE reach", percent(now["champion_coverage"]), _delta(now, before, "champion_coverage"),
@@ -250,7 +257,9 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
     trend_rows = [r for r in metrics.org_months(conn, scope.trailing(12), scope.month, scope.filters,
                                                 scope.min_group) if r["adoption_rate"] is not None]
     trend = (Chart(charts.rate_lines, (trend_rows, {"adoption_rate": "Adoption", "contribution_rate": "Contribution"},
-                                       "Adoption and contribution, last 12 months")) if trend_rows else None)
+                                       "Adoption and contribution, last 12 months"),
+                   {"references": benchmarks.lines(references, "adoption_rate")
+                    + benchmarks.lines(references, "contribution_rate")}) if trend_rows else None)
     shown = [d for d in by_department if d["adoption_rate"] is not None]
     departments = (Chart(charts.bars, (shown, "group", "adoption_rate", f"Adoption by department, {scope.month:%B %Y}",
                                        scope.min_group), {"category_title": "Department"}) if shown else None)
@@ -286,6 +295,94 @@ class Adoption:
     leadership: Chart | None = None
     leadership_note: str | None = None
     notes: tuple[str, ...] = ()  # contribution that is no data or counts some tools only
+    participation: Participation | None = None
+
+
+@dataclass(frozen=True)
+class Participation:
+    """The Adoption page's participation sections (docs/metrics.md#participation), already suppressed."""
+
+    segments: Chart | None = None
+    segments_note: str | None = None
+    moves: Chart | None = None
+    moves_sentence: str | None = None
+    habits: Chart | None = None
+    habits_sentence: str | None = None
+    cohorts: Chart | None = None
+    cohorts_table: Table | None = None
+    cohorts_note: str | None = None
+    references_note: str | None = None  # why the reference benchmarks are not shown
+
+
+def _segment_shares(row: dict) -> dict:
+    return {"month": row["month"], **{name: row[key] / row["headcount"] for key, name in
+                                      zip(participation.SEGMENTS, charts.SEGMENT_COLORS)}}
+
+
+def participation_sections(conn: duckdb.DuckDBPyConnection, scope: Scope, references=(),
+                           references_note: str | None = None) -> Participation:
+    """Segments over time, last month's moves, habitual share and stickiness, and cohort retention, for the scope."""
+    rows = participation.segments_by_month(conn, scope.trailing(24), scope.month, scope.filters, scope.min_group)
+    held = [r for r in rows if r["creators"] is not None and r["headcount"]]
+    segments = segments_note = None
+    if held:
+        segments = Chart(charts.segment_shares, ([_segment_shares(r) for r in held],
+                                                 "Creators, responders, observers and inactive, share of headcount"),
+                         {"references": benchmarks.lines(references, "observer_share")})
+    elif rows:
+        segments_note = ("The segments need activity with posts or replies: no month shown has it. (The Teams export "
+                         "from before March 2022 has neither.)")
+    moved = participation.moves(conn, scope.month, scope.month, scope.filters, scope.min_group)
+    moves = moves_sentence = None
+    if moved:
+        names = participation.SEGMENT_NAMES
+        moves = Chart(charts.segment_moves, ([{"from": names[r["from_segment"]], "to": names[r["to_segment"]],
+                                               "people": r["people"]} for r in moved],
+                                             f"Segment moves, {metrics.previous_month(scope.month):%B} to "
+                                             f"{scope.month:%B %Y}"))
+        up, down = participation.moved_up_and_down(moved)
+        moves_sentence = (f"{count(up)} {'observer' if up == 1 else 'observers'} became responders or creators in "
+                          f"{scope.month:%B %Y}, and {count(down)} went the other way (people on both months' "
+                          "rosters).")
+    habit_rows = [{"month": r["month"],
+                   "habitual": r["habitual"] / r["headcount"] if r["habitual"] is not None else None,
+                   "stickiness": r["stickiness"]}
+                  for r in rows if r["headcount"] and (r["habitual"] is not None or r["stickiness"] is not None)]
+    habits = habits_sentence = None
+    if habit_rows:
+        habits = Chart(charts.rate_lines, (habit_rows, {"habitual": "Habitual", "stickiness": "Stickiness"},
+                                           "Habitual share and stickiness"),
+                       {"height": 240, "references": benchmarks.lines(references, "habitual_share")
+                        + benchmarks.lines(references, "stickiness")})
+        latest = next((r for r in rows if r["month"] == scope.month), {})
+        parts = []
+        if latest.get("habitual") is not None:
+            parts.append(f"habitual: {percent(latest['habitual'] / latest['headcount'])} of people were active in "
+                         f"each of the three months to {scope.month:%B %Y}")
+        if latest.get("stickiness") is not None:
+            parts.append(f"stickiness: {percent(latest['stickiness'])} of those active at some point in the last 12 "
+                         "months were active this month")
+        habits_sentence = ("; ".join(parts) + ".") if parts else None
+        if habits_sentence:
+            habits_sentence = habits_sentence[0].upper() + habits_sentence[1:]
+    found = participation.cohorts(conn, scope.trailing(12), scope.month, scope.filters, scope.min_group)
+    cohorts = cohorts_table = None
+    cohorts_note = (f"Each cohort is the people first counted active that month. Cohorts of fewer than "
+                    f"{scope.min_group} people in this selection are not shown.")
+    cells = [{"cohort": f"{c['cohort']:%b %Y} ({c['size']:,})", "size": c["size"], "months_after": k,
+              "retention": share} for c in found for k, share in sorted(c["retention"].items())]
+    if cells:
+        cohorts = Chart(charts.cohort_retention, (cells, "Cohort retention: share of each month's newcomers "
+                                                         "active later"))
+        cohorts_table = Table(pd.DataFrame([{"Cohort": f"{c['cohort']:%Y-%m}", "Size": c["size"],
+                                             **{f"+{k}": round(v, 4) for k, v in sorted(c["retention"].items())}}
+                                            for c in found]), "cohort-retention")
+    elif found:
+        cohorts_note += " No cohort has a later month with activity yet."
+    else:
+        cohorts_note += " None of the last 12 months' cohorts is large enough to show yet."
+    return Participation(segments, segments_note, moves, moves_sentence, habits, habits_sentence, cohorts,
+                         cohorts_table, cohorts_note, references_note)
 
 
 def adoption_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Adoption:
@@ -306,9 +403,13 @@ def adoption_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Adoption:
     trend_rows = [{"month": r["month"], "active": r["adoption_rate"], "contributors": r["contribution_rate"],
                    "creators": r["creators"] / r["headcount"] if r["creators"] is not None else None}
                   for r in history if r["adoption_rate"] is not None]
+    references, references_note = benchmarks.read()
     trend = Chart(charts.rate_lines, (trend_rows, {"active": "Active", "contributors": "Contributors",
                                                    "creators": "Creators"},
-                                      "Active, contributors and creators as a share of headcount"))
+                                      "Active, contributors and creators as a share of headcount"),
+                  {"references": benchmarks.lines(references, "adoption_rate")
+                   + benchmarks.lines(references, "contribution_rate")
+                   + benchmarks.lines(references, "creator_share")})
     funnel = Chart(charts.participation_funnel, ({"Headcount": now["headcount"], "Active": now["active"],
                                                   "Contributors": now["contributors"], "Creators": now["creators"]},
                                                  f"Participation funnel, {scope.month:%B %Y}"))
@@ -346,7 +447,8 @@ def adoption_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Adoption:
                     tuple(breakdowns), by_tool,
                     "A person active on several tools counts once in the headline and once per tool here."
                     if by_tool else None, leadership, leadership_note,
-                    tuple(contribution_notes(conn, scope.trailing(24), scope.month, scope.filters.tool)))
+                    tuple(contribution_notes(conn, scope.trailing(24), scope.month, scope.filters.tool)),
+                    participation_sections(conn, scope, references, references_note))
 
 
 # --- CoE reach --------------------------------------------------------------------------------------------------
@@ -581,6 +683,153 @@ def not_started_ladder(rubric: stages.Rubric) -> Chart:
     return Chart(charts.stage_ladder, ([(s.number, s.name, s.motto) for s in rubric.stages], 0, rubric.top))
 
 
+# --- Communities ------------------------------------------------------------------------------------------------
+
+COMMUNITY_SCOPE_NOTE = ("Communities belong to no department, so the business unit, region and department filters do "
+                        "not apply here: the figures are for the whole organisation. The tool filter applies.")
+COMMUNITY_STATUS_LABELS = {"active": "Active", "quiet": "Quiet", "dormant": "Dormant"}
+RANKED = 5  # communities in each of the healthiest and most-at-risk charts
+
+
+@dataclass(frozen=True)
+class CommunityHealth:
+    """Community health: organisation-wide with respect to departments (communities have none); the tool filter
+    applies. Communities under the minimum group size count in every total and are never a row."""
+
+    month: dt.date
+    scope_note: str
+    no_data: str | None = None
+    headline: str | None = None
+    notes: tuple[str, ...] = ()
+    tiles: tuple[Tile, ...] = ()
+    trend: Chart | None = None
+    healthiest: Chart | None = None
+    healthiest_note: str | None = None
+    at_risk: Chart | None = None
+    at_risk_note: str | None = None
+    table: Table | None = None
+
+
+def _community_rows(rows: list[dict]) -> list[dict]:
+    """Listed communities with their tool's name and a label that tells apart two tools' communities of one name."""
+    shown = communities.listed(rows)
+    tools_of = {}
+    for r in shown:
+        tools_of.setdefault(r["community"], set()).add(r["tool"])
+    return [{**r, "tool": TOOL_NAMES.get(r["tool"]) or r["tool"],
+             "status": COMMUNITY_STATUS_LABELS[r["status"]],
+             "label": (f"{r['community']} · {TOOL_NAMES.get(r['tool']) or r['tool']}"
+                       if len(tools_of[r["community"]]) > 1 else r["community"])}
+            for r in shown]
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _communities_phrase(number_: int) -> str:
+    return f"{number_} {'community' if number_ == 1 else 'communities'}"
+
+
+def communities_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> CommunityHealth:
+    tool = scope.filters.tool
+    on_tool = f" on {TOOL_NAMES.get(tool) or user(tool)}" if tool else ""
+    start = scope.trailing(12)
+    first = min(start, scope.compare_to)
+    held = communities.held_months(conn, first, scope.month, tool)
+    if scope.month not in held:
+        return CommunityHealth(scope.month, COMMUNITY_SCOPE_NOTE, no_data=(
+            f"No communities data for {scope.month:%B %Y}{on_tool} yet. Upload the Viva Engage groups activity "
+            "report, the Slack channels export or communities.csv for that month on the Data page."))
+    rows = communities.by_month(conn, first, scope.month, tool, scope.min_group)
+    by_month = {month: [] for month in held}
+    for row in rows:
+        by_month[row["month"]].append(row)
+    now = communities.status_counts(by_month[scope.month])
+    total = sum(now.values())
+    before = communities.status_counts(by_month[scope.compare_to]) if scope.compare_to in by_month else None
+
+    def change(key: str | None) -> int | None:
+        if before is None:
+            return None
+        return total - sum(before.values()) if key is None else now[key] - before[key]
+
+    def delta(key: str | None) -> str | None:
+        return signed(change(key), 0)
+
+    def colour(key: str, worse_when_more: bool = False) -> str:
+        # no change is not news: a red or green arrow on "+0" would say otherwise
+        if not change(key):
+            return "off"
+        return "inverse" if worse_when_more else "normal"
+
+    if not total:
+        headline = f"The {scope.month:%B %Y} communities data{on_tool} holds no community."
+    elif now["active"] == total:
+        headline = (f"All {_communities_phrase(total)}{on_tool} had posts in {scope.month:%B %Y}." if total > 1 else
+                    f"The one community{on_tool} had posts in {scope.month:%B %Y}.")
+    else:
+        headline = f"{now['active']} of {_communities_phrase(total)}{on_tool} had posts in {scope.month:%B %Y}"
+        if now["dormant"]:
+            headline += (f"; {now['dormant']} {'is' if now['dormant'] == 1 else 'are'} dormant, with no posts for "
+                         "two months or more.")
+        else:
+            headline += f"; {now['quiet']} {'was' if now['quiet'] == 1 else 'were'} quiet and none is dormant."
+    tiles = (
+        Tile("Communities", count(total), delta(None), "Communities in the month's communities uploads, "
+             "listed or not.", delta_color="off"),
+        Tile("Active", count(now["active"]), delta("active"), "At least one post this month.",
+             delta_color=colour("active")),
+        Tile("Quiet", count(now["quiet"]), delta("quiet"),
+             "No posts this month, but posts last month (or no data to tell for last month).",
+             delta_color=colour("quiet", worse_when_more=True)),
+        Tile("Dormant", count(now["dormant"]), delta("dormant"),
+             "No posts this month nor last month, both months holding the tool's communities data.",
+             delta_color=colour("dormant", worse_when_more=True)),
+    )
+    notes = []
+    if before is None:
+        notes.append(f"No communities data{on_tool} for {scope.compare_to:%B %Y}, so no deltas.")
+    hidden = sum(1 for r in by_month[scope.month] if not r["listed"])
+    if hidden:
+        notes.append(f"{_communities_phrase(hidden)} with fewer than {scope.min_group} members, or without a member "
+                     f"count, {'is' if hidden == 1 else 'are'} counted above but not listed.")
+    trend_rows = [{"month": month,
+                   **{COMMUNITY_STATUS_LABELS[k]: v for k, v in communities.status_counts(found).items()}}
+                  for month, found in by_month.items() if month >= start]
+    trend = Chart(charts.community_status_by_month, (trend_rows, "Active, quiet and dormant communities by month"))
+    shown = _community_rows(by_month[scope.month])
+    ranked_active = sorted((r for r in shown if r["status"] == "Active" and r["posts_per_member"] is not None),
+                           key=lambda r: (-r["posts_per_member"], -r["members"], r["label"]))[:RANKED]
+    healthiest = healthiest_note = None
+    if ranked_active:
+        healthiest = Chart(charts.community_ranking, (
+            ranked_active, "posts_per_member", "Posts per member",
+            f"Healthiest: posts per member, {scope.month:%b %Y}", "#009E73"))
+    else:
+        healthiest_note = f"No listed community had posts in {scope.month:%B %Y}."
+    ranked_silent = sorted((r for r in shown if r["status"] != "Active"),
+                           key=lambda r: (-r["silent_months"], -r["members"], r["label"]))[:RANKED]
+    at_risk = at_risk_note = None
+    if ranked_silent:
+        at_risk = Chart(charts.community_ranking, (
+            ranked_silent, "silent_months", "Months without posts",
+            f"Most at risk: months without posts, {scope.month:%b %Y}", "#D55E00", "d"))
+    else:
+        at_risk_note = f"No listed community was quiet or dormant in {scope.month:%B %Y}."
+    frame = pd.DataFrame([{
+        "Community": r["community"], "Tool": r["tool"], "Status": r["status"], "Members": r["members"],
+        "Posts": r["posts"], "Posts per member": _rounded(r["posts_per_member"]),
+        "Reads": r["reads"], "Reads per member": _rounded(r["reads_per_member"]),
+        "Reactions": r["reactions"], "Months without posts": r["silent_months"],
+    } for r in sorted(shown, key=lambda r: (-r["members"], r["label"]))],
+        columns=["Community", "Tool", "Status", "Members", "Posts", "Posts per member", "Reads", "Reads per member",
+                 "Reactions", "Months without posts"])
+    return CommunityHealth(scope.month, COMMUNITY_SCOPE_NOTE, None, headline, tuple(notes), tiles, trend, healthiest,
+                           healthiest_note, at_risk, at_risk_note,
+                           Table(frame, f"communities-{scope.month:%Y-%m}") if len(frame) else None)
+
+
 # --- Shared by every page: the sidebar's choices and the demo notice -----------------------------------------
 
 @dataclass(frozen=True)
@@ -602,4 +851,4 @@ def frame(conn: duckdb.DuckDBPyConnection) -> Frame:
 
 # The model behind each page of the menu, by its URL path: the benchmark and the privacy tests walk them all.
 PAGES = {"overview": lambda conn, scope: overview(conn, scope, stages.load()), "stages": standing, "adoption": adoption_view, "coe": coe_reach,
-         "alignment": alignment_view}
+         "communities": communities_view, "alignment": alignment_view}

@@ -451,7 +451,8 @@ def read_at(location: str, version: int, func, *args, **kwargs):
 
 
 def refresh_rollups(conn: duckdb.DuckDBPyConnection) -> None:
-    """Bring the rollups (month_status, person_month, org_rollup, department_kpis, kpi_correlations) up to date
+    """Bring the rollups (month_status, person_month, org_rollup, segment_moves, cohort_rollup, department_kpis,
+    kpi_correlations) up to date
     with the live uploads. Call it inside the transaction that changed them (an upload or an undo).
 
     Only the months the change affects are recomputed (queries/rollups.sql says which): the refresh compares
@@ -480,9 +481,12 @@ def refresh_rollups(conn: duckdb.DuckDBPyConnection) -> None:
             named.run(conn, f"rollups.{block}", params)
         if conn.execute("SELECT count(*) FROM rollup_new_months").fetchone()[0]:
             named.run(conn, "rollups.update_new", params)
-        for block in ("update_unmapped", "delete_org_rollup", "insert_org_rollup", "insert_org_rollup_tools"):
+        for block in ("lookback_months", "update_unmapped", "delete_org_rollup", "insert_org_rollup",
+                      "insert_org_rollup_tools", "delete_segment_moves", "insert_segment_moves", "delete_cohorts",
+                      "insert_cohorts"):
             named.run(conn, f"rollups.{block}", params)
-        temporary += ["rollup_activity", "pm_stage", "first_active_changes", "rollup_new_months"]
+        temporary += ["rollup_activity", "pm_stage", "first_active_changes", "rollup_new_months",
+                      "rollup_lookback_months"]
     for block in ("department_kpi_months", "delete_department_kpis", "insert_department_kpis",
                   "delete_kpi_correlations", "insert_kpi_correlations"):
         named.run(conn, f"rollups.{block}")

@@ -85,18 +85,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_streamlit(location: str, log, env: dict | None = None, timeout: float = 180):
+def start_streamlit(location: str, log, env: dict | None = None, timeout: float = 180, port: int | None = None,
+                    options: list[str] | None = None):
     """`streamlit run dashboard.py` on a free loopback port against the warehouse at `location`, its output to
-    `log`; returns (process, base URL) once /_stcore/health answers. Stop it with stop_streamlit."""
+    `log`; returns (process, base URL) once /_stcore/health answers. Stop it with stop_streamlit.
+
+    `port` fixes the port (sign-in needs it known beforehand: the provider registers the redirect URI); `options`
+    adds `streamlit run` options, e.g. ["--secrets.files", path] to read secrets from a test's own file."""
     import subprocess
     import time
     import urllib.request
 
-    port = free_port()
+    port = port or free_port()
     env = {**os.environ, "DASHBOARD_DB": location, "DASHBOARD_PEPPER": PEPPER, "DASHBOARD_DEMO": "0", **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         *(options or [])],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

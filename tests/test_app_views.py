@@ -1,9 +1,10 @@
-"""AppTest of the executive views (Overview, Adoption, CoE reach, Business alignment) on demo, partial and empty data."""
+"""AppTest of the executive views (Overview, Adoption, CoE reach, Communities, Business alignment) on demo, partial
+and empty data."""
 import pytest
 
 from conftest import ACTIVITY_SEPT, ROSTER_SEPT, app
 
-VIEWS = ["pages/overview.py", "pages/adoption.py", "pages/coe.py", "pages/alignment.py"]
+VIEWS = ["pages/overview.py", "pages/adoption.py", "pages/coe.py", "pages/communities.py", "pages/alignment.py"]
 
 
 def param(at, key) -> list:
@@ -56,6 +57,8 @@ def test_each_view_with_only_a_roster_and_one_activity_file(load, page, monkeypa
         assert "champion register" in text
     if page == "pages/alignment.py":
         assert "kpis.csv" in text
+    if page == "pages/communities.py":
+        assert "No communities data" in text
     if page in ("pages/overview.py", "pages/adoption.py"):
         # four people is below the minimum group size: no figures at all
         assert "fewer than 5 people" in text
@@ -120,3 +123,24 @@ def test_user_text_is_never_rendered_as_markdown(load):
         assert "trails at 17%" in sentence  # the malicious department is the laggard, so it is in the sentence
         assert "](https://evil.example)" not in sentence and "**bold**" not in sentence and "<b>" not in sentence
         assert "\\[click\\]\\(https\\:" in sentence
+
+
+def test_adoption_page_shows_participation_habits_and_cohorts(demo_db):
+    at = app("pages/adoption.py")
+    assert not at.exception, at.exception
+    headings = [h.value for h in at.subheader]
+    assert "Who creates, responds, observes" in headings and "Do newcomers stay?" in headings
+    captions = " ".join(c.value for c in at.caption)
+    assert "observers became responders or creators in October 2026" in captions
+    assert "of people were active in each of the three months to October 2026" in captions
+    assert "Cohorts of fewer than 5 people in this selection are not shown." in captions
+    titles = " ".join(str(c.proto.spec) for c in charts(at))
+    for title in ("Creators, responders, observers and inactive", "Segment moves", "Habitual share and stickiness",
+                  "Cohort retention"):
+        assert title in titles
+    assert any(b.label.startswith("Download") for b in at.get("download_button"))
+
+
+def test_overview_notes_the_reference_under_the_contribution_tile(demo_db):
+    at = app()
+    assert any(c.value.startswith("vs reference 10%") and "Nielsen Norman Group" in c.value for c in at.caption)

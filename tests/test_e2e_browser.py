@@ -15,8 +15,8 @@ import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, fresh_location, require_browser
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-PAGES = {"overview": "", "stages": "stages", "adoption": "adoption", "coe": "coe", "alignment": "alignment",
-         "data": "data"}
+PAGES = {"overview": "", "stages": "stages", "adoption": "adoption", "coe": "coe", "communities": "communities",
+         "alignment": "alignment", "data": "data"}
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 

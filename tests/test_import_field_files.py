@@ -421,6 +421,9 @@ REFUSED = {
     **{name: ("2026-02", fragments) for name, fragments in SUMMARIES.items()},
     SLACK_NAMED: (None, ["does not say which month it covers", "Its name suggests 2026-04",
                          "pass --month 2026-04 on the command line"]),
+    # Read with a saved column mapping in tests/test_import_mapping.py.
+    "workday_workers_report.csv": ("2026-02", ["unknown format", "map its columns once on the Data page",
+                                               "--mapping NAME"]),
 }
 
 

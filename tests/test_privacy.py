@@ -445,6 +445,22 @@ def _check_stages(model: views.Standing, check: Check, conn) -> None:
     assert "whole organisation" in model.rule
 
 
+def _check_communities(model: views.CommunityHealth, check: Check, conn) -> None:
+    """Communities belong to no department: the business unit, region and department filters change nothing, and
+    no community under the minimum group size is a row, a bar or a line of the download."""
+    scope = check.scope
+    unfiltered = views.communities_view(conn, dataclasses.replace(scope, filters=Filters(tool=scope.filters.tool)))
+    if (model.headline, model.tiles, model.notes, model.trend, model.healthiest, model.at_risk, model.no_data) != (
+            unfiltered.headline, unfiltered.tiles, unfiltered.notes, unfiltered.trend, unfiltered.healthiest,
+            unfiltered.at_risk, unfiltered.no_data) or not _same_table(model.table, unfiltered.table):
+        check.problems.append("Communities changes with the business unit, region or department filters")
+    rows = [*(model.healthiest.args[0] if model.healthiest else []), *(model.at_risk.args[0] if model.at_risk else []),
+            *(model.table.frame.rename(columns={"Members": "members"}).to_dict("records") if model.table else [])]
+    small = [r for r in rows if r["members"] is None or r["members"] < scope.min_group]
+    if small:
+        check.problems.append(f"Communities lists communities under the minimum {scope.min_group}: {small}")
+
+
 def _same_table(one: views.Table | None, other: views.Table | None) -> bool:
     if one is None or other is None:
         return one is other
@@ -452,7 +468,7 @@ def _same_table(one: views.Table | None, other: views.Table | None) -> bool:
 
 
 CHECKS = {"overview": _check_overview, "adoption": _check_adoption, "coe": _check_coe,
-          "alignment": _check_alignment, "stages": _check_stages}
+          "alignment": _check_alignment, "stages": _check_stages, "communities": _check_communities}
 
 
 # --- 1. Every page model, for scopes hypothesis draws -----------------------------------------------------------

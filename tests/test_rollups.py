@@ -6,10 +6,11 @@ import os
 import pytest
 
 from conftest import PEPPER, copy_warehouse, fresh_location
-from queries import demo, metrics, rubric, synth, uploads, warehouse
+from queries import demo, metrics, participation, rubric, synth, uploads, warehouse
 
 PEOPLE, MONTHS = 300, 6
-ROLLUPS = ("month_status", "person_month", "org_rollup", "first_active", "department_kpis")
+ROLLUPS = ("month_status", "person_month", "org_rollup", "first_active", "department_kpis", "segment_moves",
+           "cohort_rollup")
 FILTERS = [
     metrics.ALL,
     metrics.Filters(departments=("Sales",)),
@@ -212,6 +213,96 @@ class Recount:
         }
 
 
+class ParticipationRecount(Recount):
+    """Segments, habitual, stickiness, segment moves and cohorts (docs/metrics.md#participation) counted person by
+    person; the tool filter does not apply to them."""
+
+    def __init__(self, conn):
+        super().__init__(conn)
+        self._active = {}
+
+    def active_people(self, month):
+        if month not in self._active:
+            self._active[month] = super().active_people(month)
+        return self._active[month]
+
+    def in_scope(self, filters, row):
+        return ((not filters.departments or row["department"] in filters.departments)
+                and (not filters.regions or row["region"] in filters.regions)
+                and (not filters.units or row["unit"] in filters.units))
+
+    def segment(self, month, key):
+        if not self.contribution_tools(month):
+            return None
+        found = self.activity(month).get(key) if key in self.active_people(month) else None
+        if found is None:
+            return "inactive"
+        if found["posts"] >= 1:
+            return "creator"
+        return "responder" if found["replies"] + found["reactions"] >= 1 else "observer"
+
+    def held_with_activity(self, month):
+        return month in self.held() and bool(self.tools(month))
+
+    def segments(self, month, filters):
+        scope = {key for key, row in self.roster(month).items() if self.in_scope(filters, row)}
+        if not scope or len(scope) < rubric.min_group_size():
+            return {key: None for key in participation.CLI_KEYS}
+        counts = {name: 0 for name in ("creator", "responder", "observer", "inactive")}
+        for key in scope:
+            found = self.segment(month, key)
+            if found:
+                counts[found] += 1
+        active = scope & self.active_people(month)
+        has_segments = bool(self.contribution_tools(month))
+        three = [month, previous(month), previous(previous(month))]
+        recent = set().union(*(self.active_people(m) for m in self.held()
+                               if months_back(month, 11) <= m <= month)) & scope
+        has_activity = bool(self.tools(month))
+        return {
+            "creators": counts["creator"] if has_segments else None,
+            "responders": counts["responder"] if has_segments else None,
+            "observers": counts["observer"] if has_segments else None,
+            "inactive": len(scope - active) if has_activity else None,
+            "habitual": len(scope.intersection(*(self.active_people(m) for m in three)))
+            if all(self.held_with_activity(m) for m in three) else None,
+            "stickiness": len(active) / len(recent) if has_activity and recent else None,
+        }
+
+    def moves(self, month, filters):
+        before = previous(month)
+        if not (self.contribution_tools(month) and before in self.held() and self.contribution_tools(before)):
+            return {}
+        roster = self.roster(month)
+        if len([k for k, row in roster.items() if self.in_scope(filters, row)]) < rubric.min_group_size():
+            return {}
+        both = [k for k, row in roster.items() if self.in_scope(filters, row) and k in self.roster(before)]
+        found = {}
+        for key in both:
+            pair = (self.segment(before, key), self.segment(month, key))
+            found[pair] = found.get(pair, 0) + 1
+        return found
+
+    def cohorts(self, last, filters):
+        found, earlier = [], set()
+        for month in self.held():
+            if month > last:
+                break
+            new = self.active_people(month) - earlier
+            earlier |= self.active_people(month)
+            roster = self.roster(month)
+            members = {key for key in new if self.in_scope(filters, roster[key])}
+            if not members or len(members) < rubric.min_group_size():
+                continue
+            retention = {}
+            for later in self.held():
+                if month < later <= last and self.tools(later):
+                    k = (later.year - month.year) * 12 + later.month - month.month
+                    retention[k] = len(members & self.active_people(later)) / len(members)
+            found.append({"cohort": month, "size": len(members), "retention": retention})
+        return found
+
+
 def assert_same(found: dict, expected: dict, where: str):
     for key, value in expected.items():
         if value is None or found.get(key) is None:
@@ -229,6 +320,23 @@ def assert_matches_recount(location):
             for filters in FILTERS:
                 assert_same(metrics.org_month(conn, month, filters), recount.metrics(month, filters),
                             f"{month:%Y-%m} {filters}")
+        assert_participation_matches(conn, held)
+
+
+def assert_participation_matches(conn, held):
+    recount = ParticipationRecount(conn)
+    for filters in FILTERS[:5]:  # the tool filter does not apply to participation
+        for month in held:
+            where = f"{month:%Y-%m} {filters}"
+            assert_same(participation.segments(conn, month, filters), recount.segments(month, filters), where)
+            moved = {(r["from_segment"], r["to_segment"]): r["people"]
+                     for r in participation.moves(conn, month, month, filters)}
+            assert moved == recount.moves(month, filters), where
+        found = participation.cohorts(conn, held[0], held[-1], filters)
+        expected = recount.cohorts(held[-1], filters)
+        assert [(c["cohort"], c["size"]) for c in found] == [(c["cohort"], c["size"]) for c in expected], filters
+        for ours, theirs in zip(found, expected):
+            assert ours["retention"] == pytest.approx(theirs["retention"]), (ours["cohort"], filters)
 
 
 # --- the tests ------------------------------------------------------------------------------------------------------

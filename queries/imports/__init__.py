@@ -206,13 +206,21 @@ def _refuse_first(conn, file_name: str, failures: list[tuple[str, str, str, str 
 
 
 def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date | None = None,
-               kind: str | None = None, allow_period: bool = False) -> StagedFile:
-    """Validate a file and map it to canonical rows. Raises ImportRefused with a message for the uploader."""
+               kind: str | None = None, allow_period: bool = False, mapping=None) -> StagedFile:
+    """Validate a file and map it to canonical rows. Raises ImportRefused with a message for the uploader.
+
+    `mapping`, a saved `mapping.ColumnMapping`, reads an HR export as a roster through the columns it names
+    instead of detecting the format (docs/formats.md#other-hr-exports)."""
     given_month = parse_month(month, "The month")
+
+    def format_of(headers: list[str]) -> Format:
+        if mapping is not None:
+            return column_mapping.format_for(mapping, file_name, headers)
+        return detect(file_name, headers, kind)
 
     def columns_for(headers: list[str]) -> list[str]:
         # Only the columns the detected format reads are staged.
-        fmt = detect(file_name, headers, kind)
+        fmt = format_of(headers)
         normalised = [normalise_header(h) for h in headers]
         return [name for column in fmt.columns if (name := fmt.column_for(normalised, column.target))]
 
@@ -220,7 +228,7 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
     with duckdb.connect() as conn:
         headers = stage_upload(conn, file_name, data, columns_for=columns_for)
         normalised = [normalise_header(h) for h in headers]
-        fmt = detect(file_name, headers, kind)
+        fmt = format_of(headers)
         if conn.execute("SELECT count(*) FROM staged").fetchone()[0] == 0:
             raise ImportRefused(f"{file_name}: the file has column names but no rows.")
         params = {"pepper": pepper, "criteria": checklist_criteria()}
@@ -386,3 +394,4 @@ def _refuse_duplicates(conn, file_name: str, kind: str):
 
 # Vendor adapters register their formats on import (kept last: they use the names above).
 from . import entra, m365, slack  # noqa: E402,F401
+from . import mapping as column_mapping  # noqa: E402

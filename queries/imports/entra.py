@@ -134,6 +134,18 @@ def roster_rules(path: Path | str | None = None) -> RosterRules:
     return parse_rules(raw, rubric._shown_path(path))
 
 
+def rules_for_import(file_name: str) -> RosterRules:
+    """roster_rules(), or ImportRefused naming the file and the bad setting: a file whose level or region rules
+    cannot be read is not imported."""
+    from queries.rubric import RubricError
+
+    try:
+        return roster_rules()
+    except (RosterSettingsError, RubricError) as error:
+        raise ImportRefused(f"{file_name} was not imported: the roster settings cannot be used. {error} Correct "
+                            "the settings file and upload the file again.") from None
+
+
 def _people(count: int, one: str = "person", many: str = "people") -> str:
     return f"{count} {one if count == 1 else many}"
 
@@ -144,13 +156,7 @@ class EntraUsers:
     export_steps = EXPORT_STEPS
 
     def prepare(self, conn, file_name: str, present: set[str]) -> list[str]:
-        from queries.rubric import RubricError
-
-        try:
-            rules = roster_rules()
-        except (RosterSettingsError, RubricError) as error:
-            raise ImportRefused(f"{file_name} was not imported: the roster settings cannot be used. {error} Correct "
-                                "the settings file and upload the file again.") from None
+        rules = rules_for_import(file_name)
         notes = []
         # A guest's user principal name carries #EXT# even where userType was never set.
         guests = self._leave_out(conn, "lower(trim(user_type)) = 'guest' OR person ILIKE '%#EXT#%'")

@@ -1,0 +1,59 @@
+"""The Data page's offer to mail the monthly digest once the latest month is complete; an admin confirms the send."""
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from pages import cache, signin
+from queries import access, digest, stages, warehouse
+
+
+def offer(me: access.Actor) -> None:
+    """When the latest month has every kind of data the month before had, offer to mail its digest to the configured
+    list (queries/digest.py). Only an admin can confirm; the send is recorded in the audit trail."""
+    state = cache.read(digest.latest_completeness)
+    if state is None or not state.complete:
+        return
+    month = f"{state.month:%B %Y}"
+    st.header("Monthly digest")
+    try:
+        settings = digest.settings(signin.secrets_section("digest"), os.environ)
+    except digest.DigestError as error:
+        st.info(f"{month} is complete. To mail its digest to the executives, configure the digest: {error} "
+                "See *Monthly digest* in docs/deploy.md.", icon=":material/mail:")
+        return
+    sent = cache.read(digest.sent_keys, state.month)
+    pepper = warehouse.pepper_for(cache.location())
+    due = [r for r in settings.recipients if digest.recipient_key(r, pepper) not in sent]
+    if not due:
+        st.caption(f"The {month} digest has been sent to everyone on the list ({len(settings.recipients)}).")
+        return
+    st.write(f"{month} is complete: it has every kind of data {state.compared_with:%B %Y} had. Its digest (the "
+             "stage, what it takes to reach the next one, the three biggest moves, a link to the dashboard and the "
+             f"brief attached) has not been sent to {len(due)} of the {len(settings.recipients)} recipients yet.")
+    st.caption("To: " + ", ".join(due))
+    if not digest.may_send(me):
+        st.caption("An admin confirms the send.")
+        return
+    confirmed = st.checkbox(f"Send the {month} digest to {len(due)} recipient{'s' if len(due) != 1 else ''}",
+                            key="digest_confirm")
+    if st.button("Send the digest", type="primary", icon=":material/send:", disabled=not confirmed,
+                 key="digest_send"):
+        try:
+            with st.spinner(f"Mailing the {month} digest…"):
+                report = digest.send(cache.location(), state.month, settings, me)
+        except (digest.DigestError, stages.RubricError, warehouse.WarehouseBusy) as error:
+            st.session_state["import_errors"] = [f"The digest was not sent. {error}"]
+        else:
+            # Shown at the top of the page after the rerun, with the upload messages.
+            st.session_state["import_messages"] = [f"The {month} digest was sent to {d.recipient}."
+                                                   for d in report.sent]
+            st.session_state["import_errors"] = [f"The {month} digest was not sent to {d.recipient}: {d.reason}."
+                                                 for d in report.failed]
+            if report.failed:
+                st.session_state["import_errors"].append(
+                    f"{len(report.failed)} of {len(report.deliveries)} recipients did not get the digest; the offer "
+                    "stays until they have it.")
+        st.session_state.pop("digest_confirm", None)
+        st.rerun()
