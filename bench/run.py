@@ -466,6 +466,29 @@ def write_report(path: Path, text: str) -> None:
     path.write_text(text.rstrip("\n") + "\n" + kept)
 
 
+def pages_of(locations: list[str], runs: int) -> int:
+    """Time every page's uncached data on a copy of each warehouse, in one run so that the ratios hold on a busy
+    machine. Copies, because opening one migrates it (and refreshes its rollups) when the schema has moved on."""
+    timed = []
+    for location in locations:
+        copy = OUT / f"pages-of-{Path(location).name}"
+        shutil.copyfile(location, copy)
+        start = time.perf_counter()
+        with warehouse.opened(str(copy)):
+            pass
+        log(f"{location}: opened (migrated if needed) in {time.perf_counter() - start:.1f} s")
+        timed.append(time_pages(str(copy), runs)["pages"])
+        warehouse.forget(str(copy))
+        copy.unlink()
+    load = open("/proc/loadavg").read().split()[0]
+    log(f"median of {runs} uncached runs per page (ms); load average after: {load}")
+    for page in views.PAGES:
+        cells = [f"{t[page] * 1000:7.1f}" for t in timed]
+        ratios = [f"{t[page] / timed[0][page]:.2f}x" for t in timed[1:]]
+        log(f"  {page:12} " + "  ".join(cells) + ("  " + "  ".join(ratios) if ratios else ""))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default=None, help="comma-separated people or people x months "
@@ -474,9 +497,15 @@ def main(argv=None) -> int:
     parser.add_argument("--no-server", action="store_true", help="skip the Streamlit memory measurement")
     parser.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
     parser.add_argument("--out", default=str(BENCH / "RESULTS.md"))
+    parser.add_argument("--pages-of", metavar="WAREHOUSE,…",
+                        help="only time each page's uncached data on copies of these existing warehouses (migrated "
+                             "first), printing one line per page with each warehouse's time and their ratio to the "
+                             "first; RESULTS.md is left alone")
     parser.add_argument("--report-only", action="store_true",
                         help="write RESULTS.md again from the last run's bench/out/results.json (and ducklake.json)")
     args = parser.parse_args(argv)
+    if args.pages_of:
+        return pages_of(args.pages_of.split(","), 3 if args.quick else 7)
     if args.report_only:
         results, meta = load_saved()
         write_report(Path(args.out), report(results, meta))

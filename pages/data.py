@@ -70,8 +70,8 @@ NO_MAPPING = "No mapping"
 MAPPING_LABELS = {  # the roster fields a column mapping fills (docs/formats.md#other-hr-exports)
     "person": "Email or user principal name (required)", "department": "Department (required)",
     "region": "Region", "country": "Country (region from the settings file's country map)",
-    "business_unit": "Business unit", "level": "Level (executive, manager or staff)",
-    "title": "Job title (level from the settings file's rules)",
+    "business_unit": "Business unit", "level": "Level (executive, manager or staff, or through the level rules)",
+    "title": "Job title (level through the level rules)",
 }
 
 
@@ -82,7 +82,8 @@ def chosen_mapping(index: int, name: str, offer) -> column_mapping.ColumnMapping
     names = [m.name for m in offer.saved]
     choice = st.selectbox(f"Column mapping for {name}", [NO_MAPPING, *names], key=f"mapping_{index}_{offer.signature}",
                           index=names.index(offer.chosen.name) + 1 if offer.chosen else 0,
-                          help="A saved mapping reads this HR export as a roster.")
+                          help="A saved mapping reads this file as an HR roster. It is pre-selected only for a file "
+                               "with its very columns that does not import without one.")
     mapping = next((m for m in offer.saved if m.name == choice), None)
     if mapping is not None:
         made_for = "these columns" if mapping.signature == offer.signature else "a file with other columns"
@@ -106,12 +107,21 @@ def mapping_form(index: int, name: str, data: bytes, offer, current) -> None:
             default = prefill.get(field)
             picked[field] = where.selectbox(label, options, key=f"map_{index}_{offer.signature}_{field}",
                                             index=options.index(default) if default in options else 0)
+        rules = st.text_area(
+            "Level rules", value=column_mapping.rule_lines(current), key=f"map_{index}_{offer.signature}_rules",
+            help="One rule a line, pattern → level (executive, manager or staff), for example Chief|President|VP → "
+                 "executive. A pattern is a regular expression matched anywhere in the value, in any case; the first "
+                 "rule that matches wins, so keep the most senior first. Whoever no rule matches gets the settings file's "
+                 "roster.default_level (staff unless changed).")
+        st.caption("The level rules read the job title column, or a level column whose values are not executive, "
+                   "manager or staff (such as \"2 Executive\"). The preview counts the people at each level, so a "
+                   "rule that misfires shows at once.")
         title = st.text_input("Name of the mapping", value=current.name if current else "", max_chars=60,
                               key=f"map_{index}_{offer.signature}_name", placeholder="for example Workday workers")
         if st.button("Save the mapping", key=f"map_{index}_{offer.signature}_save", icon=":material/save:"):
             columns = {field: column for field, column in picked.items() if column != NO_MAPPING}
             try:
-                mapping = column_mapping.ColumnMapping.made(title, columns, offer.headers)
+                mapping = column_mapping.ColumnMapping.made(title, columns, offer.headers, level_rules=rules)
                 with warehouse.opened(cache.location()) as conn:
                     saved = uploads.save_mapping(conn, mapping, name, data, pepper=pepper, actor=me)
             except (imports.ImportRefused, warehouse.WarehouseBusy) as refused:
@@ -123,19 +133,29 @@ def mapping_form(index: int, name: str, data: bytes, offer, current) -> None:
                 st.rerun()
 
 
+def staged_or_refused(name: str, data: bytes, mapping) -> tuple[imports.StagedFile | None, str | None]:
+    try:
+        return imports.stage_file(name, data, pepper=pepper, month=month, kind=kind, allow_period=allow_period,
+                                  mapping=mapping), None
+    except imports.ImportRefused as refused:
+        return None, str(refused)
+
+
 saved_mappings = cache.read(uploads.saved_mappings) if files else []
 staged, preview_rows = [], []
 for index, upload in enumerate(files or []):
     data = upload.getvalue()
-    offer = column_mapping.offer(upload.name, data, saved_mappings, kind)
+    # A saved mapping is pre-selected, and the mapping form offered, only for a file that does not import as it is.
+    result, refusal = staged_or_refused(upload.name, data, None)
+    offer = column_mapping.offer(upload.name, data, saved_mappings, kind, read_without_mapping=result is not None)
     mapping = chosen_mapping(index, upload.name, offer)
-    try:
-        result = imports.stage_file(upload.name, data, pepper=pepper, month=month, kind=kind,
-                                    allow_period=allow_period, mapping=mapping)
-    except imports.ImportRefused as refused:
+    if mapping is not None:
+        result, refusal = staged_or_refused(upload.name, data, mapping)
+    if result is None:
         preview_rows.append({"File": upload.name, "Kind": "—", "Source": "—", "Months": "—", "Rows": None,
                              "Matched to roster": None, "Unmapped": None, "Status": "Refused"})
-        st.error(str(refused), icon=":material/block:")
+        st.error(offer.refusal(upload.name, refusal) if offer is not None and mapping is None else refusal,
+                 icon=":material/block:")
         if offer is not None and offer.roster_like:
             mapping_form(index, upload.name, data, offer, mapping)
         continue

@@ -19,19 +19,23 @@ def offer(me: access.Actor) -> None:
     st.header("Monthly digest")
     try:
         settings = digest.settings(signin.secrets_section("digest"), os.environ)
+        digest.require_server(settings)  # no Send button that could only fail
     except digest.DigestError as error:
         st.info(f"{month} is complete. To mail its digest to the executives, configure the digest: {error} "
                 "See *Monthly digest* in docs/deploy.md.", icon=":material/mail:")
         return
-    sent = cache.read(digest.sent_keys, state.month)
-    pepper = warehouse.pepper_for(cache.location())
-    due = [r for r in settings.recipients if digest.recipient_key(r, pepper) not in sent]
+    standing = digest.standing(cache.location(), state.month, settings)
+    due = standing.due
     if not due:
-        st.caption(f"The {month} digest has been sent to everyone on the list ({len(settings.recipients)}).")
+        if standing.sending:
+            st.caption(f"The {month} digest is being sent right now to {len(standing.sending)} of the "
+                       f"{standing.recipients} recipients; the others have it.")
+        else:
+            st.caption(f"The {month} digest has been sent to everyone on the list ({standing.recipients}).")
         return
     st.write(f"{month} is complete: it has every kind of data {state.compared_with:%B %Y} had. Its digest (the "
              "stage, what it takes to reach the next one, the three biggest moves, a link to the dashboard and the "
-             f"brief attached) has not been sent to {len(due)} of the {len(settings.recipients)} recipients yet.")
+             f"brief attached) has not been sent to {len(due)} of the {standing.recipients} recipients yet.")
     st.caption("To: " + ", ".join(due))
     if not digest.may_send(me):
         st.caption("An admin confirms the send.")
@@ -49,6 +53,9 @@ def offer(me: access.Actor) -> None:
             # Shown at the top of the page after the rerun, with the upload messages.
             st.session_state["import_messages"] = [f"The {month} digest was sent to {d.recipient}."
                                                    for d in report.sent]
+            # Another run (the schedule, another admin) claimed these first: it mails them, this one does not.
+            st.session_state["import_messages"] += [f"The {month} digest is being sent to {d.recipient} {d.reason}."
+                                                    for d in report.deliveries if d.outcome == digest.SENDING]
             st.session_state["import_errors"] = [f"The {month} digest was not sent to {d.recipient}: {d.reason}."
                                                  for d in report.failed]
             if report.failed:

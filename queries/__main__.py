@@ -161,10 +161,15 @@ def cmd_segments(args) -> int:
         if filters is None:
             return 1
         values = participation.segments(conn, month, filters)
+        withheld = bool(metrics.withheld_months(conn, month, month, filters))
     if args.json:
         print(json.dumps(values))
         return 0
     print(f"Participation for {month:%Y-%m} (docs/metrics.md#participation)")
+    if withheld:
+        print(f"  Withheld: this selection holds fewer than {metrics.min_group_or_default(None)} people "
+              "(docs/metrics.md#minimum-group-size).")
+        return 0
     for key, value in values.items():
         shown = "—" if value is None else (f"{value:.1%}" if key == "stickiness" else f"{value:,}")
         print(f"  {key:12} {shown}")
@@ -173,14 +178,13 @@ def cmd_segments(args) -> int:
 
 def cmd_cohorts(args) -> int:
     with warehouse.opened(args.db) as conn:
-        last = _chosen_month(conn, args)
+        last = _chosen_month(conn, args, held=True)
         if last is None:
             return 1
         filters = _cli_filters(conn, args)
         if filters is None:
             return 1
-        held = metrics.months(conn)
-        found = participation.cohorts(conn, held[0], last, filters)
+        found = participation.cohorts(conn, metrics.months(conn)[0], last, filters)
     rows = [{"cohort": f"{c['cohort']:%Y-%m}", "size": c["size"],
              "retention": {str(k): v for k, v in c["retention"].items()}} for c in found]
     if args.json:
@@ -255,13 +259,14 @@ def cmd_digest(args) -> int:
     except (digest.DigestError, stages.RubricError) as error:
         print(str(error), file=sys.stderr)
         return 1
+    # Standard output holds exactly one line per recipient, for scripts; the summary goes to standard error.
     for delivery in report.deliveries:
         print(delivery.line())
     if args.dry_run:
-        print(f"Wrote the {report.month:%B %Y} digest to {args.out}; nothing was sent or recorded.")
+        print(f"Wrote the {report.month:%B %Y} digest to {args.out}; nothing was sent or recorded.", file=sys.stderr)
         return 0
-    print(report.summary(), file=sys.stderr if report.failed or report.refused else sys.stdout)
-    # 1: someone did not get it; 3: refused, everyone already had it (a scheduled re-run: nothing to do)
+    print(report.summary(), file=sys.stderr)
+    # 1: someone did not get it; 3: nothing to do, everyone already had it or another run is sending it to them
     return 1 if report.failed else 3 if report.refused else 0
 
 
@@ -304,7 +309,7 @@ def parser() -> argparse.ArgumentParser:
                    help="accept an M365 report whose period is not 30 days (needs --month)")
     p.add_argument("--mapping", metavar="NAME",
                    help="read an HR export as a roster with the column mapping saved under NAME on the Data page "
-                        "(without it, only a mapping saved for the file's exact columns is used)")
+                        "(without it, a file no built-in format reads uses the one mapping saved for its exact columns, if any)")
     p = add("metrics", cmd_metrics, "headline metrics for a month")
     p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
     p.add_argument("--json", action="store_true")

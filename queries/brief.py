@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 from pathlib import Path
 
 import duckdb
@@ -11,6 +12,7 @@ from . import metrics, rubric, stages, uploads, views
 from .metrics import ALL, Filters
 
 _FONT_DIR = None
+_FONTS_LOCK = threading.Lock()
 
 
 def _fonts() -> tuple[str, str]:
@@ -20,10 +22,13 @@ def _fonts() -> tuple[str, str]:
     from reportlab.pdfbase.ttfonts import TTFont
     import reportlab
 
-    if _FONT_DIR is None:
-        _FONT_DIR = Path(reportlab.__file__).parent / "fonts"
-        pdfmetrics.registerFont(TTFont("BriefSans", str(_FONT_DIR / "Vera.ttf")))
-        pdfmetrics.registerFont(TTFont("BriefSans-Bold", str(_FONT_DIR / "VeraBd.ttf")))
+    # Two sessions may build a brief at once: the second must not use the fonts before the first has registered them.
+    with _FONTS_LOCK:
+        if _FONT_DIR is None:
+            folder = Path(reportlab.__file__).parent / "fonts"
+            pdfmetrics.registerFont(TTFont("BriefSans", str(folder / "Vera.ttf")))
+            pdfmetrics.registerFont(TTFont("BriefSans-Bold", str(folder / "VeraBd.ttf")))
+            _FONT_DIR = folder
     return "BriefSans", "BriefSans-Bold"
 
 

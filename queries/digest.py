@@ -5,7 +5,9 @@ The CLI (`python -m queries digest`) and the Data page are two shells over `send
 environment variables or a `[digest]` secrets section, read at the edge and passed in (docs/deploy.md#monthly-digest).
 Every figure comes from the Overview's view model and the stage placement, so the digest obeys the minimum group
 size as they do and names no employee. Each delivered digest is an audit event, one per recipient, keyed on a
-peppered hash of the address: a second send of a month to the same people is refused unless asked for again.
+peppered hash of the address: a second send of a month to the same people is refused unless asked for again. A run
+claims its recipients in one write transaction before mailing them, so two runs at once (the schedule and an admin
+on the Data page) never both mail the same person.
 """
 from __future__ import annotations
 
@@ -31,9 +33,14 @@ DEFAULT_PORT = {"none": 25, "starttls": 587, "tls": 465}
 # Each setting's environment variable; the [digest] secrets section uses the key on the left.
 ENVIRONMENT = {"host": "DASHBOARD_SMTP_HOST", "port": "DASHBOARD_SMTP_PORT", "user": "DASHBOARD_SMTP_USER",
                "password": "DASHBOARD_SMTP_PASSWORD", "security": "DASHBOARD_SMTP_SECURITY",
-               "from": "DASHBOARD_DIGEST_FROM", "to": "DASHBOARD_DIGEST_TO", "url": "DASHBOARD_URL"}
+               "cafile": "DASHBOARD_SMTP_CAFILE", "from": "DASHBOARD_DIGEST_FROM", "to": "DASHBOARD_DIGEST_TO",
+               "url": "DASHBOARD_URL"}
 SMTP_TIMEOUT_SECONDS = 30
-SENT, ALREADY_SENT, FAILED, DRY_RUN = "sent", "already sent", "failed", "dry run"
+# A claim older than this was left by a run that stopped (a crash, a killed container) and no longer holds its
+# recipients back. It is far longer than a run takes (a few recipients, SMTP_TIMEOUT_SECONDS at worst each), and
+# shorter than the hour between the compose service's runs, so the next one sends what a stopped run did not.
+CLAIM_EXPIRY_MINUTES = 50
+SENT, ALREADY_SENT, SENDING, FAILED, DRY_RUN = "sent", "already sent", "being sent", "failed", "dry run"
 
 
 class DigestError(ValueError):
@@ -54,10 +61,22 @@ class Settings:
     sender: str
     recipients: tuple[str, ...]
     url: str
+    cafile: str | None = None  # a CA certificate file trusted besides the system's, for a server with a private CA
 
     @property
     def server(self) -> str:
         return f"{self.host}:{self.port}"
+
+
+def _where(key: str) -> str:
+    return f"{ENVIRONMENT[key]} (or `{key}` in the [digest] secrets section)"
+
+
+def require_server(settings: Settings) -> None:
+    """Raise DigestError unless a mail server is set: the digest can be composed and written without one, but not
+    sent (the Data page asks before it offers the send)."""
+    if not settings.host:
+        raise DigestError(f"Set the mail server: {_where('host')}.")
 
 
 def _addresses(value) -> list[str]:
@@ -82,45 +101,48 @@ def settings(section: dict | None, environ) -> Settings:
             found = section.get(key)
         return None if found is None or str(found).strip() == "" else found
 
-    def where(key: str) -> str:
-        return f"{ENVIRONMENT[key]} (or `{key}` in the [digest] secrets section)"
-
     security = str(value("security") or "starttls").strip().lower()
     if security not in SECURITY:
-        raise DigestError(f"{where('security')} is {security!r}; use none, starttls or tls.")
+        raise DigestError(f"{_where('security')} is {security!r}; use none, starttls or tls.")
     port = value("port")
     try:
         port = int(port) if port is not None else DEFAULT_PORT[security]
     except ValueError:
-        raise DigestError(f"{where('port')} is {port!r}; give a port number such as 587.") from None
+        raise DigestError(f"{_where('port')} is {port!r}; give a port number such as 587.") from None
     if not 0 < port < 65536:
-        raise DigestError(f"{where('port')} is {port}; give a port number between 1 and 65535.")
+        raise DigestError(f"{_where('port')} is {port}; give a port number between 1 and 65535.")
     user, password = value("user"), value("password")
     if password is not None and user is None:
-        raise DigestError(f"A password is set but no user: set {where('user')} too.")
+        raise DigestError(f"A password is set but no user: set {_where('user')} too.")
     sender = str(value("from") or "").strip()
     if not sender:
-        raise DigestError(f"Set the sender address: {where('from')}.")
+        raise DigestError(f"Set the sender address: {_where('from')}.")
     if not _is_address(sender):
-        raise DigestError(f"{where('from')} is not an e-mail address: {sender!r}.")
+        raise DigestError(f"{_where('from')} is not an e-mail address: {sender!r}.")
     recipients, seen = [], set()
     for address in _addresses(value("to")):
         if not _is_address(address):
-            raise DigestError(f"{where('to')} holds {address!r}, which is not an e-mail address.")
+            raise DigestError(f"{_where('to')} holds {address!r}, which is not an e-mail address.")
         if address.lower() not in seen:  # the same person listed twice gets one digest
             seen.add(address.lower())
             recipients.append(address)
     if not recipients:
-        raise DigestError(f"Set who receives the digest: {where('to')}, addresses separated by commas.")
+        raise DigestError(f"Set who receives the digest: {_where('to')}, addresses separated by commas.")
     url = str(value("url") or "").strip()
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise DigestError(f"Set the dashboard's address for the digest's link: {where('url')}, for example "
+        raise DigestError(f"Set the dashboard's address for the digest's link: {_where('url')}, for example "
                           "https://dashboard.example.com." if not url else
-                          f"{where('url')} is {url!r}; give the dashboard's http(s) address.")
+                          f"{_where('url')} is {url!r}; give the dashboard's http(s) address.")
+    cafile = value("cafile")
+    if cafile is not None:
+        cafile = str(Path(str(cafile).strip()).expanduser())
+        if not Path(cafile).is_file():
+            raise DigestError(f"{_where('cafile')} is {cafile!r}, which is not a file; give the CA certificate "
+                              "(PEM) that signed the mail server's certificate.")
     host = value("host")
     return Settings(None if host is None else str(host).strip(), port, None if user is None else str(user),
-                    None if password is None else str(password), security, sender, tuple(recipients), url)
+                    None if password is None else str(password), security, sender, tuple(recipients), url, cafile)
 
 
 # --- When a month is complete -------------------------------------------------------------------------------------
@@ -174,21 +196,96 @@ def sent_keys(conn: duckdb.DuckDBPyConnection, month) -> dict[str, dt.datetime]:
     return {r["recipient_key"]: r["sent_at"] for r in named.rows(conn, "digest.sent", {"prefix": _prefix(month)})}
 
 
+def _claim_prefix(month: dt.date) -> str:
+    return f"digest claim {month:%Y-%m} "
+
+
+def claimed_keys(conn: duckdb.DuckDBPyConnection, month) -> dict[str, dt.datetime]:
+    """The recipient keys a run is mailing a month's digest to right now, with when it claimed each (UTC). Claims
+    older than CLAIM_EXPIRY_MINUTES are left out: the run that made them stopped."""
+    month = metrics.as_month(month)
+    return {r["recipient_key"]: r["claimed_at"] for r in named.rows(
+        conn, "digest.claims", {"claim_prefix": _claim_prefix(month), "expiry_seconds": CLAIM_EXPIRY_MINUTES * 60})}
+
+
 def outstanding(conn: duckdb.DuckDBPyConnection, month, recipients, pepper: str) -> list[str]:
-    """The recipients a month's digest has not been sent to yet."""
-    sent = sent_keys(conn, month)
-    return [r for r in recipients if recipient_key(r, pepper) not in sent]
+    """The recipients a month's digest is still due to: neither sent it nor being sent it by a run right now."""
+    done = sent_keys(conn, month) | claimed_keys(conn, month)
+    return [r for r in recipients if recipient_key(r, pepper) not in done]
 
 
-def _record(conn: duckdb.DuckDBPyConnection, month: dt.date, addresses: list[str], who: str, pepper: str) -> None:
-    def write() -> None:
+@dataclass(frozen=True)
+class Standing:
+    """Where a month's digest stands with the configured list, for the Data page's offer."""
+
+    month: dt.date
+    due: tuple[str, ...]  # neither sent it nor being sent it
+    sending: tuple[str, ...]  # being sent it by a run right now
+    recipients: int
+
+
+def standing(location: str | None, month, settings: Settings) -> Standing:
+    """Who on the list is still due the month's digest, and who is being sent it right now. Read afresh each time
+    (not from a page cache): claims move no data version, and the offer must not show a send that has finished."""
+    location = warehouse.resolve_location(location)
+    month = metrics.as_month(month)
+    pepper = warehouse.pepper_for(location)
+    with warehouse.opened(location) as conn:
+        due = outstanding(conn, month, settings.recipients, pepper)
+        claimed = claimed_keys(conn, month)
+    sending = tuple(r for r in settings.recipients if recipient_key(r, pepper) in claimed)
+    return Standing(month, tuple(due), sending, len(settings.recipients))
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """What one run's claim found: whom it claimed, who already had it and who another run is mailing."""
+
+    claimed: tuple[str, ...]
+    already: dict
+    sending: dict
+
+
+def _claim(location: str, month: dt.date, recipients: tuple[str, ...], pepper: str, resend: bool) -> _Claim:
+    """Claim every recipient this run may mail, in one write transaction that first reads who was sent it and who is
+    claimed: writers are serialised (WRITE_LOCK in a process, the file lock on an embedded warehouse, the write
+    token on DuckLake, where the loser of a race runs again and then sees the winner's claims), so of two runs at
+    once exactly one claims each recipient."""
+
+    def work() -> _Claim:
         with warehouse.transaction(conn):
-            for address in addresses:
+            sent, claims = sent_keys(conn, month), claimed_keys(conn, month)
+            claimed, already, sending = [], {}, {}
+            for recipient in recipients:
+                key = recipient_key(recipient, pepper)
+                if key in claims:
+                    sending[recipient] = claims[key]
+                elif key in sent and not resend:
+                    already[recipient] = sent[key]
+                else:
+                    named.run(conn, "digest.release", {"key": _claim_prefix(month) + key})  # an expired claim
+                    named.run(conn, "digest.claim", {"key": _claim_prefix(month) + key})
+                    claimed.append(recipient)
+            return _Claim(tuple(claimed), already, sending)
+
+    with warehouse.opened(location) as conn, warehouse.WRITE_LOCK:
+        return warehouse.retrying(work)
+
+
+def _settle(location: str, month: dt.date, claimed: tuple[str, ...], sent: list[str], who: str, pepper: str) -> None:
+    """Record each delivery in the audit trail and give up the run's claims, in one transaction: a recipient it
+    failed to reach is free again, so the next run (or the page's offer) sends to them."""
+
+    def work() -> None:
+        with warehouse.transaction(conn):
+            for address in sent:
                 named.run(conn, "digest.record_sent",
                           {"who": who, "detail": _prefix(month) + recipient_key(address, pepper)})
+            for address in claimed:
+                named.run(conn, "digest.release", {"key": _claim_prefix(month) + recipient_key(address, pepper)})
 
-    with warehouse.WRITE_LOCK:
-        warehouse.retrying(write)
+    with warehouse.opened(location) as conn, warehouse.WRITE_LOCK:
+        warehouse.retrying(work)
 
 
 # --- What it says -------------------------------------------------------------------------------------------------
@@ -333,7 +430,7 @@ def as_message(digest: Digest, settings: Settings) -> EmailMessage:
 @dataclass(frozen=True)
 class Delivery:
     recipient: str
-    outcome: str  # sent, already sent, failed, dry run
+    outcome: str  # sent, already sent, being sent (by another run), failed, dry run
     reason: str = ""
 
     def line(self) -> str:
@@ -357,14 +454,19 @@ class Report:
 
     @property
     def refused(self) -> bool:
-        """Nothing was sent because everyone on the list already had this month's digest."""
-        return all(d.outcome == ALREADY_SENT for d in self.deliveries)
+        """Nothing was sent because everyone on the list already had this month's digest or another run is sending
+        it to them right now."""
+        return all(d.outcome in (ALREADY_SENT, SENDING) for d in self.deliveries)
 
     def summary(self) -> str:
         if self.failed:
             return (f"{len(self.failed)} of {len(self.deliveries)} recipients did not get the {self.month:%B %Y} "
                     "digest (reasons above). Run the command again to send it to them; the others are not sent "
                     "it twice.")
+        sending = [d for d in self.deliveries if d.outcome == SENDING]
+        if self.refused and sending:
+            return (f"Not sent: another run is sending the {self.month:%B %Y} digest to {len(sending)} of the "
+                    f"{len(self.deliveries)} recipients right now, and the others already had it.")
         if self.refused:
             return (f"Not sent: the {self.month:%B %Y} digest was already sent to everyone on the list. "
                     "Use --resend to send it again.")
@@ -381,14 +483,34 @@ def _response(error: smtplib.SMTPResponseException) -> str:
     return f"{error.smtp_code} {text}".strip()
 
 
+def _tls_context(settings: Settings) -> ssl.SSLContext:
+    """The system's trusted CAs, plus the configured CA file: certificates and host names are always verified."""
+    context = ssl.create_default_context()
+    if settings.cafile:
+        try:
+            context.load_verify_locations(cafile=settings.cafile)
+        except (OSError, ssl.SSLError) as error:
+            raise DigestError(f"cannot read the CA file {settings.cafile} ({_where('cafile')}): {error}; give a "
+                              "PEM certificate") from None
+    return context
+
+
+def _untrusted(settings: Settings, error: ssl.SSLCertVerificationError) -> DigestError:
+    return DigestError(f"the mail server {settings.server} sent a certificate that is not trusted "
+                       f"({error.verify_message or error}); if your organisation's own CA signed it, give that CA's "
+                       f"certificate in {_where('cafile')}")
+
+
 def _connect(settings: Settings) -> smtplib.SMTP:
     """A session with the mail server, secured and signed in as configured. Raises DigestError saying why not."""
-    context = ssl.create_default_context()
+    context = _tls_context(settings)
     try:
         if settings.security == "tls":
             smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=SMTP_TIMEOUT_SECONDS, context=context)
         else:
             smtp = smtplib.SMTP(settings.host, settings.port, timeout=SMTP_TIMEOUT_SECONDS)
+    except ssl.SSLCertVerificationError as error:
+        raise _untrusted(settings, error) from None
     except (OSError, smtplib.SMTPException) as error:
         raise DigestError(f"cannot reach the mail server {settings.server}: {error}") from None
     try:
@@ -412,6 +534,9 @@ def _connect(settings: Settings) -> smtplib.SMTP:
     except DigestError:
         smtp.close()
         raise
+    except ssl.SSLCertVerificationError as error:
+        smtp.close()
+        raise _untrusted(settings, error) from None
     except (OSError, smtplib.SMTPException) as error:
         smtp.close()
         raise DigestError(f"the mail server {settings.server} failed while connecting: {error}") from None
@@ -451,48 +576,63 @@ def _deliver(message: EmailMessage, settings: Settings, recipients: list[str]) -
     return deliveries
 
 
-def _prepare(location: str, month, settings: Settings, resend: bool) -> tuple[Digest, list[str], dict]:
-    pepper = warehouse.pepper_for(location)
+def _compose(location: str, month, settings: Settings) -> Digest:
     with warehouse.opened(location) as conn:
-        digest = compose(conn, month, settings.url)
-        sent = sent_keys(conn, digest.month)
-    already = {} if resend else {r: sent[recipient_key(r, pepper)] for r in settings.recipients
-                                 if recipient_key(r, pepper) in sent}
-    return digest, [r for r in settings.recipients if r not in already], already
+        return compose(conn, month, settings.url)
 
 
 def _already(recipient: str, when) -> Delivery:
     return Delivery(recipient, ALREADY_SENT, f"on {when:%Y-%m-%d %H:%M} UTC; not sent again without --resend")
 
 
+def _sending(recipient: str, when) -> Delivery:
+    retry = when + dt.timedelta(minutes=CLAIM_EXPIRY_MINUTES)
+    return Delivery(recipient, SENDING, f"by another run since {when:%H:%M} UTC; if that run stopped, it can be sent "
+                                        f"again from {retry:%H:%M} UTC")
+
+
 def send(location: str | None, month, settings: Settings, actor: Actor, resend: bool = False) -> Report:
-    """Mail a month's digest to everyone on the list who has not had it (everyone, with `resend`), then record each
-    delivery in the audit trail. The warehouse is not held while mailing, so pages and imports go on meanwhile."""
+    """Mail a month's digest to everyone on the list who has not had it (everyone, with `resend`) and whom no other
+    run is mailing right now, then record each delivery in the audit trail. At most once per month and recipient:
+    the recipients are claimed before mailing and the claims given up after (see `_claim`). The warehouse is not
+    held while mailing, so pages and imports go on meanwhile."""
     if not may_send(actor):
         raise PermissionDenied(f"Your role ({actor.role}) may not send the digest. Ask an admin.")
-    if not settings.host:
-        raise DigestError(f"Set the mail server: {ENVIRONMENT['host']} (or `host` in the [digest] secrets section).")
+    require_server(settings)
     location = warehouse.resolve_location(location)
-    digest, due, already = _prepare(location, month, settings, resend)
-    delivered = {d.recipient: d for d in _deliver(as_message(digest, settings), settings, due)} if due else {}
+    pepper = warehouse.pepper_for(location)
+    digest = _compose(location, month, settings)
+    message = as_message(digest, settings)
+    claim = _claim(location, digest.month, settings.recipients, pepper, resend)
+    delivered = {d.recipient: d for d in _deliver(message, settings, list(claim.claimed))} if claim.claimed else {}
     sent = [r for r, d in delivered.items() if d.outcome == SENT]
-    if sent:
+    if claim.claimed:
         try:
-            with warehouse.opened(location) as conn:
-                _record(conn, digest.month, sent, actor.label, warehouse.pepper_for(location))
+            _settle(location, digest.month, claim.claimed, sent, actor.label, pepper)
         except Exception as error:  # mailed, but a re-run could not know: say so rather than let it send twice
-            raise DigestError(f"The {digest.month:%B %Y} digest was sent to {', '.join(sent)}, but the send could "
-                              f"not be recorded ({error}). Do not run the digest for this month again without "
-                              "checking with them.") from None
-    return Report(digest.month, tuple(delivered[r] if r in delivered else _already(r, already[r])
-                                      for r in settings.recipients))
+            raise DigestError(f"The {digest.month:%B %Y} digest was sent to {', '.join(sent) or 'nobody'}, but the "
+                              f"send could not be recorded ({error}). Do not run the digest for this month again "
+                              "without checking with them.") from None
+    return Report(digest.month, tuple(
+        delivered[r] if r in delivered else _already(r, claim.already[r]) if r in claim.already
+        else _sending(r, claim.sending[r]) for r in settings.recipients))
 
 
 def write_eml(location: str | None, month, settings: Settings, out: str | Path, resend: bool = False) -> Report:
     """Write the digest that `send` would mail to an .eml file instead, and say who would get it. Records nothing."""
     location = warehouse.resolve_location(location)
-    digest, due, already = _prepare(location, month, settings, resend)
+    pepper = warehouse.pepper_for(location)
+    with warehouse.opened(location) as conn:
+        digest = compose(conn, month, settings.url)
+        sent, claims = sent_keys(conn, digest.month), claimed_keys(conn, digest.month)
     Path(out).write_bytes(bytes(as_message(digest, settings)))
-    return Report(digest.month, tuple(
-        Delivery(r, DRY_RUN, f"would be sent; written to {out}") if r in due else _already(r, already[r])
-        for r in settings.recipients))
+
+    def delivery(recipient: str) -> Delivery:
+        key = recipient_key(recipient, pepper)
+        if key in claims:
+            return _sending(recipient, claims[key])
+        if key in sent and not resend:
+            return _already(recipient, sent[key])
+        return Delivery(recipient, DRY_RUN, f"would be sent; written to {out}")
+
+    return Report(digest.month, tuple(delivery(r) for r in settings.recipients))

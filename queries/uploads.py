@@ -2,6 +2,7 @@
 column mappings that read HR exports as rosters."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -207,23 +208,38 @@ def import_file(file_name: str, data: bytes, *, location: str | None = None, mon
                 mapping: str | None = None) -> UploadResult:
     """The one import path the upload page and the CLI share: validate without holding the warehouse,
     then commit in one transaction. `mapping` names a saved column mapping to read an HR export with; without it,
-    the one mapping saved for the file's very header, if exactly one was, reads it
-    (docs/formats.md#other-hr-exports)."""
+    a file that does not import as it is is read with the one mapping saved for its very header, if exactly one
+    was (docs/formats.md#other-hr-exports)."""
     require(actor, "upload")
     location = warehouse.resolve_location(location)
-    chosen, headers = None, _headers_or_none(file_name, data)
-    if mapping is not None or headers is not None and column_mapping.may_need_mapping(file_name, headers, kind):
+
+    def staged_with(chosen: column_mapping.ColumnMapping | None) -> StagedFile:
+        return stage_file(file_name, data, pepper=warehouse.pepper_for(location), month=month, kind=kind,
+                          allow_period=allow_period, mapping=chosen)
+
+    if mapping is not None:
         with warehouse.opened(location) as conn:
             saved = saved_mappings(conn)
-        chosen = column_mapping.for_import(file_name, data, saved, name=mapping, kind=kind)
-    try:
-        staged = stage_file(file_name, data, pepper=warehouse.pepper_for(location), month=month, kind=kind,
-                            allow_period=allow_period, mapping=chosen)
-    except ImportRefused as refused:
-        if chosen is None and headers is not None and column_mapping.may_need_mapping(file_name, headers, kind) \
-                and column_mapping.looks_like_roster(headers, kind):
-            raise ImportRefused(f"{refused} {column_mapping.MAP_IT}") from None
-        raise
+        staged = staged_with(column_mapping.for_import(file_name, data, saved, name=mapping, kind=kind))
+    else:
+        try:
+            staged = staged_with(None)
+        except ImportRefused as refused:
+            # A saved mapping is taken unasked only for a file that does not import without one: a file a
+            # built-in format reads is never read otherwise unless the mapping is named.
+            headers = _headers_or_none(file_name, data)
+            if headers is None or kind not in (None, "roster"):
+                raise
+            with warehouse.opened(location) as conn:
+                saved = saved_mappings(conn)
+            chosen = column_mapping.for_import(file_name, data, saved, name=None, kind=kind)
+            if chosen is not None:
+                staged = staged_with(chosen)
+            elif column_mapping.may_need_mapping(file_name, headers, kind) \
+                    and column_mapping.looks_like_roster(headers, kind):
+                raise ImportRefused(f"{refused} {column_mapping.MAP_IT}") from None
+            else:
+                raise
     with warehouse.opened(location) as conn:
         return commit(conn, staged, who, actor)
 
@@ -287,8 +303,8 @@ def save_mapping(conn: duckdb.DuckDBPyConnection, mapping: column_mapping.Column
     if reader is not None:
         raise ImportRefused(f"{file_name} is read as a {reader.source} without a mapping; upload it with Kind roster "
                             "(or detected), and no mapping is saved.")
-    mapping = column_mapping.ColumnMapping(name, mapping.columns, column_mapping.header_signature(headers),
-                                           tuple(headers))
+    mapping = dataclasses.replace(mapping, name=name, signature=column_mapping.header_signature(headers),
+                                  headers=tuple(headers), saved_by=None, saved_at=None)
     stage_file(file_name, data, pepper=pepper, month=_ANY_MONTH, mapping=mapping)
     detail = f"\"{name}\": {mapping.describe()}"
 

@@ -1,13 +1,18 @@
-"""The monthly e-mail digest, mailed to a real SMTP server (aiosmtpd on loopback) and parsed back: subject, the text and
-HTML parts, the one-page brief attached, the recipients, the refusal of a second send, --dry-run, failures reported
+"""The monthly e-mail digest, mailed to a real SMTP server (aiosmtpd on loopback, plain and over STARTTLS with a
+certificate of the test's own CA) and parsed back: subject, the text and HTML parts, the one-page brief attached, the
+recipients, the refusal of a second send, two sends at once mailing each recipient once, --dry-run, failures reported
 per recipient, the minimum group size, when a month is complete, and the Data page's offer that an admin confirms."""
 from __future__ import annotations
 
+import datetime as dt
 import email
 import io
+import ipaddress
 import os
+import ssl
 import subprocess
 import sys
+import threading
 from email import policy
 
 import pytest
@@ -29,6 +34,7 @@ class Mailbox:
 
     def __init__(self, refuse: tuple[str, ...] = ()):
         self.received = []
+        self.secured = []  # per mail transaction: whether it ran over TLS
         self.refuse = refuse
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -40,6 +46,7 @@ class Mailbox:
     async def handle_DATA(self, server, session, envelope):
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos),
                               email.message_from_bytes(envelope.original_content, policy=policy.default)))
+        self.secured.append(session.ssl is not None)
         return "250 Message accepted for delivery"
 
 
@@ -51,14 +58,18 @@ def _authenticator(server, session, envelope, mechanism, auth_data):
 
 @pytest.fixture
 def smtp_server():
-    """start(auth=False, refuse=()) runs an SMTP server on a free loopback port and returns (port, mailbox).
-    With auth it demands a sign-in; aiosmtpd offers AUTH on a plain connection only with auth_require_tls=False."""
+    """start(auth=False, refuse=(), tls=None) runs an SMTP server on a free loopback port and returns (port, mailbox).
+    With auth it demands a sign-in; aiosmtpd offers AUTH on a plain connection only with auth_require_tls=False.
+    With tls (a server SSLContext) it demands STARTTLS before anything else, and offers AUTH only after it."""
     controllers = []
 
-    def start(auth: bool = False, refuse: tuple[str, ...] = ()):
+    def start(auth: bool = False, refuse: tuple[str, ...] = (), tls: ssl.SSLContext | None = None):
         mailbox = Mailbox(refuse)
         port = free_port()
-        options = {"authenticator": _authenticator, "auth_required": True, "auth_require_tls": False} if auth else {}
+        options = {"authenticator": _authenticator, "auth_required": True, "auth_require_tls": tls is not None} \
+            if auth else {}
+        if tls is not None:
+            options.update(tls_context=tls, require_starttls=True)
         controller = Controller(mailbox, hostname="127.0.0.1", port=port, **options)
         controller.start()
         controllers.append(controller)
@@ -67,6 +78,47 @@ def smtp_server():
     yield start
     for controller in controllers:
         controller.stop()
+
+
+@pytest.fixture
+def mail_server_certificate(tmp_path):
+    """A CA made for the test and a certificate it signed for 127.0.0.1: returns (the CA's PEM file, the server's
+    SSLContext). Nothing on the machine trusts that CA, so only a client given the CA file can verify the server."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = dt.datetime.now(dt.timezone.utc)
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Digest test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+          .not_valid_after(now + dt.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
+                                       data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                       crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    server = (x509.CertificateBuilder()
+              .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+              .issuer_name(ca_name).public_key(server_key.public_key()).serial_number(x509.random_serial_number())
+              .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+              .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                             critical=False)
+              .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+              .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+              .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+              .sign(ca_key, hashes.SHA256()))
+    ca_file, chain_file, key_file = tmp_path / "ca.pem", tmp_path / "server.pem", tmp_path / "server.key"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    chain_file.write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                  serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(chain_file, key_file)
+    return ca_file, context
 
 
 def mail_env(port: int | None, **extra) -> dict:
@@ -106,11 +158,27 @@ def sent_events(location: str) -> list[dict]:
         return [e for e in uploads.events(conn) if e["action"] == "digest sent"]
 
 
+def claims(location: str) -> list[str]:
+    """The claims of runs mailing a digest right now (or left by a run that stopped)."""
+    with warehouse.opened(location) as conn:
+        return [r[0] for r in conn.execute("SELECT key FROM meta WHERE key LIKE 'digest claim %'").fetchall()]
+
+
+def leave_claim(location: str, month: str, recipient: str, minutes_ago: float) -> None:
+    """A claim as a run that is mailing `recipient` (or one that stopped) left it."""
+    key = f"digest claim {month} " + digest.recipient_key(recipient, warehouse.pepper_for(location))
+    with warehouse.opened(location) as conn:
+        conn.execute("INSERT INTO meta VALUES (?, CAST(epoch(current_timestamp) - ? AS VARCHAR))",
+                     [key, minutes_ago * 60])
+
+
 def test_the_cli_mails_the_digest_and_refuses_to_send_the_same_month_twice(demo_db, tmp_path, smtp_server):
     port, mailbox = smtp_server()
     done = cli(tmp_path, "--month", "2026-10", "--db", demo_db, env=mail_env(port))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[:2] == ["ceo@example.com: sent", "cfo@example.com: sent"]
+    # Standard output: exactly one line per recipient, for scripts; the summary goes to standard error.
+    assert done.stdout.splitlines() == ["ceo@example.com: sent", "cfo@example.com: sent"]
+    assert done.stderr.strip() == "Sent the October 2026 digest to 2 recipients."
 
     # One mail transaction per recipient, so that one refused address cannot stop the others.
     assert sorted(r[1][0] for r in mailbox.received) == sorted(TO)
@@ -154,7 +222,7 @@ def test_the_cli_mails_the_digest_and_refuses_to_send_the_same_month_twice(demo_
     bigger = mail_env(port, DASHBOARD_DIGEST_TO=", ".join(TO + ("coo@example.com",)))
     added = cli(tmp_path, "--month", "2026-10", "--db", demo_db, env=bigger)
     assert added.returncode == 0, added.stderr
-    assert added.stdout.splitlines()[2] == "coo@example.com: sent"
+    assert added.stdout.splitlines()[2:] == ["coo@example.com: sent"] and len(added.stdout.splitlines()) == 3
     assert [r[1] for r in mailbox.received[2:]] == [["coo@example.com"]]
 
     resent = cli(tmp_path, "--month", "2026-10", "--db", demo_db, "--resend", env=mail_env(port))
@@ -196,18 +264,19 @@ def test_a_refused_address_or_a_dead_server_is_reported_per_recipient_and_a_reru
     port, mailbox = smtp_server(refuse=("cfo@example.com",))
     done = cli(tmp_path, "--month", "2026-10", "--db", demo_db, env=mail_env(port))
     assert done.returncode == 1
-    first, second = done.stdout.splitlines()[:2]
+    first, second = done.stdout.splitlines()
     assert first == "ceo@example.com: sent"
     assert second.startswith("cfo@example.com: failed (the mail server refused this address: 550")
     assert "1 of 2 recipients did not get the October 2026 digest" in done.stderr
     assert [r[1] for r in mailbox.received] == [["ceo@example.com"]]
     assert len(sent_events(demo_db)) == 1
+    assert claims(demo_db) == []  # the failed recipient's claim is given up, so a re-run sends to them
 
     mailbox.refuse = ()
     rerun = cli(tmp_path, "--month", "2026-10", "--db", demo_db, env=mail_env(port))
     assert rerun.returncode == 0, rerun.stderr
     assert rerun.stdout.splitlines()[0].startswith("ceo@example.com: already sent")
-    assert rerun.stdout.splitlines()[1] == "cfo@example.com: sent"
+    assert rerun.stdout.splitlines()[1:] == ["cfo@example.com: sent"]
     assert [r[1] for r in mailbox.received] == [["ceo@example.com"], ["cfo@example.com"]]
 
     dead = free_port()  # nothing listens there
@@ -215,6 +284,98 @@ def test_a_refused_address_or_a_dead_server_is_reported_per_recipient_and_a_reru
     assert [d.outcome for d in report.deliveries] == ["failed", "failed"]
     assert all(f"cannot reach the mail server 127.0.0.1:{dead}" in d.reason for d in report.deliveries)
     assert len(sent_events(demo_db)) == 2
+
+
+def test_two_sends_at_once_mail_each_recipient_exactly_once(demo_db, smtp_server, mail_settings, monkeypatch):
+    # The schedule and an admin pressing Send at the same moment: both have composed the digest (and, before claims,
+    # both had read that nobody was sent it) when they start mailing.
+    port, mailbox = smtp_server()
+    settings = mail_settings(port)
+    both_composed, one_at_a_time = threading.Barrier(2, timeout=120), threading.Lock()
+    compose = digest.compose
+
+    def compose_then_wait(*args, **kwargs):
+        with one_at_a_time:  # the race under test is claiming and mailing, not building the brief
+            composed = compose(*args, **kwargs)
+        both_composed.wait()
+        return composed
+
+    monkeypatch.setattr(digest, "compose", compose_then_wait)
+    reports, errors = [], []
+
+    def run(who: access.Actor) -> None:
+        try:
+            reports.append(digest.send(demo_db, "2026-10", settings, who))
+        except Exception as error:  # noqa: BLE001 - shown by the assertion below
+            errors.append(error)
+
+    runs = [threading.Thread(target=run, args=(who,)) for who in (access.CLI, access.Actor("admin", "admin 1"))]
+    for thread in runs:
+        thread.start()
+    for thread in runs:
+        thread.join(timeout=300)
+    assert errors == [] and len(reports) == 2
+
+    assert sorted(r[1][0] for r in mailbox.received) == sorted(TO)  # one message per recipient
+    assert len(sent_events(demo_db)) == 2 and claims(demo_db) == []
+    for recipient in TO:  # one run sent it; the other left it to that run, or found it already sent
+        outcomes = sorted(d.outcome for r in reports for d in r.deliveries if d.recipient == recipient)
+        assert outcomes in (["being sent", "sent"], ["already sent", "sent"]), outcomes
+    later = [r for r in reports if not r.sent]
+    assert later and later[0].refused and later[0].summary().startswith("Not sent")
+
+
+def test_a_claim_holds_other_runs_back_until_it_expires(demo_db, tmp_path, smtp_server, mail_settings):
+    port, mailbox = smtp_server()
+    leave_claim(demo_db, "2026-10", "ceo@example.com", minutes_ago=1)  # a run is mailing the CEO right now
+    report = digest.send(demo_db, "2026-10", mail_settings(port), access.CLI)
+    [ceo, cfo] = report.deliveries
+    assert (ceo.outcome, cfo.outcome) == ("being sent", "sent")
+    assert "by another run since" in ceo.reason and "it can be sent again from" in ceo.reason
+    assert [r[1] for r in mailbox.received] == [["cfo@example.com"]]
+    assert len(claims(demo_db)) == 1  # the other run's claim is theirs to give up
+
+    # Everyone had it or is being sent it: nothing to do (exit 3), one line per recipient.
+    busy = cli(tmp_path, "--month", "2026-10", "--db", demo_db, env=mail_env(port))
+    assert busy.returncode == 3, busy.stderr
+    assert [line.split(": ")[1].split(" (")[0] for line in busy.stdout.splitlines()] == ["being sent",
+                                                                                        "already sent"]
+    assert "another run is sending the October 2026 digest to 1 of the 2 recipients" in busy.stderr
+
+    # A run that stopped midway leaves its claim; once the claim is older than CLAIM_EXPIRY_MINUTES it holds
+    # nobody back, and the next run sends to the CEO and gives the stale claim up.
+    with warehouse.opened(demo_db) as conn:
+        conn.execute("DELETE FROM meta WHERE key LIKE 'digest claim %'")
+    leave_claim(demo_db, "2026-10", "ceo@example.com", minutes_ago=digest.CLAIM_EXPIRY_MINUTES + 1)
+    assert digest.standing(demo_db, "2026-10", mail_settings(port)).due == ("ceo@example.com",)
+    retried = digest.send(demo_db, "2026-10", mail_settings(port), access.CLI)
+    assert [d.outcome for d in retried.deliveries] == ["sent", "already sent"]
+    assert [r[1] for r in mailbox.received] == [["cfo@example.com"], ["ceo@example.com"]]
+    assert claims(demo_db) == [] and len(sent_events(demo_db)) == 2
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")  # aiosmtpd's side of the refused TLS handshake
+def test_starttls_verifies_the_server_against_the_configured_ca_file(demo_db, smtp_server, mail_settings,
+                                                                     mail_server_certificate):
+    ca_file, server_tls = mail_server_certificate
+    port, mailbox = smtp_server(auth=True, tls=server_tls)  # STARTTLS required, AUTH offered only over TLS
+    signed_in = {"DASHBOARD_SMTP_SECURITY": "starttls", "DASHBOARD_SMTP_USER": USER,
+                 "DASHBOARD_SMTP_PASSWORD": PASSWORD}
+
+    # Verification is never switched off: without the CA file the server's certificate is refused, said per
+    # recipient with the setting that fixes it, and nothing is sent or recorded.
+    untrusted = digest.send(demo_db, "2026-10", mail_settings(port, **signed_in), access.CLI)
+    assert [d.outcome for d in untrusted.deliveries] == ["failed", "failed"]
+    assert all("certificate that is not trusted" in d.reason and "DASHBOARD_SMTP_CAFILE" in d.reason
+               for d in untrusted.deliveries)
+    assert mailbox.received == [] and sent_events(demo_db) == [] and claims(demo_db) == []
+
+    settings = mail_settings(port, DASHBOARD_SMTP_CAFILE=str(ca_file), **signed_in)
+    assert settings.cafile == str(ca_file)
+    report = digest.send(demo_db, "2026-10", settings, access.CLI)
+    assert [d.outcome for d in report.deliveries] == ["sent", "sent"]
+    assert sorted(r[1][0] for r in mailbox.received) == sorted(TO) and mailbox.secured == [True, True]
+    assert mailbox.received[0][2]["Subject"].startswith("Social business digest, October 2026")
 
 
 def test_dry_run_writes_the_eml_from_secrets_toml_and_sends_nothing(demo_db, tmp_path):
@@ -226,8 +387,8 @@ def test_dry_run_writes_the_eml_from_secrets_toml_and_sends_nothing(demo_db, tmp
     done = cli(tmp_path, "--month", "2026-10", "--db", demo_db, "--dry-run", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [f"ceo@example.com: dry run (would be sent; written to {out})",
-                                        f"cfo@example.com: dry run (would be sent; written to {out})",
-                                        f"Wrote the October 2026 digest to {out}; nothing was sent or recorded."]
+                                        f"cfo@example.com: dry run (would be sent; written to {out})"]
+    assert done.stderr.strip() == f"Wrote the October 2026 digest to {out}; nothing was sent or recorded."
     message = email.message_from_bytes(out.read_bytes(), policy=policy.default)
     assert message["Subject"].startswith("Social business digest, October 2026")
     text, html, [pdf] = parts(message)
@@ -253,7 +414,8 @@ def test_settings_come_from_the_environment_first_then_the_digest_section():
     for broken, message in [({"to": ""}, "DASHBOARD_DIGEST_TO"), ({"to": "not-an-address"}, "not an e-mail"),
                             ({"url": ""}, "DASHBOARD_URL"), ({"security": "ssl"}, "none, starttls or tls"),
                             ({"port": "smtp"}, "port number"), ({"user": None}, "no user"),
-                            ({"from": ""}, "DASHBOARD_DIGEST_FROM")]:
+                            ({"from": ""}, "DASHBOARD_DIGEST_FROM"),
+                            ({"cafile": "/nonexistent/ca.pem"}, "DASHBOARD_SMTP_CAFILE.*not a file")]:
         with pytest.raises(digest.DigestError, match=message):
             digest.settings({k: v for k, v in {**section, **broken}.items() if v is not None}, {})
 
@@ -298,6 +460,22 @@ def test_a_month_is_complete_when_it_has_every_kind_the_month_before_had(db, loa
     assert digest.month_complete(conn, "2026-09")
     load("checklist.csv", "criterion,answer,note,month\n1d,yes,,2026-09\n")  # answers hold: never expected monthly
     assert digest.month_complete(conn, "2026-09")
+
+
+def test_a_carried_forward_roster_champion_register_or_training_counts_as_present(db, load, conn):
+    # The roster and champion register uploaded once a quarter, training once a year: the months between carry
+    # them forward (docs/metrics.md#carry-forward), so only the activity each month has to be in.
+    load("roster.csv", ROSTER_SEPT, month="2026-08")
+    load("champions.csv", "email,department,role\nben@example.com,Sales,Champion\n", month="2026-08")
+    load("training.csv", "date,program,email\n2026-08-20,WOL,ben@example.com\n")
+    load("activity.csv", ACTIVITY_SEPT.replace("2026-09", "2026-08"))
+    header, *rows = ACTIVITY_SEPT.splitlines(keepends=True)
+    load("activity.csv", header + "".join(r for r in rows if ",slack," in r))  # Slack's export first
+    state = digest.completeness(conn, "2026-09")
+    assert state.missing == ("activity (viva-engage)",)  # carried kinds are not missing; activity never carries
+    load("activity.csv", header + "".join(r for r in rows if ",viva-engage," in r))
+    assert digest.latest_completeness(conn).complete
+    assert digest.completeness(conn, "2026-09").compared_with.isoformat() == "2026-08-01"
 
 
 # --- The Data page's offer ----------------------------------------------------------------------------------------
@@ -361,6 +539,15 @@ def test_a_champion_sees_the_offer_but_only_an_admin_confirms(demo_db, smtp_serv
 def test_the_offer_says_how_to_configure_the_digest_when_it_is_not(demo_db):
     at = data_page({})
     assert any("October 2026 is complete" in i.value and "DASHBOARD_DIGEST_FROM" in i.value for i in at.info)
+
+
+def test_no_send_button_until_the_mail_server_is_set(demo_db):
+    secrets = digest_secrets(free_port())
+    del secrets["digest"]["host"]  # sender, list and link set: the digest could be written, but not sent
+    at = data_page(secrets)
+    assert any("October 2026 is complete" in i.value and "DASHBOARD_SMTP_HOST" in i.value for i in at.info)
+    assert not [b for b in at.button if b.key == "digest_send"]
+    assert not [c for c in at.checkbox if c.key == "digest_confirm"]
 
 
 def test_no_offer_while_the_latest_month_is_incomplete(db, load, smtp_server):

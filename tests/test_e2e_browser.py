@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, fresh_location, require_browser
+from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, SETTLED, fresh_location, require_browser
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 PAGES = {"overview": "", "stages": "stages", "adoption": "adoption", "coe": "coe", "communities": "communities",
@@ -79,11 +79,9 @@ def open_page(browser, url, width=1280, height=900, downloads=False):
 
 
 def settle(page):
-    """Wait for the app to finish its run (never a fixed sleep)."""
+    """Wait for the app to finish its run, with nothing stale or still a placeholder (never a fixed sleep)."""
     page.wait_for_selector("[data-testid='stApp']")
-    page.wait_for_function(
-        "() => { const app = document.querySelector(\"[data-testid='stApp']\");"
-        " return app && app.getAttribute('data-test-script-state') === 'notRunning'; }")
+    page.wait_for_function(SETTLED)
     page.wait_for_selector(READY)
 
 
@@ -155,7 +153,8 @@ def test_a_sidebar_filter_carries_over_between_pages(browser, server):
     page = open_page(browser, f"{server}/adoption")
     department = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']", has_text="Department")
     chip = department.get_by_text("Legal", exact=True)  # the chosen value, shown in the box
-    for attempt in range(2):  # a click can land while the dropdown redraws on a busy machine: choose again
+    for attempt in range(3):  # a click can land while the dropdown redraws on a busy machine: choose again
+        settle(page)
         if chip.count():
             break
         department.click()
@@ -165,7 +164,7 @@ def test_a_sidebar_filter_carries_over_between_pages(browser, server):
             chip.wait_for(timeout=30_000)
             break
         except Exception:
-            if attempt:
+            if attempt == 2:
                 raise
     settle(page)
     try:

@@ -131,36 +131,66 @@ def test_cli_segments_and_cohorts(organisation, db, capsys):
     assert "--department 'Nowhere' is not in the data held; choose from: Legal, Sales." in capsys.readouterr().err
     assert cli.main(["segments", "--month", "2025-01", "--db", db]) == 1
     assert "no data for 2025-01" in capsys.readouterr().err
+    assert cli.main(["cohorts", "--month", "2025-01", "--db", db]) == 1
+    assert "no data for 2025-01" in capsys.readouterr().err
+
+
+def test_cli_says_why_a_small_selection_shows_nothing(organisation, db, capsys, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_MIN_GROUP_SIZE", "5")  # the organisation has 4 or 5 people, Sales fewer
+    assert cli.main(["segments", "--month", "2026-10", "--db", db, "--department", "Sales"]) == 0
+    out = capsys.readouterr().out
+    assert "Withheld: this selection holds fewer than 5 people" in out and "creators" not in out
+    assert cli.main(["segments", "--month", "2026-10", "--json", "--db", db, "--department", "Sales"]) == 0
+    assert set(json.loads(capsys.readouterr().out).values()) == {None}
+
+
+def test_cli_on_an_empty_warehouse_says_to_import_first(db, capsys):
+    for command in (["cohorts"], ["cohorts", "--month", "2026-10"], ["segments"], ["communities"]):
+        assert cli.main([*command, "--db", db]) == 1
+        err = capsys.readouterr().err
+        assert "holds no data" in err and "Traceback" not in err and "index" not in err
 
 
 # --- property: the segments always partition the headcount --------------------------------------------------------
-PEOPLE = st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2), st.integers(0, 2), st.integers(0, 2),
-                            st.booleans()), min_size=1, max_size=6)
+# Per person and month: on the roster or not, then posts (None: the file leaves it empty), replies, reactions, reads,
+# and whether the activity file lists them at all.
+PERSON = st.tuples(st.booleans(), st.one_of(st.none(), st.integers(0, 2)), st.integers(0, 2), st.integers(0, 2),
+                   st.integers(0, 2), st.booleans())
+PEOPLE = st.lists(PERSON, min_size=1, max_size=6)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(months=st.lists(PEOPLE, min_size=1, max_size=3))
 def test_segments_always_sum_to_the_headcount(months, monkeypatch):
+    """Whatever the activity and however the roster changes from month to month, creators + responders + observers
+    + inactive is the month's headcount; a month whose file reports no posts or replies has no segments but
+    inactive."""
     monkeypatch.setenv("DASHBOARD_MIN_GROUP_SIZE", "1")
-    size = max(len(m) for m in months)
-    roster = "email,department,region,business_unit,level\n" + "".join(
-        f"p{i}@example.com,D{i % 2},R,U,staff\n" for i in range(size))
     with tempfile.TemporaryDirectory() as folder:
         location = fresh_location(Path(folder))
-        uploads.import_file("roster.csv", roster.encode(), location=location, month="2026-01")
+        expected = {}
         for index, people in enumerate(months):
             month = f"2026-{index + 1:02d}"
-            rows = [f"{month},p{i}@example.com,slack,{posts},{replies},{reactions},{reads},,\n"
-                    for i, (posts, replies, reactions, reads, listed) in enumerate(people)
-                    if listed or i == 0]  # a file needs a row
+            # Person 0 is always on the roster and listed: a roster and an activity file each need a row.
+            on_roster = [i for i, person in enumerate(people) if person[0] or i == 0]
+            roster = "email,department,region,business_unit,level\n" + "".join(
+                f"p{i}@example.com,D{i % 2},R,U,staff\n" for i in on_roster)
+            uploads.import_file(f"roster-{month}.csv", roster.encode(), location=location, month=month)
+            rows = [f"{month},p{i}@example.com,slack,{'' if posts is None else posts},"
+                    f"{'' if posts is None else replies},{reactions},{reads},,\n"
+                    for i, (_, posts, replies, reactions, reads, listed) in enumerate(people) if listed or i == 0]
             uploads.import_file(f"a-{month}.csv", (HEADER + "".join(rows)).encode(), location=location,
                                 month=month)
+            expected[month] = len(on_roster)
         with warehouse.opened(location) as conn:
-            for row in participation.segments_by_month(conn, "2026-01", f"2026-{len(months):02d}"):
+            found = participation.segments_by_month(conn, "2026-01", f"2026-{len(months):02d}")
+            assert {f"{row['month']:%Y-%m}": row["headcount"] for row in found} == expected
+            for row in found:
                 if row["creators"] is not None:
-                    assert sum(row[k] for k in participation.SEGMENTS) == row["headcount"] == size
-                else:  # a month whose rows all left posts and replies out: no segments, but inactive is known
-                    assert row["inactive"] is not None
+                    assert sum(row[k] for k in participation.SEGMENTS) == row["headcount"]
+                else:
+                    assert row["responders"] is None and row["observers"] is None
+                    assert 0 <= row["inactive"] <= row["headcount"]
         warehouse.forget(location)
 
 

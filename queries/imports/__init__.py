@@ -296,6 +296,8 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
         rows = conn.execute(f"SELECT {', '.join(CANONICAL_COLUMNS[fmt.kind])} FROM canonical").arrow()
         if hasattr(rows, "read_all"):
             rows = rows.read_all()
+    if kind is None and mapping is None and fmt.kind == "champions":
+        notes.extend(column_mapping.roster_read_as_champions(headers))
     staged = StagedFile(file_name, checksum.result(), fmt, rows, months, tools, concealed, notes)
     if adapter and hasattr(adapter, "notes"):
         staged.notes.extend(adapter.notes(staged))

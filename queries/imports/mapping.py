@@ -2,15 +2,18 @@
 header signature (docs/formats.md#other-hr-exports).
 
 A mapping says which of the file's columns holds each roster field: the person (email or user principal name),
-department, region or a country (region from the settings' country map), business unit, and level or a job title
-(level from the settings' ordered rules, as for the Entra ID user list). It is pure data, kept in the warehouse by
-queries/uploads.py; this module checks it against a file and reads the file with it. Names are never read; a job
-title is read only to derive the level and goes no further than the staging connection.
+department, region or a country (region from the settings' country map), business unit, and level or a job title.
+A level comes through the mapping's own ordered `pattern → level` rules (prefilled from the settings' rules, as for
+the Entra ID user list), from a job title or from a level column whose values are not executive, manager or staff
+(Workday's "2 Executive"). It is pure data, kept in the warehouse by queries/uploads.py; this module checks it
+against a file and reads the file with it. Names are never read; a job title is read only to derive the level and
+goes no further than the staging connection.
 """
 from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import hashlib
 import json
 import re
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from .entra import LEVELS, rules_for_import
+from .entra import LEVELS, roster_rules, rules_for_import
 from .formats import Column, Format, detect
 from .reading import ImportRefused, is_ndjson, normalise_header, sniff_delimiter, stage_upload
 
@@ -36,9 +39,17 @@ REQUIRED = ("person", "department")
 # Each pair gives one roster field two ways in; a mapping takes one of them.
 EITHER = (("region", "country"), ("level", "title"))
 MAX_NAME = 60
+MAX_RULES = 50
+# The key of the mapping's level rules in its stored columns JSON (beside the fields, which never take this name).
+RULES_KEY = "level_rules"
+ARROWS = ("→", "->")
 # What a refusal of an HR export that no mapping reads yet adds, on the command line.
 MAP_IT = ("If this is an HR export of your people, map its columns once on the Data page (upload it with Kind roster "
           "and save the mapping under a name), then import it with --mapping NAME.")
+
+# What a refusal of an unknown format adds on the Data page when the file has an email-like column but no
+# department-like one, so the mapping form is not offered by itself.
+CHOOSE_ROSTER = "If this is your HR roster, choose Kind: roster to map its columns."
 
 # Header names that suggest a field, compared normalised (normalise_header). They only pre-fill the form, which the
 # champion reviews and saves; nothing is read with a mapping nobody saved.
@@ -46,15 +57,24 @@ _HINTS = {
     "person": ("workemail", "businessemail", "emailwork", "emailaddress", "email", "userprincipalname", "upn",
                "mail", "workemailaddress", "primaryworkemail"),
     "department": ("department", "dept", "departmentname", "supervisoryorganization", "supervisoryorganisation",
-                   "orgunit"),
+                   "orgunit", "organizationalunit", "organisationalunit", "team", "teamname", "costcenter",
+                   "costcentre", "organization", "organisation", "division"),
     "region": ("region", "geography", "georegion"),
     "country": ("country", "countryregion", "countryorregion", "workcountry", "locationcountry", "usagelocation"),
     "business_unit": ("businessunit", "division", "company", "companyname", "legalentity"),
     "level": ("level", "rosterlevel"),
     "title": ("jobtitle", "businesstitle", "title", "position", "positiontitle", "jobprofile"),
 }
-_EMAIL_LIKE = ("email", "mail", "userprincipalname", "upn")
-_DEPARTMENT_LIKE = ("department", "dept", "supervisoryorg")
+# A header is like an email when one of its words is one of these, or its words run together give one of the
+# joined names ("Email - Work", "E-mail", "userPrincipalName"; not "Mailbox Size" or "Emails Sent").
+_EMAIL_WORDS = {"email", "mail", "upn"}
+_EMAIL_JOINED = ("emailaddress", "userprincipalname")
+# A header is like a department when its last word, or last two words run together, is one of these, before an
+# optional name, code, id or number ("Home Department", "Team Name", "Org Unit", "Cost Center - ID"): so "Team Chat
+# Message Count" is a count, not a team.
+_DEPARTMENT_ENDINGS = {"department", "dept", "team", "division", "organization", "organisation", "org", "orgunit",
+                       "organizationalunit", "organisationalunit", "costcenter", "costcentre"}
+_NAME_SUFFIXES = {"name", "code", "id", "number", "no"}
 
 
 def header_signature(headers) -> str:
@@ -74,25 +94,36 @@ class ColumnMapping:
     headers: tuple[str, ...] = ()  # that file's header, as written
     saved_by: str | None = None
     saved_at: str | None = None
+    # The mapping's own (level, pattern) rules, first match wins; None for a mapping saved before mappings carried
+    # rules, which uses the settings file's [[roster.levels]].
+    levels: tuple[tuple[str, str], ...] | None = None
 
     @classmethod
-    def made(cls, name: str, columns: dict[str, str | None], headers) -> "ColumnMapping":
-        """A mapping from the form's choices (a field left out, or given None or "", is not mapped)."""
+    def made(cls, name: str, columns: dict[str, str | None], headers,
+             level_rules: str | None = None) -> "ColumnMapping":
+        """A mapping from the form's choices (a field left out, or given None or "", is not mapped) and its level
+        rules as the form writes them (rule_lines); None leaves the level to the settings file's rules."""
         unknown = set(columns) - set(FIELDS)
         if unknown:
             raise ImportRefused(f"Unknown roster field(s) {', '.join(sorted(unknown))}; a mapping may name "
                                 f"{', '.join(FIELDS)}.")
         chosen = tuple((f, str(columns[f]).strip()) for f in FIELDS if columns.get(f) and str(columns[f]).strip())
-        return cls(str(name or "").strip(), chosen, header_signature(headers), tuple(headers))
+        levels = None if level_rules is None else parse_level_rules(level_rules)
+        return cls(str(name or "").strip(), chosen, header_signature(headers), tuple(headers), levels=levels)
 
     @classmethod
     def stored(cls, name, signature, headers, columns, saved_by=None, saved_at=None) -> "ColumnMapping":
         fields = json.loads(columns)
+        rules = fields.get(RULES_KEY)
+        levels = None if rules is None else tuple((r["level"], r["pattern"]) for r in rules)
         return cls(name, tuple((f, fields[f]) for f in FIELDS if f in fields), signature,
-                   tuple(json.loads(headers)), saved_by, saved_at)
+                   tuple(json.loads(headers)), saved_by, saved_at, levels)
 
     def columns_json(self) -> str:
-        return json.dumps(dict(self.columns))
+        fields: dict = dict(self.columns)
+        if self.levels is not None:
+            fields[RULES_KEY] = [{"level": level, "pattern": pattern} for level, pattern in self.levels]
+        return json.dumps(fields)
 
     def headers_json(self) -> str:
         return json.dumps(list(self.headers))
@@ -101,8 +132,13 @@ class ColumnMapping:
         return dict(self.columns).get(field)
 
     def describe(self) -> str:
-        """'email ← Work Email, department ← Cost Center, …': what the audit trail and the Data page show."""
-        return ", ".join(f"{FIELDS[f]} ← {h}" for f, h in self.columns)
+        """'email ← Work Email, department ← Cost Center, …', then the level rules where a title or level column
+        goes through them: what the audit trail and the Data page show."""
+        text = ", ".join(f"{FIELDS[f]} ← {h}" for f, h in self.columns)
+        if self.levels is not None and ("title" in dict(self.columns) or "level" in dict(self.columns)):
+            rules = "; ".join(f"{pattern} → {level}" for level, pattern in self.levels)
+            text += f"; level rules: {rules}" if rules else "; no level rules"
+        return text
 
     def fits(self, headers) -> bool:
         names = {normalise_header(h) for h in headers}
@@ -120,6 +156,53 @@ def check_name(name: str) -> str:
     if re.match(r"[=+@\-\t\r]", name):
         raise ImportRefused("The mapping's name may not start with = + - or @ (spreadsheets read those as formulas).")
     return name
+
+
+def parse_level_rules(text: str) -> tuple[tuple[str, str], ...]:
+    """The (level, pattern) rules of the form's lines, `pattern → level` one a line, in order; blank lines and
+    lines starting with # are skipped. A pattern gets the checks the settings file's [[roster.levels]] get
+    (entra.parse_rules): a valid regular expression that does not match an empty value."""
+    rules = []
+    for number, line in enumerate(str(text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        here = f"Level rule on line {number} (\"{line[:60]}\")"
+        arrow = next((a for a in ARROWS if a in line), None)
+        if arrow is None:
+            raise ImportRefused(f"{here}: write each rule as pattern → level, for example "
+                                "\"Chief|President|VP → executive\".")
+        pattern, _, level = line.rpartition(arrow)
+        pattern, level = pattern.strip(), level.strip().lower()
+        if level not in LEVELS:
+            raise ImportRefused(f"{here}: the level after the arrow must be executive, manager or staff.")
+        if not pattern:
+            raise ImportRefused(f"{here}: the pattern before the arrow is missing.")
+        try:
+            compiled = re.compile(pattern, re.IGNORECASE)
+        except re.error as error:
+            raise ImportRefused(f"{here}: \"{pattern}\" is not a valid regular expression ({error}). Write words "
+                                "separated by | (Chief|President|VP), or escape ( ) [ ] . * + ? with a \\.") from None
+        if compiled.search(""):
+            raise ImportRefused(f"{here}: \"{pattern}\" matches every value, even an empty one, so no later rule "
+                                "would ever apply. Leave it out: whoever no rule matches counts as the settings' "
+                                "roster.default_level.")
+        rules.append((level, pattern))
+    if len(rules) > MAX_RULES:
+        raise ImportRefused(f"The level rules are {len(rules)} lines long; keep them to {MAX_RULES}.")
+    return tuple(rules)
+
+
+def rule_lines(mapping: ColumnMapping | None) -> str:
+    """The form's text of the level rules: the mapping's own, else the settings file's [[roster.levels]] (empty
+    when the settings cannot be read: importing then says why)."""
+    levels = mapping.levels if mapping is not None else None
+    if levels is None:
+        try:
+            levels = tuple((level, pattern.pattern) for level, pattern in roster_rules().levels)
+        except (ValueError, OSError):  # RosterSettingsError or RubricError, which importing names
+            levels = ()
+    return "\n".join(f"{pattern} → {level}" for level, pattern in levels)
 
 
 def check(mapping: ColumnMapping, file_name: str, headers) -> None:
@@ -157,7 +240,8 @@ def check(mapping: ColumnMapping, file_name: str, headers) -> None:
 def format_for(mapping: ColumnMapping, file_name: str, headers) -> Format:
     """The import format this mapping makes of a file: a roster read through the mapped columns only."""
     check(mapping, file_name, headers)
-    types = {"person": "id", "level": "level"}
+    # A level column is read as text: values that are not a level go through the level rules (MappedRoster).
+    types = {"person": "id"}
     columns = tuple(Column(field, header, types.get(field, "text"), required=False)
                     for field, header in mapping.columns)
     source = f"HR export mapped with \"{mapping.name}\"" if mapping.name else "HR export with a column mapping"
@@ -188,34 +272,55 @@ def read_headers(file_name: str, data: bytes) -> list[str]:
 
 
 def built_in_reader(file_name: str, headers, kind: str | None) -> Format | None:
-    """The format that reads the file without a mapping when nothing suggests it is an HR export: a vendor export,
-    or a canonical template whose every column it recognises. None when a mapping may be what the file needs."""
+    """The format that reads the file's columns without a mapping (a vendor export or a canonical template, with
+    any extra columns), or None when none does, for kind None (detected) or roster."""
     if kind not in (None, "roster"):
         return None
     try:
-        fmt = detect(file_name, headers, kind)
+        return detect(file_name, headers, kind)
     except ImportRefused:
         return None
-    if fmt.adapter is not None or fmt.kind == "roster":
-        return fmt
-    normalised = [normalise_header(h) for h in headers]
-    unread = [n for n in normalised if n and not any(c.accepts(n) for c in fmt.columns)]
-    # A file that fits a template but carries columns it never reads (an HR export with Email and Department fits
-    # the champion register) may be a roster; a template filled in as such is read as it is.
-    return None if unread else fmt
 
 
 def may_need_mapping(file_name: str, headers, kind: str | None) -> bool:
-    """Whether a saved mapping could be what reads this file (so the saved mappings are worth looking up)."""
+    """Whether no built-in format reads the file's columns, so only a mapping could (kind detected or roster)."""
     return kind in (None, "roster") and built_in_reader(file_name, headers, kind) is None
+
+
+def _words(header: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(header))  # camelCase: costCenter, userPrincipalName
+    return re.findall(r"[a-z0-9]+", spaced.casefold())
+
+
+def is_email_like(header: str) -> bool:
+    words = _words(header)
+    return bool(_EMAIL_WORDS & set(words)) or any(j in "".join(words) for j in _EMAIL_JOINED)
+
+
+def is_department_like(header: str) -> bool:
+    words = _words(header)
+    while len(words) > 1 and words[-1] in _NAME_SUFFIXES:
+        words.pop()
+    return bool(words) and (words[-1] in _DEPARTMENT_ENDINGS or "".join(words[-2:]) in _DEPARTMENT_ENDINGS)
 
 
 def looks_like_roster(headers, kind: str | None) -> bool:
     """A roster by its columns (one like an email, one like a department) or because the uploader said so."""
-    normalised = [normalise_header(h) for h in headers]
-    email = any(any(hint in n for hint in _EMAIL_LIKE) for n in normalised)
-    department = any(any(hint in n for hint in _DEPARTMENT_LIKE) for n in normalised)
+    email = any(is_email_like(h) for h in headers)
+    department = any(is_department_like(h) for h in headers)
     return kind == "roster" or (email and department)
+
+
+def roster_read_as_champions(headers) -> list[str]:
+    """A note for a file detected as the champion register (email and department) that also has columns only an
+    HR roster has (a region or country, a level or job title, a business unit): the preview says so, lest a whole
+    roster be imported as champions."""
+    extra = [header for field, header in suggested(headers).items() if field not in REQUIRED]
+    if not extra:
+        return []
+    named = ", ".join(f'"{header}"' for header in extra)
+    return [f"Read as the champion register (email and department); the file also has {named}, which an HR roster "
+            "has and the register does not. If this is your HR roster, upload it again with Kind: roster."]
 
 
 def suggested(headers) -> dict[str, str]:
@@ -243,32 +348,49 @@ class MappingOffer:
     headers: tuple[str, ...]
     signature: str
     saved: tuple[ColumnMapping, ...]  # the saved mappings that fit the file, those made for its very header first
-    chosen: ColumnMapping | None  # pre-selected: the latest saved for this very header
+    chosen: ColumnMapping | None  # pre-selected: the latest saved for this very header, when nothing else reads it
     roster_like: bool  # the file looks like a roster that no built-in format reads: offer the mapping form
     suggested: dict
+    kind: str | None = None
+    email_like: bool = False  # a column is named like an email or user principal name
+
+    def refusal(self, file_name: str, message: str) -> str:
+        """A refusal as the Data page shows it. An unknown format with an email-like column, detected rather than
+        uploaded as a roster and not offered the mapping form, is told how to get the form."""
+        # detect() words a file no format fits as "{file}: unknown format (columns: …)"; a vendor export that
+        # misses columns or a summary export is refused otherwise, and keeps its own advice.
+        if self.kind is None and self.email_like and not self.roster_like \
+                and message.startswith(f"{file_name}: unknown format"):
+            return f"{message} {CHOOSE_ROSTER}"
+        return message
 
 
-def offer(file_name: str, data: bytes, saved, kind: str | None) -> MappingOffer | None:
+def offer(file_name: str, data: bytes, saved, kind: str | None, *, read_without_mapping: bool) -> MappingOffer | None:
     """The mapping offer for an uploaded file, or None when a mapping has no part in reading it (another kind was
-    chosen, a built-in format reads it, or it cannot be read at all: staging then says why)."""
+    chosen, or its header cannot be read: staging then says why). `read_without_mapping` says whether staging
+    without a mapping succeeded: then a saved mapping is listed, for the champion to choose, but not pre-selected,
+    and the mapping form is not offered."""
+    if kind not in (None, "roster"):
+        return None
     try:
         headers = read_headers(file_name, data)
     except ImportRefused:
-        return None
-    if not may_need_mapping(file_name, headers, kind):
         return None
     signature = header_signature(headers)
     exact = [m for m in saved if m.signature == signature]
     others = [m for m in saved if m.signature != signature and m.fits(headers)]
     newest_first = sorted(exact, key=lambda m: m.saved_at or "", reverse=True)
-    return MappingOffer(tuple(headers), signature, tuple(newest_first + others),
-                        newest_first[0] if newest_first else None, looks_like_roster(headers, kind),
-                        suggested(headers))
+    chosen = newest_first[0] if newest_first and not read_without_mapping else None
+    roster_like = (not read_without_mapping and may_need_mapping(file_name, headers, kind)
+                   and looks_like_roster(headers, kind))
+    return MappingOffer(tuple(headers), signature, tuple(newest_first + others), chosen, roster_like,
+                        suggested(headers), kind, any(is_email_like(h) for h in headers))
 
 
 def for_import(file_name: str, data: bytes, saved, *, name: str | None, kind: str | None) -> ColumnMapping | None:
     """The saved mapping an import without a form (the command line) uses: the one it names, else the one saved
-    for the file's very header when exactly one was. Never a mapping nobody saved."""
+    for the file's very header when exactly one was (asked only once the file failed to import without a mapping,
+    queries/uploads.py). Never a mapping nobody saved."""
     if name is not None:
         if kind not in (None, "roster"):
             raise ImportRefused(f"{file_name}: a column mapping reads a roster, but the kind given was {kind}. Leave "
@@ -285,7 +407,7 @@ def for_import(file_name: str, data: bytes, saved, *, name: str | None, kind: st
         headers = read_headers(file_name, data)
     except ImportRefused:
         return None  # staging refuses the file with the reason
-    if not may_need_mapping(file_name, headers, kind):
+    if kind not in (None, "roster"):
         return None
     signature = header_signature(headers)
     exact = [m for m in saved if m.signature == signature]
@@ -302,7 +424,8 @@ def _people(count: int) -> str:
 
 class MappedRoster:
     """Reads a roster through a mapping: leaves out rows without an email, refuses columns that hold nothing, and
-    derives region, business unit and level where the file has no such column (settings file, [roster])."""
+    derives region, business unit and level where the file has no such column (settings file, [roster]), the level
+    through the mapping's own rules where it carries them."""
 
     def __init__(self, mapping: ColumnMapping):
         self.mapping = mapping
@@ -310,8 +433,22 @@ class MappedRoster:
     def _header(self, field: str) -> str:
         return self.mapping.header_of(field) or FIELDS[field]
 
-    def prepare(self, conn, file_name: str, present: set[str]) -> list[str]:
+    def _rules(self, file_name: str):
+        """The settings' [roster] rules, with the mapping's level rules in place of [[roster.levels]] where it
+        carries them; and how the preview names the level rules in force."""
         rules = rules_for_import(file_name)
+        if self.mapping.levels is None:
+            return rules, f"the [[roster.levels]] rules of {rules.where}"
+        try:
+            levels = tuple((level, re.compile(pattern, re.IGNORECASE)) for level, pattern in self.mapping.levels)
+        except re.error as error:  # checked when saved; a hand-edited warehouse row still gets a reason
+            raise ImportRefused(f"{file_name}: a level rule of the mapping \"{self.mapping.name}\" is not a valid "
+                                f"regular expression ({error}). Map the columns again on the Data page and save "
+                                "the mapping; nothing was imported.") from None
+        return dataclasses.replace(rules, levels=levels), "the mapping's level rules"
+
+    def prepare(self, conn, file_name: str, present: set[str]) -> list[str]:
+        rules, rules_named = self._rules(file_name)
         fields = sorted(present, key=list(FIELDS).index)
         counts = conn.execute("SELECT count(*), " + ", ".join(f"count(nullif(CAST(\"{f}\" AS VARCHAR), ''))"
                                                              for f in fields) + " FROM clean").fetchone()
@@ -337,12 +474,12 @@ class MappedRoster:
             notes.append(f"{_people(without_at)} {'has' if without_at == 1 else 'have'} no @ in the "
                          f"\"{self._header('person')}\" column, so no activity export will match them; check "
                          "that column.")
-        notes.extend(self._derive(conn, rules, present))
+        notes.extend(self._derive(conn, rules, rules_named, present))
         return notes
 
-    def _derive(self, conn, rules, present: set[str]) -> list[str]:
-        """Region, business unit and level per row; the job title and country are looked up once per distinct value
-        (the rules are Python regular expressions) and go no further than this."""
+    def _derive(self, conn, rules, rules_named: str, present: set[str]) -> list[str]:
+        """Region, business unit and level per row; the job title (or level) and country are looked up once per
+        distinct value (the rules are Python regular expressions) and go no further than this."""
         import pyarrow
 
         notes = []
@@ -355,12 +492,20 @@ class MappedRoster:
             if count:
                 notes.append(f"{_people(count)} with a blank \"{self._header(field)}\" {'is' if count == 1 else 'are'} "
                              f"in {FIELDS[field]} \"Unassigned\".")
-        titles = [r[0] for r in conn.execute("SELECT DISTINCT title FROM clean").fetchall()] \
-            if "title" in present else []
+        # The level comes from a job title through the rules, or from a level column: a value that already is a
+        # level is taken as it is, any other ("2 Executive", "M3") goes through the rules.
+        ranked = "title" if "title" in present else "level" if "level" in present else None
+
+        def level_of(value: str | None) -> str:
+            if ranked == "level" and value is not None and value.strip().lower() in LEVELS:
+                return value.strip().lower()
+            return rules.level_of(value)
+
+        values = [r[0] for r in conn.execute(f"SELECT DISTINCT \"{ranked}\" FROM clean").fetchall()] if ranked else []
         places = [r[0] for r in conn.execute("SELECT DISTINCT country FROM clean").fetchall()] \
             if "country" in present else []
-        conn.register("_levels", pyarrow.table({"title": pyarrow.array(titles, pyarrow.string()),
-                                                "level": pyarrow.array([rules.level_of(t) for t in titles],
+        conn.register("_levels", pyarrow.table({"value": pyarrow.array(values, pyarrow.string()),
+                                                "level": pyarrow.array([level_of(v) for v in values],
                                                                        pyarrow.string())}))
         conn.register("_regions", pyarrow.table({"country": pyarrow.array(places, pyarrow.string()),
                                                  "region": pyarrow.array([rules.region_of(p, None) for p in places],
@@ -369,14 +514,13 @@ class MappedRoster:
                   "coalesce(r.region, $default_region)" if "country" in present else "$default_region")
         business_unit = "coalesce(c.business_unit, 'Unassigned')" if "business_unit" in present \
             else "$default_business_unit"
-        level = ("coalesce(nullif(c.level, ''), $default_level)" if "level" in present else
-                 "l.level" if "title" in present else "$default_level")
+        level = "l.level" if ranked else "$default_level"
         select = f"""
                 CREATE OR REPLACE TEMP TABLE clean AS
                 SELECT c.*, {region} AS mapped_region, {business_unit} AS mapped_business_unit,
                     {level} AS mapped_level, {'r.region IS NULL' if 'country' in present else 'false'} AS defaulted
                 FROM clean c
-                {'LEFT JOIN _levels l ON l.title IS NOT DISTINCT FROM c.title' if 'title' in present else ''}
+                {f'LEFT JOIN _levels l ON l.value IS NOT DISTINCT FROM c."{ranked}"' if ranked else ''}
                 {'LEFT JOIN _regions r ON r.country IS NOT DISTINCT FROM c.country' if 'country' in present else ''}
                 ORDER BY c.row_index"""
         defaults = {"default_region": rules.default_region, "default_business_unit": rules.default_business_unit,
@@ -406,14 +550,17 @@ class MappedRoster:
         levels = ", ".join(f"{counts.get(name, 0)} {name}" for name in LEVELS)
         if "title" in present:
             untitled = conn.execute("SELECT count(*) FROM clean WHERE title IS NULL").fetchone()[0]
-            line = (f"Levels from the \"{self._header('title')}\" column (the [[roster.levels]] rules of "
-                    f"{rules.where}): {levels}.")
+            line = f"Levels from the \"{self._header('title')}\" column ({rules_named}): {levels}."
             if untitled:
                 line += (f" {_people(untitled)} without a job title {'counts' if untitled == 1 else 'count'} as "
                          f"{rules.default_level}.")
         elif "level" in present:
-            blank = conn.execute("SELECT count(*) FROM clean WHERE nullif(level, '') IS NULL").fetchone()[0]
-            line = f"Levels from the \"{self._header('level')}\" column: {levels}."
+            blank, ruled = conn.execute(
+                "SELECT count(*) FILTER (WHERE level IS NULL), count(*) FILTER (WHERE level IS NOT NULL AND "
+                f"lower(level) NOT IN {LEVELS}) FROM clean").fetchone()
+            through = (f", through {rules_named} for the {_people(ruled)} whose value is not executive, "
+                       "manager or staff") if ruled else ""
+            line = f"Levels from the \"{self._header('level')}\" column{through}: {levels}."
             if blank:
                 line += f" {_people(blank)} with a blank level {'counts' if blank == 1 else 'count'} as " \
                         f"{rules.default_level}."
