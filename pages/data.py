@@ -4,7 +4,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages import cache, digest_offer, filters, signin
+from pages import cache, digest_offer, filters, layout, signin
 from queries import formats, imports, uploads, warehouse
 from queries.imports import m365, slack, templates
 from queries.imports import mapping as column_mapping
@@ -152,10 +152,17 @@ for index, upload in enumerate(files or []):
     if mapping is not None:
         result, refusal = staged_or_refused(upload.name, data, mapping)
     if result is None:
+        invited = offer is not None and mapping is None and offer.invites_mapping(upload.name, refusal)
         preview_rows.append({"File": upload.name, "Kind": "—", "Source": "—", "Months": "—", "Rows": None,
-                             "Matched to roster": None, "Unmapped": None, "Status": "Refused"})
-        st.error(offer.refusal(upload.name, refusal) if offer is not None and mapping is None else refusal,
-                 icon=":material/block:")
+                             "Matched to roster": None, "Unmapped": None,
+                             "Status": "Map its columns" if invited else "Refused"})
+        if invited:
+            st.info(f"{layout.plain(upload.name)}: no built-in format reads this file, but it looks like an HR "
+                    "roster. Map its columns below and save the mapping; the file then previews as a roster.",
+                    icon=":material/table_edit:")
+        else:
+            st.error(offer.refusal(upload.name, refusal) if offer is not None and mapping is None else refusal,
+                     icon=":material/block:")
         if offer is not None and offer.roster_like:
             mapping_form(index, upload.name, data, offer, mapping)
         continue

@@ -21,7 +21,7 @@ def offer(me: access.Actor) -> None:
         settings = digest.settings(signin.secrets_section("digest"), os.environ)
         digest.require_server(settings)  # no Send button that could only fail
     except digest.DigestError as error:
-        st.info(f"{month} is complete. To mail its digest to the executives, configure the digest: {error} "
+        st.info(f"{month} is complete. To mail its digest to the executives, configure the digest. {error} "
                 "See *Monthly digest* in docs/deploy.md.", icon=":material/mail:")
         return
     standing = digest.standing(cache.location(), state.month, settings)

@@ -354,6 +354,11 @@ class MappingOffer:
     kind: str | None = None
     email_like: bool = False  # a column is named like an email or user principal name
 
+    def invites_mapping(self, file_name: str, message: str) -> bool:
+        """The file was refused only because no format reads it, and it looks like a roster: the Data page invites
+        the mapping instead of showing an error (a vendor export's refusal keeps its own advice)."""
+        return self.roster_like and message.startswith(f"{file_name}: unknown format")
+
     def refusal(self, file_name: str, message: str) -> str:
         """A refusal as the Data page shows it. An unknown format with an email-like column, detected rather than
         uploaded as a roster and not offered the mapping form, is told how to get the form."""
