@@ -19,14 +19,17 @@ def held_months(conn: duckdb.DuckDBPyConnection, from_month, to_month, tool: str
 
 
 def by_month(conn: duckdb.DuckDBPyConnection, from_month, to_month, tool: str | None = None,
-             min_group: int | None = None) -> list[dict]:
+             min_group: int | None = None, detail_from=None) -> list[dict]:
     """Every community of every month in the range, with its status. A row with `listed` False is a community
     under the minimum group size (or without a member count): only its month, tool and status are given, for the
-    totals."""
+    totals. Months before `detail_from` (default: every month is in detail) come as one row per status, with
+    `communities` the number of communities it stands for and nothing else but month and status."""
     params = {"from_month": as_month(from_month), "to_month": as_month(to_month), "tool": tool or None,
-              "min_group": min_group_or_default(min_group)}
+              "min_group": min_group_or_default(min_group),
+              "detail_from": as_month(detail_from or from_month)}
     rows = named.rows(conn, "communities.by_month", params)
     for row in rows:
+        row["communities"] = int(row["communities"])
         for key in ("members", "posts", "reads", "reactions", "silent_months"):
             if row[key] is not None:
                 row[key] = int(row[key])
@@ -40,7 +43,7 @@ def status_counts(rows: list[dict]) -> dict[str, int]:
     """How many communities of `rows` (one month's) are active, quiet and dormant, listed or not."""
     counts = dict.fromkeys(STATUSES, 0)
     for row in rows:
-        counts[row["status"]] += 1
+        counts[row["status"]] += row.get("communities", 1)
     return counts
 
 

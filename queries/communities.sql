@@ -12,7 +12,9 @@ WHERE kind = 'communities' AND month BETWEEN $from_month AND $to_month AND ($too
 ORDER BY month;
 
 -- name: by_month
--- Per community and month from $from_month to $to_month: its status and figures. Earlier months are read too, so
+-- Per community and month from $detail_from to $to_month: its status and figures; per month and status from
+-- $from_month to before $detail_from: how many communities (a page's trend needs no more, and an organisation with
+-- thousands of channels would otherwise send every one of every month to Python). Earlier months are read too, so
 -- that the months without posts are counted over the whole history held.
 WITH held AS (
     SELECT month, tool, community, members, coalesce(posts, 0) AS posts, reads, reactions,
@@ -35,9 +37,13 @@ silent AS (
     SELECT *, CASE WHEN posts = 0 THEN sum(CASE WHEN posts = 0 THEN 1 ELSE 0 END)
         OVER (PARTITION BY tool, community, run ORDER BY month ROWS UNBOUNDED PRECEDING) ELSE 0 END AS silent_months
     FROM runs
+),
+statuses AS (
+    SELECT *, CASE WHEN posts > 0 THEN 'active' WHEN silent_months >= 2 THEN 'dormant' ELSE 'quiet' END AS status
+    FROM silent
+    WHERE month BETWEEN $from_month AND $to_month
 )
-SELECT month, tool,
-    CASE WHEN posts > 0 THEN 'active' WHEN silent_months >= 2 THEN 'dormant' ELSE 'quiet' END AS status,
+SELECT month, tool, status, 1 AS communities,
     coalesce(members >= $min_group, false) AS listed,
     CASE WHEN members >= $min_group THEN community END AS community,
     CASE WHEN members >= $min_group THEN members END AS members,
@@ -47,6 +53,11 @@ SELECT month, tool,
     CASE WHEN members >= $min_group THEN posts / nullif(members, 0) END AS posts_per_member,
     CASE WHEN members >= $min_group THEN reads / nullif(members, 0) END AS reads_per_member,
     CASE WHEN members >= $min_group THEN silent_months END AS silent_months
-FROM silent
-WHERE month BETWEEN $from_month AND $to_month
+FROM statuses
+WHERE month >= $detail_from
+UNION ALL
+SELECT month, NULL, status, count(*), false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM statuses
+WHERE month < $detail_from
+GROUP BY month, status
 ORDER BY month, tool, community;

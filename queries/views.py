@@ -741,7 +741,7 @@ def communities_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Community
         return CommunityHealth(scope.month, COMMUNITY_SCOPE_NOTE, no_data=(
             f"No communities data for {scope.month:%B %Y}{on_tool} yet. Upload the Viva Engage groups activity "
             "report, the Slack channels export or communities.csv for that month on the Data page."))
-    rows = communities.by_month(conn, first, scope.month, tool, scope.min_group)
+    rows = communities.by_month(conn, first, scope.month, tool, scope.min_group, detail_from=scope.month)
     by_month = {month: [] for month in held}
     for row in rows:
         by_month[row["month"]].append(row)

@@ -78,7 +78,9 @@ def test_statuses_by_hand_with_small_communities_counted_but_not_listed(held, db
                           if key[1] not in ("Tiny Team", "no-count")}, month
         for row in found:
             if not row["listed"]:  # nothing but its tool and status leaves the family
-                assert {k for k, v in row.items() if v is not None} == {"month", "tool", "status", "listed"}
+                assert {k for k, v in row.items() if v is not None} == {"month", "tool", "status", "listed",
+                                                                         "communities"}
+                assert row["communities"] == 1
     october = {(r["tool"], r["community"]): r for r in rows if r["month"] == OCT and r["listed"]}
     assert october[("slack", "cloud-guild")]["silent_months"] == 3
     assert october[("viva-engage", "All Company")]["silent_months"] == 1  # September holds no Engage data
@@ -126,6 +128,18 @@ def test_statuses_match_a_recount_of_the_live_rows_on_the_demo(demo_db):
         expected[(month, tool, name)] = (status, silent(month, tool, name))
     assert {(r["month"], r["tool"], r["community"]): (r["status"], r["silent_months"]) for r in found} == expected
     assert {status for status, _ in expected.values()} == {"active", "quiet", "dormant"}, "the demo shows all three"
+
+    # The page reads the months before its own as counts per status only: the same counts, far fewer rows.
+    with warehouse.opened(demo_db) as conn:
+        counted = communities.by_month(conn, months[0], months[-1], min_group=1, detail_from=months[-1])
+    for month in months:
+        in_detail = [r for r in found if r["month"] == month]
+        as_counts = [r for r in counted if r["month"] == month]
+        assert communities.status_counts(as_counts) == communities.status_counts(in_detail), month
+        if month < months[-1]:
+            assert len(as_counts) <= 3 and all(r["community"] is None and not r["listed"] for r in as_counts)
+        else:
+            assert as_counts == [{**r, "communities": 1} for r in in_detail]
 
 
 def test_cli_json_table_and_refusal(held, db):
