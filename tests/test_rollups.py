@@ -219,12 +219,27 @@ class ParticipationRecount(Recount):
 
     def __init__(self, conn):
         super().__init__(conn)
-        self._active = {}
+        self._read = {}
+
+    def _once(self, name, month, read):
+        # Asked per person and month: each month's rows are read once (on DuckLake every read is a round trip).
+        if (name, month) not in self._read:
+            self._read[name, month] = read(month)
+        return self._read[name, month]
 
     def active_people(self, month):
-        if month not in self._active:
-            self._active[month] = super().active_people(month)
-        return self._active[month]
+        return self._once("active", month, super().active_people)
+
+    def contribution_tools(self, month):
+        return self._once("contribution_tools", month, super().contribution_tools)
+
+    def roster(self, month):
+        return self._once("roster", month, super().roster)
+
+    def activity(self, month, tool=None):
+        if tool is not None:
+            return super().activity(month, tool)
+        return self._once("activity", month, super().activity)
 
     def in_scope(self, filters, row):
         return ((not filters.departments or row["department"] in filters.departments)
