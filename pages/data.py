@@ -4,7 +4,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages import cache, digest_offer, filters, layout, signin
+from pages import cache, digest_offer, filters, layout, signin, turns
 from queries import formats, imports, uploads, warehouse
 from queries.imports import m365, slack, templates
 from queries.imports import mapping as column_mapping
@@ -122,7 +122,7 @@ def mapping_form(index: int, name: str, data: bytes, offer, current) -> None:
             columns = {field: column for field, column in picked.items() if column != NO_MAPPING}
             try:
                 mapping = column_mapping.ColumnMapping.made(title, columns, offer.headers, level_rules=rules)
-                with warehouse.opened(cache.location()) as conn:
+                with turns.aside(), warehouse.opened(cache.location()) as conn:
                     saved = uploads.save_mapping(conn, mapping, name, data, pepper=pepper, actor=me)
             except (imports.ImportRefused, warehouse.WarehouseBusy) as refused:
                 st.error(f"The mapping was not saved. {refused}", icon=":material/block:")
@@ -197,7 +197,7 @@ if preview_rows:
         if st.button(label, type="primary", icon=":material/upload:"):
             messages, errors = [], []
             try:
-                with warehouse.opened(cache.location()) as conn:
+                with turns.aside(), warehouse.opened(cache.location()) as conn:  # viewers go on meanwhile
                     for item in staged:
                         try:
                             messages.append(uploads.commit(conn, item, actor=me).summary())
@@ -253,7 +253,7 @@ else:
             st.caption("Where it had replaced an earlier upload of the same month, that upload comes back.")
             if st.button("Undo this upload", icon=":material/undo:"):
                 try:
-                    with warehouse.opened(cache.location()) as conn:
+                    with turns.aside(), warehouse.opened(cache.location()) as conn:
                         restored = uploads.undo(conn, choice, actor=me)
                 except warehouse.WarehouseBusy as busy:
                     st.session_state["import_errors"] = [f"Upload #{choice} was not undone. {busy}"]

@@ -5,7 +5,7 @@ import os
 
 import streamlit as st
 
-from pages import cache, signin
+from pages import cache, signin, turns
 from queries import access, digest, stages, warehouse
 
 
@@ -45,7 +45,7 @@ def offer(me: access.Actor) -> None:
     if st.button("Send the digest", type="primary", icon=":material/send:", disabled=not confirmed,
                  key="digest_send"):
         try:
-            with st.spinner(f"Mailing the {month} digest…"):
+            with st.spinner(f"Mailing the {month} digest…"), turns.aside():
                 report = digest.send(cache.location(), state.month, settings, me)
         except (digest.DigestError, stages.RubricError, warehouse.WarehouseBusy) as error:
             st.session_state["import_errors"] = [f"The digest was not sent. {error}"]

@@ -12,6 +12,7 @@ import secrets
 
 import streamlit as st
 
+from pages import turns
 from queries import warehouse
 
 log = logging.getLogger("dashboard")
@@ -29,7 +30,9 @@ MAX_VERSION_RERUNS = 3
 def run(body, local_mode: bool) -> None:
     """Run the app's body (sign-in, sidebar and the page) and catch what a viewer must not see."""
     try:
-        body()
+        with turns.turn():  # runs take turns, first come first served (pages/turns.py)
+            body()
+            turns.freeze_the_code()
         st.session_state.pop("_version_reruns", None)
     except warehouse.VersionMoved:
         # An upload landed while this run read: run again at the new version, so no page mixes two. While uploads

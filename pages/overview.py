@@ -60,7 +60,8 @@ for row in model.tiles:
     if any(tile.reference for tile in row):  # published figures to compare with (data/benchmarks.toml)
         for column, tile in zip(st.columns(len(row)), row):
             if tile.reference:
-                column.caption(layout.markdown(tile.reference))
+                column.caption(layout.markdown(tile.reference),
+                               help=layout.markdown(tile.reference_help) if tile.reference_help else None)
 
 left, right = st.columns([3, 2])
 with left:

@@ -2,7 +2,7 @@
 month, and the checklist champions answer."""
 import streamlit as st
 
-from pages import cache, filters, layout, signin
+from pages import cache, filters, layout, signin, turns
 from queries import checklist, imports, stages, uploads, views, warehouse
 
 scope = filters.scope()
@@ -80,7 +80,8 @@ if me.may("answer"):
                              placeholder="For example: charter approved at the March leadership meeting")
         if st.form_submit_button("Save answer", icon=":material/save:", key="checklist_save"):
             try:
-                checklist.answer(cache.location(), scope.month, criterion, answer == "yes", note, actor=me)
+                with turns.aside():
+                    checklist.answer(cache.location(), scope.month, criterion, answer == "yes", note, actor=me)
             except (imports.ImportRefused, uploads.PermissionDenied, warehouse.WarehouseBusy) as refused:
                 st.error(layout.plain(refused), icon=":material/block:")
             else:
@@ -97,7 +98,9 @@ if me.may("upload"):
                               help=f"Rows without a month answer for {scope.month:%B %Y}.")
     if upload is not None and st.button("Import checklist answers", icon=":material/upload:", key="checklist_import"):
         try:
-            result = checklist.import_answers(cache.location(), upload.name, upload.getvalue(), scope.month, actor=me)
+            with turns.aside():
+                result = checklist.import_answers(cache.location(), upload.name, upload.getvalue(), scope.month,
+                                                  actor=me)
         except (imports.ImportRefused, uploads.PermissionDenied, warehouse.WarehouseBusy) as refused:
             st.error(layout.plain(refused), icon=":material/block:")
         else:

@@ -113,17 +113,24 @@ def read() -> tuple[tuple[Benchmark, ...], str | None]:
         return (), f"The reference benchmarks are not shown: {user(str(error))}"
 
 
-def lines(references, metric: str) -> tuple[dict, ...]:
-    return tuple(b.line() for b in references if b.metric == metric)
+def lines(references, *metrics: str) -> tuple[dict, ...]:
+    """The reference lines for a chart of these metrics, in the order the metrics are given."""
+    return tuple(b.line() for metric in metrics for b in references if b.metric == metric)
 
 
 def versus(references, metric: str, ours: float | None) -> str | None:
-    """The "vs reference" note for a tile: each reference for the metric and how far ours is from it. The file's
-    text is marked as supplied (formats.user), so a page shows it as written, never as markdown."""
+    """The short "vs reference" note under a tile: each reference for the metric, whose it is, and how far ours is
+    from it (the tooltip, `versus_detail`, says what the figure is). The file's text is marked as supplied
+    (formats.user), so a page shows it as written, never as markdown."""
     notes = []
     for b in references:
         if b.metric != metric:
             continue
         gap = "" if ours is None else f"; ours {(ours - b.value) * 100:+.0f} pts"
-        notes.append(f"vs reference {b.value:.0%}: {user(b.caption)}{gap}")
+        notes.append(f"vs reference {b.value:.0%} ({user(b.source.split(',')[0])}, {b.year}){gap}")
     return " · ".join(notes) or None
+
+
+def versus_detail(references, metric: str) -> str | None:
+    """What each reference of the metric is, in full: the tooltip of the tile's note."""
+    return " ".join(f"{b.value:.0%}: {user(b.caption)}." for b in references if b.metric == metric) or None

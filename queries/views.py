@@ -68,6 +68,7 @@ class Tile:
     help: str | None = None
     delta_color: str = "normal"
     reference: str | None = None  # the "vs reference" note under it (data/benchmarks.toml)
+    reference_help: str | None = None  # what the reference is, in full: the note's tooltip
 
 
 @dataclass(frozen=True)
@@ -234,10 +235,12 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
     tiles = (
         (Tile("Adoption", percent(now["adoption_rate"]), _delta(now, before, "adoption_rate"),
               "People active on any tool this month, as a share of headcount.",
-              reference=benchmarks.versus(references, "adoption_rate", now["adoption_rate"])),
+              reference=benchmarks.versus(references, "adoption_rate", now["adoption_rate"]),
+              reference_help=benchmarks.versus_detail(references, "adoption_rate")),
          Tile("Contribution", percent(now["contribution_rate"]), _delta(now, before, "contribution_rate"),
               "People who posted or replied at least once, as a share of headcount.",
-              reference=benchmarks.versus(references, "contribution_rate", now["contribution_rate"])),
+              reference=benchmarks.versus(references, "contribution_rate", now["contribution_rate"]),
+              reference_help=benchmarks.versus_detail(references, "contribution_rate")),
          Tile("Leaders active", percent(now["leadership_participation"]),
               _delta(now, before, "leadership_participation"), "Active executives as a share of executives."),
          Tile("CoE reach", percent(now["champion_coverage"]), _delta(now, before, "champion_coverage"),
@@ -258,8 +261,8 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
                                                 scope.min_group) if r["adoption_rate"] is not None]
     trend = (Chart(charts.rate_lines, (trend_rows, {"adoption_rate": "Adoption", "contribution_rate": "Contribution"},
                                        "Adoption and contribution, last 12 months"),
-                   {"references": benchmarks.lines(references, "adoption_rate")
-                    + benchmarks.lines(references, "contribution_rate")}) if trend_rows else None)
+                   {"references": benchmarks.lines(references, "adoption_rate", "contribution_rate")})
+             if trend_rows else None)
     shown = [d for d in by_department if d["adoption_rate"] is not None]
     departments = (Chart(charts.bars, (shown, "group", "adoption_rate", f"Adoption by department, {scope.month:%B %Y}",
                                        scope.min_group), {"category_title": "Department"}) if shown else None)
@@ -352,8 +355,7 @@ def participation_sections(conn: duckdb.DuckDBPyConnection, scope: Scope, refere
     if habit_rows:
         habits = Chart(charts.rate_lines, (habit_rows, {"habitual": "Habitual", "stickiness": "Stickiness"},
                                            "Habitual share and stickiness"),
-                       {"height": 240, "references": benchmarks.lines(references, "habitual_share")
-                        + benchmarks.lines(references, "stickiness")})
+                       {"height": 240, "references": benchmarks.lines(references, "habitual_share", "stickiness")})
         latest = next((r for r in rows if r["month"] == scope.month), {})
         parts = []
         if latest.get("habitual") is not None:
@@ -407,9 +409,7 @@ def adoption_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Adoption:
     trend = Chart(charts.rate_lines, (trend_rows, {"active": "Active", "contributors": "Contributors",
                                                    "creators": "Creators"},
                                       "Active, contributors and creators as a share of headcount"),
-                  {"references": benchmarks.lines(references, "adoption_rate")
-                   + benchmarks.lines(references, "contribution_rate")
-                   + benchmarks.lines(references, "creator_share")})
+                  {"references": benchmarks.lines(references, "adoption_rate", "contribution_rate", "creator_share")})
     funnel = Chart(charts.participation_funnel, ({"Headcount": now["headcount"], "Active": now["active"],
                                                   "Contributors": now["contributors"], "Creators": now["creators"]},
                                                  f"Participation funnel, {scope.month:%B %Y}"))

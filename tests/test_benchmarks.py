@@ -45,7 +45,8 @@ def test_an_organisation_s_own_figures_reach_the_tiles_and_charts(demo_db, tmp_p
     adoption_tile, contribution_tile = overview.tiles[0][:2]
     ours = metrics.org_month(conn, scope.month)["adoption_rate"]
     assert formats.as_text(adoption_tile.reference) == (
-        f"vs reference 50%: Peer median, as reported by Our peer group (2025); ours {(ours - 0.5) * 100:+.0f} pts")
+        f"vs reference 50% (Our peer group, 2025); ours {(ours - 0.5) * 100:+.0f} pts")
+    assert formats.as_text(adoption_tile.reference_help) == "50%: Peer median, as reported by Our peer group (2025)."
     assert contribution_tile.reference is None
     assert overview.trend.kwargs["references"] == ({"value": 0.5,
                                                      "label": "Peer median, as reported by Our peer group (2025)",
