@@ -16,10 +16,16 @@ def secret(name: str) -> str | None:
     return str(value) if value else None
 
 
-def app() -> None:
+def prepare() -> None:
+    """Before the run takes its turn (pages/turns.py): the pepper, and the data version pinned, which on DuckLake is
+    a catalog round trip that the runs queued behind this one need not wait for."""
     # Secrets are read here, at the edge; queries/ never imports Streamlit. Every run passes the pepper again, so
     # a changed secrets file takes effect as the rest of the secrets do.
     warehouse.configure(pepper=secret("pepper"))
+    filters.pin_version()
+
+
+def app() -> None:
     filters.setup()
     pages = [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -34,4 +40,4 @@ def app() -> None:
     st.navigation(pages).run()
 
 
-guard.run(app, local_mode=not signin.auth_configured())
+guard.run(app, local_mode=not signin.auth_configured(), before_turn=prepare)

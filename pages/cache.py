@@ -15,8 +15,9 @@ def location() -> str:
 
 
 def data_version() -> int:
-    """The data version this script run reads at, pinned once per run by filters.setup (so every number on a page
-    comes from one version), else read now. It opens nothing unless the warehouse changed (warehouse.current_version)."""
+    """The data version this script run reads at, pinned once per run by filters.pin_version (so every number on a
+    page comes from one version), else read now. It opens nothing unless the warehouse changed
+    (warehouse.current_version)."""
     pinned = st.session_state.get("_data_version")
     return warehouse.current_version(location()) if pinned is None else pinned
 

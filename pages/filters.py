@@ -106,11 +106,17 @@ def sidebar(frame: views.Frame) -> views.Scope | None:
                                            None if tool == ALL_TOOLS else tool))
 
 
-def setup() -> views.Scope | None:
-    """What every run needs before a page draws: sign-in and role, demo data on first start, the shared sidebar."""
+def pin_version() -> None:
+    """This run's data version, pinned before the run takes its turn (dashboard.py): every read of the run is
+    answered at it (pages/cache.py)."""
     warehouse.serve()
-    signin.sign_in()
     cache.pin_data_version()
+
+
+def setup() -> views.Scope | None:
+    """What every run needs before a page draws, once its version is pinned (pin_version): sign-in and role, demo
+    data on first start, the shared sidebar."""
+    signin.sign_in()
     if ensure_demo_loaded():
         cache.pin_data_version()
     frame = cache.read(views.frame)

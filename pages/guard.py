@@ -27,9 +27,12 @@ BUSY_REFRESH_SECONDS = 3
 MAX_VERSION_RERUNS = 3
 
 
-def run(body, local_mode: bool) -> None:
-    """Run the app's body (sign-in, sidebar and the page) and catch what a viewer must not see."""
+def run(body, local_mode: bool, before_turn=None) -> None:
+    """Run the app's body (sign-in, sidebar and the page) in the run's turn, after `before_turn` (what need not
+    hold the turn: waiting on the warehouse for the data version), and catch what a viewer must not see."""
     try:
+        if before_turn is not None:
+            before_turn()
         with turns.turn():  # runs take turns, first come first served (pages/turns.py)
             body()
             turns.freeze_the_code()

@@ -120,7 +120,7 @@ def freeze_the_code() -> None:
     times the page itself, with the GIL held, so concurrent viewers queued behind each other's collections. Frozen
     objects are never collected, which is right for code and module state: it lives as long as the process."""
     global _frozen_modules
-    if len(sys.modules) == _frozen_modules:
+    if len(sys.modules) == _frozen_modules or os.environ.get("DASHBOARD_GC_FREEZE") == "0":  # 0: bench/turns.py
         return
     with _freezing:
         if len(sys.modules) != _frozen_modules:
