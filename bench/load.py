@@ -88,7 +88,6 @@ def load_history(folder: Path, location: str, months: int | None = None) -> floa
     return time.perf_counter() - start
 
 
-@contextlib.contextmanager
 def migrate(pristine: Path) -> None:
     """A kept file built before a newer migration is migrated here, once, not by the server under measurement
     (migration 009 rebuilt 200k x 24 months of per-person rows, and its memory showed as the first cell's peak)."""
@@ -97,6 +96,7 @@ def migrate(pristine: Path) -> None:
     warehouse.forget(str(pristine))
 
 
+@contextlib.contextmanager
 def file_backend(size: tuple[int, int], folder: Path):
     """A fresh copy of a loaded warehouse file: loaded once and kept, since the cold rounds change the copy."""
     pristine = LOAD / f"pristine-{size[0]}x{size[1]}.duckdb"
