@@ -359,6 +359,13 @@ def transaction(conn: duckdb.DuckDBPyConnection):
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")  # a failed COMMIT has rolled back already; a ROLLBACK would hide its error
+    _committed()
+
+
+def _committed() -> None:
+    global _commits
+    with _flights_lock:
+        _commits += 1
 
 
 def maintain(conn: duckdb.DuckDBPyConnection, location: str) -> None:
@@ -402,12 +409,11 @@ def current_version(location: str | None = None) -> int:
     On an embedded file it is read from the warehouse only when the file or its WAL changed on disk since it was
     last read here, so a run with nothing new opens nothing; while another process holds the file, the version
     last read stands (the pages go on showing it until the import is done). DuckLake has no file: there the
-    version is one catalog query on the process's attached instance.
+    version is one catalog query on the process's attached instance, shared by the runs that ask at once.
     """
     location = resolve_location(location)
     if is_ducklake(location):
-        with opened(location, timeout=READ_WAIT_SECONDS) as conn:
-            return data_version(conn)
+        return _lake_version(location)
     key = _key(location)
     stamp = _file_stamp(key)
     known = _versions.get(key)
@@ -424,6 +430,48 @@ def current_version(location: str | None = None) -> int:
         return known[1]
     _versions[key] = (stamp, version)  # the stamp from before the read: a change during it is read next time
     return version
+
+
+class _Flight:
+    """One catalog read of the DuckLake data version, which the runs that ask while it is under way share."""
+
+    def __init__(self, commits: int):
+        self.commits = commits  # this process's commits when the read began
+        self.done = threading.Event()
+        self.version: int | None = None  # None once done: the read failed
+
+
+_flights: dict[str, _Flight] = {}
+_flights_lock = threading.Lock()
+_commits = 0  # commits made by this process (transaction): a read begun before one of them is not shared after it
+
+
+def _lake_version(location: str) -> int:
+    """The DuckLake data version, read once for all the runs that ask while a read is under way (sixteen viewers
+    opening pages at once made sixteen catalog queries that contended in DuckDB and PostgreSQL). A run that asks
+    after this process committed never takes a read begun before that commit, so an importer's next run sees its
+    own upload; a commit by another process is seen by the next read, as it would be a moment later anyway."""
+    key = _key(location)
+    with _flights_lock:
+        flight = _flights.get(key)
+        leading = flight is None or flight.commits != _commits
+        if leading:
+            flight = _flights[key] = _Flight(_commits)
+    if not leading:
+        flight.done.wait()
+        if flight.version is not None:
+            return flight.version
+        with opened(location, timeout=READ_WAIT_SECONDS) as conn:  # the shared read failed: this run reads alone
+            return data_version(conn)
+    try:
+        with opened(location, timeout=READ_WAIT_SECONDS) as conn:
+            flight.version = data_version(conn)
+        return flight.version
+    finally:
+        with _flights_lock:
+            if _flights.get(key) is flight:
+                del _flights[key]
+        flight.done.set()
 
 
 def read_at(location: str, version: int, func, *args, **kwargs):

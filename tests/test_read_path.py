@@ -1,5 +1,6 @@
 """The read path every page takes (pages/cache.py read: the data version, st.cache_data, one warehouse instance per process
 with a cursor per caller) under many threads at once: while imports and undos run, and on a cold cache."""
+import contextlib
 import datetime as dt
 import functools
 import threading
@@ -187,3 +188,88 @@ def test_an_instance_duckdb_invalidated_is_replaced_once_its_cursors_are_back(de
     with warehouse.opened(demo_db) as conn:
         assert warehouse.data_version(conn) > 0
     assert shared.opened_count == opened + 1
+
+
+def test_the_ducklake_version_is_read_once_for_the_runs_that_ask_at_once(monkeypatch):
+    """Sixteen runs pinning their version together share one catalog read; a run that asks after this process
+    committed never takes a read begun before the commit; when the shared read fails, each run reads alone."""
+    reads, release, started = [], threading.Event(), threading.Event()
+    answers = iter(range(100, 200))
+
+    @contextlib.contextmanager
+    def opened(location, timeout=None):
+        yield location
+
+    def data_version(_conn):
+        reads.append(threading.get_ident())
+        started.set()
+        assert release.wait(10)
+        return next(answers)
+
+    monkeypatch.setattr(warehouse, "opened", opened)
+    monkeypatch.setattr(warehouse, "data_version", data_version)
+    lake = "ducklake:postgres:dbname=flights host=127.0.0.1"
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(warehouse.current_version(lake))) for _ in range(THREADS)]
+    threads[0].start()
+    assert started.wait(10)  # the first run's read is under way: the others join it
+    for thread in threads[1:]:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while sum(t.is_alive() for t in threads) < THREADS and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(reads) == 1 and seen == [100] * THREADS
+
+    # a read under way when this process commits is not shared with the runs that ask after the commit
+    release.clear()
+    started.clear()
+    before = threading.Thread(target=lambda: seen.append(("before", warehouse.current_version(lake))))
+    before.start()
+    assert started.wait(10)
+    warehouse._committed()
+    after = threading.Thread(target=lambda: seen.append(("after", warehouse.current_version(lake))))
+    after.start()
+    deadline = time.monotonic() + 10
+    while len(reads) < 3 and time.monotonic() < deadline:  # its own read has begun
+        time.sleep(0.01)
+    release.set()
+    before.join(timeout=10)
+    after.join(timeout=10)
+    assert len(reads) == 3 and sorted(v for k, v in seen[THREADS:]) == [101, 102]
+
+    # the shared read fails (the warehouse stayed busy): the runs that joined it read for themselves
+    failing = {"left": 1}
+
+    def flaky(_conn):
+        reads.append(threading.get_ident())
+        started.set()
+        assert release.wait(10)
+        if failing["left"]:
+            failing["left"] -= 1
+            raise warehouse.WarehouseBusy("busy")
+        return 7
+
+    release.clear()
+    started.clear()
+    monkeypatch.setattr(warehouse, "data_version", flaky)
+    outcomes = []
+
+    def ask():
+        try:
+            outcomes.append(warehouse.current_version(lake))
+        except warehouse.WarehouseBusy:
+            outcomes.append("busy")
+
+    leader = threading.Thread(target=ask)
+    leader.start()
+    assert started.wait(10)
+    follower = threading.Thread(target=ask)
+    follower.start()
+    time.sleep(0.2)  # the follower waits on the leader's read
+    release.set()
+    leader.join(timeout=10)
+    follower.join(timeout=10)
+    assert sorted(outcomes, key=str) == [7, "busy"]
