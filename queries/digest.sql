@@ -61,5 +61,6 @@ DELETE FROM meta WHERE key = $key;
 
 -- name: record_sent
 INSERT INTO ledger_events
-SELECT coalesce((SELECT max(event_id) FROM ledger_events), 0) + 1, NULL, 'digest sent', $who, current_timestamp,
+SELECT coalesce((SELECT max(event_id) FROM ledger_events), 0) + 1, NULL, 'digest sent', $who,
+       current_timestamp AT TIME ZONE 'UTC',  -- stored as UTC whatever the server's time zone (uploads.NOW_UTC)
        $detail;

@@ -45,13 +45,18 @@ class UploadResult:
         return line
 
 
+# When something was stored, in UTC whatever the server's time zone: current_timestamp is a TIMESTAMPTZ, and storing
+# it in a TIMESTAMP column would keep the session's local time, which the pages label UTC.
+NOW_UTC = "(current_timestamp AT TIME ZONE 'UTC')"
+
+
 def _next_id(conn, table: str, column: str) -> int:
     return int(conn.execute(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}").fetchone()[0])
 
 
 def _event(conn, upload_id: int, action: str, who: str, detail: str = "") -> None:
     conn.execute(
-        "INSERT INTO ledger_events VALUES (?, ?, ?, ?, current_timestamp, ?)",
+        f"INSERT INTO ledger_events VALUES (?, ?, ?, ?, {NOW_UTC}, ?)",
         [_next_id(conn, "ledger_events", "event_id"), upload_id, action, who, detail],
     )
 
@@ -69,7 +74,7 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
             conn.register("incoming", staged.rows)
             columns = ", ".join(CANONICAL_COLUMNS[kind])
             if kind == "checklist":
-                conn.execute(f"INSERT INTO checklist SELECT ?, {columns}, ?, current_timestamp FROM incoming",
+                conn.execute(f"INSERT INTO checklist SELECT ?, {columns}, ?, {NOW_UTC} FROM incoming",
                              [upload_id, who])
             else:
                 conn.execute(f"INSERT INTO {kind} SELECT ?, {columns} FROM incoming", [upload_id])
@@ -97,7 +102,7 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
             conn.execute(
                 "INSERT INTO uploads (upload_id, kind, source, file_name, sha256, months, row_count, matched, "
                 "unmapped, uploaded_by, uploaded_at, status) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, current_timestamp, 'active')",
+                f"VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, {NOW_UTC}, 'active')",
                 [upload_id, kind, staged.source, staged.file_name, staged.sha256, ",".join(staged.month_labels()),
                  staged.row_count, who],
             )
@@ -313,7 +318,7 @@ def save_mapping(conn: duckdb.DuckDBPyConnection, mapping: column_mapping.Column
             replaced = conn.execute("SELECT count(*) FROM column_mappings WHERE lower(name) = lower(?)",
                                     [name]).fetchone()[0] > 0
             conn.execute("DELETE FROM column_mappings WHERE lower(name) = lower(?)", [name])
-            conn.execute("INSERT INTO column_mappings VALUES (?, ?, ?, ?, ?, current_timestamp)",
+            conn.execute(f"INSERT INTO column_mappings VALUES (?, ?, ?, ?, ?, {NOW_UTC})",
                          [name, mapping.signature, mapping.headers_json(), mapping.columns_json(), actor.label])
             _event(conn, None, MAPPING_SAVED, actor.label, detail + (" (replacing the earlier mapping of that name)"
                                                                      if replaced else ""))

@@ -1,4 +1,6 @@
 """The upload ledger: one upload is one transaction; re-uploads replace, never double-count; undo restores."""
+import datetime as dt
+
 import pytest
 
 from conftest import ACTIVITY_SEPT, ROSTER_SEPT
@@ -17,6 +19,24 @@ def test_ledger_row_records_the_upload(load, conn):
         "activity", "canonical activity", "activity.csv", "2026-09", 4)
     assert row["status"] == "active" and len(row["sha256"]) == 64 and row["uploaded_by"] == "local"
     assert (row["matched"], row["unmapped"]) == (2, 1)
+
+
+def test_times_are_stored_in_utc_whatever_the_server_time_zone(load, conn):
+    """The ledger, the audit trail and the pages say "When (UTC)": a server whose clock is set to New York time
+    must still store UTC."""
+    zone = conn.execute("SELECT current_setting('TimeZone')").fetchone()[0]
+    conn.execute("SET GLOBAL TimeZone = 'America/New_York'")
+    try:
+        before = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+        load("roster.csv", ROSTER_SEPT, month="2026-09")
+        after = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        assert conn.execute("SELECT current_setting('TimeZone')").fetchone()[0] == "America/New_York"
+        happened = conn.execute("SELECT max(happened_at) FROM ledger_events").fetchone()[0]
+        uploaded = dt.datetime.strptime(uploads.ledger(conn)[0]["uploaded_at"], "%Y-%m-%d %H:%M:%S")
+    finally:
+        conn.execute(f"SET GLOBAL TimeZone = '{zone}'")
+    for stored in (happened, uploaded):
+        assert before - dt.timedelta(seconds=1) <= stored <= after, (stored, before, after)
 
 
 def test_a_second_upload_of_the_same_month_replaces_and_never_double_counts(load, conn):
