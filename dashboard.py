@@ -22,7 +22,7 @@ def prepare() -> None:
     # Secrets are read here, at the edge; queries/ never imports Streamlit. Every run passes the pepper again, so
     # a changed secrets file takes effect as the rest of the secrets do.
     warehouse.configure(pepper=secret("pepper"))
-    filters.pin_version()
+    filters.pin_version(signed_in=not signin.auth_configured() or st.user.is_logged_in)
 
 
 def app() -> None:

@@ -6,7 +6,7 @@ import importlib
 
 import streamlit as st
 
-from pages import cache_keys
+from pages import cache_keys, turns
 from queries import warehouse
 
 
@@ -36,6 +36,7 @@ def _cached_read(where: str, version: int, function: str, key: str, _args: tuple
     # The arguments are keyed by their repr (pages/cache_keys.py), so the underscored ones are not hashed again.
     module_name, _, name = function.rpartition(".")
     func = getattr(importlib.import_module(module_name), name)
+    turns.step_aside()  # the queued runs go on while this one waits on the warehouse; read_at takes the place back
     return warehouse.read_at(where, version, func, *_args, **_kwargs)
 
 
@@ -51,5 +52,8 @@ def read(func, *args, **kwargs):
 
 def read_at(version: int, func, *args, **kwargs):
     """`read` at a given data version: the path every page's reads take (threads in tests call it directly)."""
-    return _cached_read(location(), version, f"{func.__module__}.{func.__qualname__}", cache_keys.key(args, kwargs),
-                        args, kwargs)
+    try:
+        return _cached_read(location(), version, f"{func.__module__}.{func.__qualname__}",
+                            cache_keys.key(args, kwargs), args, kwargs)
+    finally:
+        turns.come_back()  # after st.cache_data has let go of its lock on the key (pages/turns.py)

@@ -106,17 +106,22 @@ def sidebar(frame: views.Frame) -> views.Scope | None:
                                            None if tool == ALL_TOOLS else tool))
 
 
-def pin_version() -> None:
+def pin_version(signed_in: bool) -> None:
     """This run's data version, pinned before the run takes its turn (dashboard.py): every read of the run is
-    answered at it (pages/cache.py)."""
+    answered at it (pages/cache.py). Not for a visitor who has not signed in: the sign-in screen reads nothing, and
+    must show even when the warehouse cannot be read."""
     warehouse.serve()
-    cache.pin_data_version()
+    st.session_state.pop("_data_version", None)  # a version pinned by an earlier run never stands for this one
+    if signed_in:
+        cache.pin_data_version()
 
 
 def setup() -> views.Scope | None:
     """What every run needs before a page draws, once its version is pinned (pin_version): sign-in and role, demo
     data on first start, the shared sidebar."""
     signin.sign_in()
+    if "_data_version" not in st.session_state:  # signed in during this run
+        cache.pin_data_version()
     if ensure_demo_loaded():
         cache.pin_data_version()
     frame = cache.read(views.frame)

@@ -33,7 +33,9 @@ def run(body, local_mode: bool, before_turn=None) -> None:
     try:
         if before_turn is not None:
             before_turn()
-        with turns.turn():  # runs take turns, first come first served (pages/turns.py)
+        # runs take turns, first come first served (pages/turns.py); a run started again because the data moved
+        # while it read has waited its turn once already
+        with turns.turn(first=st.session_state.pop("_turn_first", False)):
             body()
             turns.freeze_the_code()
         st.session_state.pop("_version_reruns", None)
@@ -46,6 +48,7 @@ def run(body, local_mode: bool, before_turn=None) -> None:
             st.session_state.pop("_version_reruns", None)
             busy()
         else:
+            st.session_state["_turn_first"] = True
             st.rerun()
     except warehouse.WarehouseBusy:
         busy()

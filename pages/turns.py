@@ -8,7 +8,8 @@ served first and the last wait no longer than their place in the queue: queueing
 
 `DASHBOARD_CONCURRENT_RUNS` sets how many runs draw at once (default 1: warm pages are Python work, which the GIL
 runs one at a time anyway); 0 turns the queue off. A run that writes (an import, an undo, a checklist answer, the
-digest being mailed) steps aside for the write, so viewers are not held up by it, and comes back first in line.
+digest being mailed) steps aside for the write, and a cache miss for its read, so viewers are not held up by
+them, and comes back first in line.
 docs/architecture.md explains the choice.
 """
 from __future__ import annotations
@@ -53,17 +54,36 @@ class Turns:
                 self._free += 1
 
     @contextlib.contextmanager
-    def turn(self):
+    def turn(self, first: bool = False):
+        """A place for the block (a whole script run): `first` queues ahead of the runs waiting, for a run that
+        has to start again (the data moved while it read) after it had waited its turn once."""
         if self.slots <= 0 or getattr(_holding, "turns", None) is self:  # the queue is off, or this run has a place
             yield
             return
-        self.acquire()
+        self.acquire(first)
         _holding.turns = self
         try:
             yield
         finally:
             _holding.turns = None
+            if getattr(_holding, "owed", False):  # a read stepped aside and the run ended before it came back
+                _holding.owed = False
+            else:
+                self.release()
+
+    def step_aside(self) -> None:
+        """Give this run's place to the next waiting run while it waits on the warehouse (a cache miss: DuckDB
+        works outside the GIL, and an import in another process may hold the file for a while), and owe it:
+        come_back() takes it back, first in line. Called inside st.cache_data's computation, where taking a place
+        back could wait on a run that waits on that computation; so the place is taken back after it."""
+        if getattr(_holding, "turns", None) is self and not getattr(_holding, "owed", False):
+            _holding.owed = True
             self.release()
+
+    def come_back(self) -> None:
+        if getattr(_holding, "turns", None) is self and getattr(_holding, "owed", False):
+            self.acquire(first=True)
+            _holding.owed = False
 
     @contextlib.contextmanager
     def aside(self):
@@ -99,9 +119,18 @@ def _configured() -> int:
 RUNS = Turns(_configured())
 
 
-def turn():
+def turn(first: bool = False):
     """`with turns.turn():` around a whole script run (pages/guard.py)."""
-    return RUNS.turn()
+    return RUNS.turn(first)
+
+
+def step_aside() -> None:
+    """In a cache miss, before the warehouse is read (pages/cache.py); come_back() after the cached call."""
+    RUNS.step_aside()
+
+
+def come_back() -> None:
+    RUNS.come_back()
 
 
 def aside():

@@ -12,5 +12,5 @@ SELECT m.as_of, c.criterion, c.answer, c.note, c.who, strftime(c.answered_at, '%
 FROM months m
 JOIN live_checklist c ON c.month <= m.as_of
 QUALIFY row_number() OVER (PARTITION BY m.as_of, c.criterion
-                           ORDER BY c.month DESC, c.answered_at DESC, c.upload_id DESC) = 1
+                           ORDER BY c.month DESC, c.upload_id DESC) = 1  -- ids only grow; clocks and zones vary
 ORDER BY m.as_of, c.criterion;

@@ -438,7 +438,8 @@ class _Flight:
     def __init__(self, commits: int):
         self.commits = commits  # this process's commits when the read began
         self.done = threading.Event()
-        self.version: int | None = None  # None once done: the read failed
+        self.version: int | None = None  # None once done: the read failed, with this error
+        self.failed: BaseException | None = None
 
 
 _flights: dict[str, _Flight] = {}
@@ -458,15 +459,22 @@ def _lake_version(location: str) -> int:
         if leading:
             flight = _flights[key] = _Flight(_commits)
     if not leading:
-        flight.done.wait()
+        if not flight.done.wait(READ_WAIT_SECONDS):
+            raise WarehouseBusy(f"The warehouse did not answer within {READ_WAIT_SECONDS:.0f} s. Nothing was "
+                                "changed. Try again in a minute.")
         if flight.version is not None:
             return flight.version
+        if isinstance(flight.failed, WarehouseBusy):  # what the shared read met, this run would meet too
+            raise WarehouseBusy(str(flight.failed))
         with opened(location, timeout=READ_WAIT_SECONDS) as conn:  # the shared read failed: this run reads alone
             return data_version(conn)
     try:
         with opened(location, timeout=READ_WAIT_SECONDS) as conn:
             flight.version = data_version(conn)
         return flight.version
+    except BaseException as error:
+        flight.failed = error
+        raise
     finally:
         with _flights_lock:
             if _flights.get(key) is flight:

@@ -2,7 +2,7 @@
 import pytest
 
 from conftest import ROSTER_SEPT, app
-from queries import access, uploads
+from queries import access, uploads, warehouse
 
 SECRETS = {
     "auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
@@ -48,6 +48,18 @@ def test_signed_out_sees_only_the_sign_in_screen(demo_db):
     assert not at.exception
     assert [b.label for b in at.button] == ["Sign in"]
     assert not at.metric and not at.sidebar.children if hasattr(at.sidebar, "children") else not at.metric
+
+
+def test_signed_out_sees_the_sign_in_screen_even_when_the_warehouse_cannot_be_read(demo_db, monkeypatch):
+    """The sign-in screen reads nothing: a warehouse that is busy or down must not stand between a visitor and it."""
+    def unreadable(location=None):
+        raise warehouse.WarehouseBusy("The warehouse is busy with another import.")
+
+    monkeypatch.setattr(warehouse, "current_version", unreadable)
+    at = hosted(None)
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not any("import is running" in i.value for i in at.info)
 
 
 def test_viewer_sees_views_but_no_data_page_and_cannot_reach_it(demo_db):

@@ -132,6 +132,59 @@ def test_a_write_steps_aside_and_comes_back_first_in_line():
         pass
 
 
+def test_a_cache_miss_steps_aside_and_takes_its_place_back_after_the_cache_lets_go():
+    """A run whose read misses the cache gives its place away while it waits on the warehouse, and takes it back
+    first in line when the cached call has returned; a run that ends owing its place gives nothing back twice."""
+    gate = turns.Turns(1)
+    entered, reading, read = [], threading.Event(), threading.Event()
+
+    def cold_run() -> None:
+        with gate.turn():
+            entered.append("cold run")
+            gate.step_aside()  # inside the cached computation
+            gate.step_aside()  # a second miss in the same read: still one place owed
+            reading.set()
+            assert read.wait(10)
+            gate.come_back()  # after the cached call returned
+            entered.append("cold run, back")
+
+    first = threading.Thread(target=cold_run)
+    first.start()
+    assert reading.wait(10)
+    most, _ = _crowd(gate, 3)  # warm runs are served while the cold one reads
+    assert most == 1
+    read.set()
+    first.join(timeout=10)
+    assert entered == ["cold run", "cold run, back"] and gate._free == 1
+
+    with gate.turn():  # a run ending while it still owes its place (its read raised): the place is not freed twice
+        gate.step_aside()
+    assert gate._free == 1 and gate.waiting() == 0
+
+
+def test_a_run_started_again_queues_first():
+    gate = turns.Turns(1)
+    gate.acquire()
+    order = []
+
+    def run(name: str, first: bool) -> None:
+        with gate.turn(first=first):
+            order.append(name)
+
+    waiting = threading.Thread(target=run, args=("waiting", False))
+    waiting.start()
+    while gate.waiting() < 1:
+        time.sleep(0.001)
+    again = threading.Thread(target=run, args=("started again", True))
+    again.start()
+    while gate.waiting() < 2:
+        time.sleep(0.001)
+    gate.release()
+    waiting.join(timeout=10)
+    again.join(timeout=10)
+    assert order == ["started again", "waiting"]
+
+
 def test_zero_places_turns_the_queue_off():
     gate = turns.Turns(0)
     started = threading.Barrier(6, timeout=10)  # only passes if all six are inside at once
