@@ -427,13 +427,14 @@ def section(saved: dict) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
+def write_section(text: str, markers: tuple[str, str] = (START, END)) -> None:
     """Replace the text between the markers in RESULTS.md (appending them the first time), nothing else."""
+    start, end = markers
     current = RESULTS_MD.read_text() if RESULTS_MD.exists() else ""
-    block = f"{START}\n{text}{END}"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        current = head + block + rest.split(END, 1)[1]
+    block = f"{start}\n{text}{end}"
+    if start in current and end in current:
+        head, rest = current.split(start, 1)
+        current = head + block + rest.split(end, 1)[1]
     else:
         current = current.rstrip("\n") + "\n\n" + block + "\n"
     RESULTS_MD.write_text(current)

@@ -84,18 +84,6 @@ def section(rows: list[dict], command: str, elapsed: float, load_before: str, lo
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str) -> None:
-    start, end = SECTION
-    current = load.RESULTS_MD.read_text()
-    block = f"{start}\n{text}{end}"
-    if start in current and end in current:
-        head, rest = current.split(start, 1)
-        current = head + block + rest.split(end, 1)[1]
-    else:
-        current = current.rstrip("\n") + "\n\n" + block + "\n"
-    load.RESULTS_MD.write_text(current)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=10000, help="people (default 10000; 24 months)")
@@ -105,8 +93,8 @@ def main(argv=None) -> int:
     started, load_before = time.perf_counter(), open("/proc/loadavg").read().split()[0]
     rows = measure(args.size, [p.strip() for p in args.pages.split(",")])
     command = " ".join(["python bench/turns.py", *(sys.argv[1:] if argv is None else argv)])
-    write_section(section(rows, command, time.perf_counter() - started, load_before,
-                          open("/proc/loadavg").read().split()[0]))
+    load.write_section(section(rows, command, time.perf_counter() - started, load_before,
+                               open("/proc/loadavg").read().split()[0]), SECTION)
     run.log(f"wrote the turns section of {load.RESULTS_MD}")
     return 0
 
