@@ -90,16 +90,11 @@ class Turns:
         """Give this run's place to the next waiting run during a long write, and take it back first in line.
         Only around writes: the block must not read through pages/cache.py, whose single-flight lock a run with
         a place may be waiting on."""
-        if getattr(_holding, "turns", None) is not self:  # no place to give (the queue is off, or a test's run)
-            yield
-            return
-        _holding.turns = None
-        self.release()
+        self.step_aside()  # nothing to give when the queue is off or the run has no place (a test's run)
         try:
             yield
         finally:
-            self.acquire(first=True)
-            _holding.turns = self
+            self.come_back()
 
     def waiting(self) -> int:
         with self._lock:

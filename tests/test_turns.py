@@ -128,8 +128,10 @@ def test_a_write_steps_aside_and_comes_back_first_in_line():
     first.join(timeout=10)
     late.join(timeout=10)
     assert entered == ["importer", "viewer 0", "viewer 1", "viewer 2", "importer again", "viewer 99"]
-    with turns.Turns(0).aside():  # no queue, no place: nothing to give
-        pass
+    lone = turns.Turns(1)
+    with lone.aside():  # a run without a place in this queue has nothing to give, and takes nothing after
+        assert lone._free == 1
+    assert lone._free == 1 and lone.waiting() == 0
 
 
 def test_a_cache_miss_steps_aside_and_takes_its_place_back_after_the_cache_lets_go():
