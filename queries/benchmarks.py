@@ -40,9 +40,14 @@ class Benchmark:
         return f"{self.label}, as reported by {self.source} ({self.year})"
 
     @property
+    def publisher(self) -> str:
+        """Whose figure it is, without the report's title ("SWOOP Analytics, 2022/23 …" → "SWOOP Analytics")."""
+        return self.source.split(",")[0]
+
+    @property
     def tag(self) -> str:
         """The few words written on the chart beside the line (the tooltip holds the caption)."""
-        return f"{METRICS[self.metric]} {self.value:.0%}: {self.source.split(',')[0]}, {self.year}"
+        return f"{METRICS[self.metric]} {self.value:.0%}: {self.publisher}, {self.year}"
 
     def line(self) -> dict:
         """The reference as queries/charts.reference_lines draws it."""
@@ -127,7 +132,7 @@ def versus(references, metric: str, ours: float | None) -> str | None:
         if b.metric != metric:
             continue
         gap = "" if ours is None else f"; ours {(ours - b.value) * 100:+.0f} pts"
-        notes.append(f"vs reference {b.value:.0%} ({user(b.source.split(',')[0])}, {b.year}){gap}")
+        notes.append(f"vs reference {b.value:.0%} ({user(b.publisher)}, {b.year}){gap}")
     return " · ".join(notes) or None
 
 

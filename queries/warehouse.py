@@ -452,6 +452,10 @@ def _lake_version(location: str) -> int:
     opening pages at once made sixteen catalog queries that contended in DuckDB and PostgreSQL). A run that asks
     after this process committed never takes a read begun before that commit, so an importer's next run sees its
     own upload; a commit by another process is seen by the next read, as it would be a moment later anyway."""
+    def read() -> int:
+        with opened(location, timeout=READ_WAIT_SECONDS) as conn:
+            return data_version(conn)
+
     key = _key(location)
     with _flights_lock:
         flight = _flights.get(key)
@@ -466,11 +470,9 @@ def _lake_version(location: str) -> int:
             return flight.version
         if isinstance(flight.failed, WarehouseBusy):  # what the shared read met, this run would meet too
             raise WarehouseBusy(str(flight.failed))
-        with opened(location, timeout=READ_WAIT_SECONDS) as conn:  # the shared read failed: this run reads alone
-            return data_version(conn)
+        return read()  # the shared read failed: this run reads alone
     try:
-        with opened(location, timeout=READ_WAIT_SECONDS) as conn:
-            flight.version = data_version(conn)
+        flight.version = read()
         return flight.version
     except BaseException as error:
         flight.failed = error
