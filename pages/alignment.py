@@ -23,7 +23,7 @@ st.caption("Whole-organisation KPIs: the sidebar's business unit, region, depart
            "change this page.")
 
 # --- Scorecard ------------------------------------------------------------------------------------------------------
-st.dataframe(model.scorecard.frame, hide_index=True, width="stretch", column_config={
+layout.dataframe(model.scorecard.frame, column_config={
     "Last 12 months": st.column_config.LineChartColumn("Last 12 months"),
     "Value": st.column_config.NumberColumn(format="%.1f"),
     "Target": st.column_config.NumberColumn(format="%.1f"),

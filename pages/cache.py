@@ -28,12 +28,15 @@ def pin_data_version() -> int:
     return version
 
 
-@st.cache_data(show_spinner=False, max_entries=1024)
+@st.cache_resource(show_spinner=False, max_entries=1024)
 def _cached_read(where: str, version: int, function: str, key: str, _args: tuple, _kwargs: dict):
     # Keyed on the data version: a new upload or undo bumps it, so every page reads fresh numbers. When many
-    # sessions miss the same key at once (right after an import), st.cache_data computes it once: it holds a
+    # sessions miss the same key at once (right after an import), it is computed once: Streamlit's caches hold a
     # lock per key while computing, and the others wait and take that result (tests/test_read_path.py checks it).
     # The arguments are keyed by their repr (pages/cache_keys.py), so the underscored ones are not hashed again.
+    # Every run that reads a key gets the same view model, not a copy of it (st.cache_data would unpickle one for
+    # each run, a tenth of a warm page's time), so what the pages derive from it (layout.shown) is made once too.
+    # Pages only read their view models; tests/test_warm_runs.py checks that no page changes one.
     module_name, _, name = function.rpartition(".")
     func = getattr(importlib.import_module(module_name), name)
     turns.step_aside()  # the queued runs go on while this one waits on the warehouse; read_at takes the place back

@@ -52,7 +52,7 @@ else:
 st.subheader("The evidence, stage by stage")
 for label, rows, expanded in model.evidence:
     with st.expander(layout.markdown(label), expanded=expanded):
-        st.dataframe(rows, hide_index=True, width="stretch")
+        layout.dataframe(rows)
 layout.download_table(model.evidence_table, "Download the evidence (CSV)")
 
 # --- Stage month by month ----------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ with right:
 st.subheader("Checklist")
 st.write("The questions the data cannot answer. An answer holds from the month it is given for until it is changed; "
          "every answer is recorded in the upload ledger with who gave it and when.")
-st.dataframe(model.checklist, hide_index=True, width="stretch")
+layout.dataframe(model.checklist)
 
 if me.may("answer"):
     with st.form("checklist_answer", clear_on_submit=True):

@@ -1,0 +1,78 @@
+"""A warm run of a page is layout only: it shares the cached view models instead of copying them, sends the Arrow
+tables and chart data it already has, and makes a table's CSV only when its download is clicked (pages/cache.py,
+pages/layout.py, pages/chart_cache.py). Many viewers queue behind each other's warm runs (pages/turns.py), so
+whatever a warm run repeats, every viewer waits for."""
+import pickle
+
+import pandas as pd
+import pytest
+from streamlit import dataframe_util
+
+from conftest import app
+from queries import formats, warehouse
+
+PAGES = ["pages/overview.py", "pages/adoption.py", "pages/coe.py", "pages/communities.py", "pages/alignment.py",
+         "pages/stages.py"]
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """How many times each conversion a warm run should not repeat was called."""
+    calls = {"DataFrame to Arrow": 0, "rows to DataFrame": 0, "CSV": 0}
+
+    def counting(name, func):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return func(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(dataframe_util, "convert_pandas_df_to_arrow_table",
+                        counting("DataFrame to Arrow", dataframe_util.convert_pandas_df_to_arrow_table))
+    monkeypatch.setattr(dataframe_util, "convert_anything_to_pandas_df",
+                        counting("rows to DataFrame", dataframe_util.convert_anything_to_pandas_df))
+    monkeypatch.setattr(formats, "safe_csv", counting("CSV", formats.safe_csv))
+    return calls
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_warm_run_converts_nothing_and_makes_no_csv(demo_db, page, counted):
+    at = app(page if page != "pages/overview.py" else None)  # the first run fills the caches
+    assert not at.exception, at.exception
+    for name in counted:
+        counted[name] = 0
+    at.run()
+    assert not at.exception, at.exception
+    assert at.get("download_button"), "the page offers its tables' downloads all the same"
+    assert counted == {"DataFrame to Arrow": 0, "rows to DataFrame": 0, "CSV": 0}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_page_changes_the_view_models_it_shares(demo_db, page, monkeypatch):
+    """Runs share one view model per cached read, so a page that changed one would change it for every viewer."""
+    read, models = warehouse.read_at, []
+
+    def recording(*args, **kwargs):
+        model = read(*args, **kwargs)
+        models.append((model, pickle.dumps(model)))
+        return model
+
+    monkeypatch.setattr(warehouse, "read_at", recording)
+    at = app(page if page != "pages/overview.py" else None)
+    at.run()
+    assert not at.exception, at.exception
+    assert models, "the page read its view model through the cache"
+    for model, as_read in models:
+        assert pickle.dumps(model) == as_read, f"{type(model).__name__} changed after it was cached"
+
+
+def test_a_table_download_is_made_on_click_from_the_rows_shown(monkeypatch):
+    from pages import layout
+    from queries import views
+
+    table = views.Table(pd.DataFrame({"Department": ["=HYPERLINK(1)", "Sales"], "Adoption": ["10%", "20%"]}),
+                        "departments")
+    offered = {}
+    monkeypatch.setattr(layout.st, "download_button", lambda label, data, *args, **kwargs: offered.update(data=data))
+    layout.download_table(table)
+    assert callable(offered["data"])
+    assert offered["data"]() == formats.safe_csv(table.frame)
