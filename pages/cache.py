@@ -59,4 +59,4 @@ def read_at(version: int, func, *args, **kwargs):
         return _cached_read(location(), version, f"{func.__module__}.{func.__qualname__}",
                             cache_keys.key(args, kwargs), args, kwargs)
     finally:
-        turns.come_back()  # after st.cache_data has let go of its lock on the key (pages/turns.py)
+        turns.come_back()  # after the cache has let go of its lock on the key (pages/turns.py)

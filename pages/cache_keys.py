@@ -1,6 +1,6 @@
 """Cache keys for the pages' cached reads and charts, made from the arguments' repr.
 
-st.cache_data hashes every argument by walking it object by object. For a page's dozen reads and charts (a rubric
+Streamlit's caches hash every argument by walking it object by object. For a page's dozen reads and charts (a rubric
 with all its criteria, filter dataclasses, a year of rows) that cost more than the rest of a warm run at 200,000
 people. The arguments here are plain values (dates, numbers, strings, tuples, lists, dicts and frozen dataclasses of
 those), whose repr is exact, so the repr is the key and the arguments themselves are passed unhashed.

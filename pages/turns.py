@@ -74,7 +74,7 @@ class Turns:
     def step_aside(self) -> None:
         """Give this run's place to the next waiting run while it waits on the warehouse (a cache miss: DuckDB
         works outside the GIL, and an import in another process may hold the file for a while), and owe it:
-        come_back() takes it back, first in line. Called inside st.cache_data's computation, where taking a place
+        come_back() takes it back, first in line. Called inside the cached read's computation, where taking a place
         back could wait on a run that waits on that computation; so the place is taken back after it."""
         if getattr(_holding, "turns", None) is self and not getattr(_holding, "owed", False):
             _holding.owed = True
