@@ -119,11 +119,12 @@ def _shown_path(path: Path) -> str:
 
 
 _parsed: dict[str, tuple[tuple, dict]] = {}
+_validated: dict[str, tuple[tuple, Rubric]] = {}
 
 
-def load_raw(path: Path | None = None) -> dict:
-    """The rubric file as TOML. Every page run asks for it, so a parse is kept until the file changes on disk."""
-    path = Path(path or rubric_path())
+def _kept(path: Path) -> tuple[tuple, dict]:
+    """(the file's stamp, its TOML), parsed again only when the file changed on disk. Every page run asks for the
+    rubric and its settings, so they are read from here; the TOML is shared, so callers only read it."""
     try:
         found = os.stat(path)
         stamp = (found.st_ino, found.st_size, found.st_mtime_ns)
@@ -131,11 +132,21 @@ def load_raw(path: Path | None = None) -> dict:
         if kept is None or kept[0] != stamp:
             with open(path, "rb") as handle:
                 kept = _parsed[str(path)] = (stamp, tomllib.load(handle))
-        return copy.deepcopy(kept[1])
+        return kept
     except FileNotFoundError:
         raise RubricError(f"{_shown_path(path)}: the rubric file does not exist (check DASHBOARD_RUBRIC).") from None
     except tomllib.TOMLDecodeError as error:
         raise RubricError(f"{_shown_path(path)}: not valid TOML: {error}.") from None
+
+
+def _toml(path: Path | str | None = None) -> dict:
+    """The rubric file as TOML, shared: to read a setting without copying the whole file."""
+    return _kept(Path(path or rubric_path()))[1]
+
+
+def load_raw(path: Path | None = None) -> dict:
+    """The rubric file as TOML, a copy the caller may change."""
+    return copy.deepcopy(_toml(path))
 
 
 def _number(value) -> float | None:
@@ -244,7 +255,11 @@ def load(path: Path | str | None = None) -> Rubric:
     The minimum group size honours DASHBOARD_MIN_GROUP_SIZE, as every page does.
     """
     path = Path(path or rubric_path())
-    rubric = parse(load_raw(path), path)
+    stamp, raw = _kept(path)
+    validated = _validated.get(str(path))
+    if validated is None or validated[0] != stamp:  # a Rubric is immutable: validated once per version of the file
+        validated = _validated[str(path)] = (stamp, parse(raw, path))
+    rubric = validated[1]
     if os.environ.get("DASHBOARD_MIN_GROUP_SIZE"):
         rubric = replace(rubric, min_group_size=min_group_size(path))
     return rubric
@@ -252,18 +267,19 @@ def load(path: Path | str | None = None) -> Rubric:
 
 def checklist_ids(path: Path | None = None) -> list[str]:
     """Ids of the criteria answered yes/no on the checklist."""
-    return [c["id"].lower() for c in load_raw(path).get("criteria", []) if c.get("measure") == CHECKLIST]
+    return [c["id"].lower() for c in _toml(path).get("criteria", [])
+            if c.get("measure") == CHECKLIST]
 
 
 def min_group_size(path: Path | None = None) -> int:
     """Smallest group any view may show: DASHBOARD_MIN_GROUP_SIZE, else the rubric's setting, else 5."""
     if os.environ.get("DASHBOARD_MIN_GROUP_SIZE"):
         return max(1, int(os.environ["DASHBOARD_MIN_GROUP_SIZE"]))
-    return int(load_raw(path).get("settings", {}).get("min_group_size", 5))
+    return int(_toml(path).get("settings", {}).get("min_group_size", 5))
 
 
 def pitfall_share(path: Path | None = None) -> float:
     """Above this share of posts and replies written by champions, the CoE page flags the CoE pitfall."""
     if os.environ.get("DASHBOARD_PITFALL_SHARE"):
         return float(os.environ["DASHBOARD_PITFALL_SHARE"])
-    return float(load_raw(path).get("settings", {}).get("coe_pitfall_share", 0.30))
+    return float(_toml(path).get("settings", {}).get("coe_pitfall_share", 0.30))
