@@ -305,9 +305,12 @@ def judge(cells: list[dict]) -> list[dict]:
     """The target per cell: no errors, and p95 at N sessions <= N x one session's time in the same cache state
     (its N=1 p50). A cold session does the reads that a warm one finds cached, so it is measured against a cold one.
     """
-    single = {(c["page"], c["cache"]): c["p50"] for c in cells if c["n"] == 1}
+    single = {(c["page"], c["cache"]): c for c in cells if c["n"] == 1}
     for cell in cells:
-        cell["ratio"] = cell["p95"] / (cell["n"] * single[(cell["page"], cell["cache"])])
+        one = single[(cell["page"], cell["cache"])]
+        cell["ratio"] = cell["p95"] / (cell["n"] * one["p50"])
+        # percentile for percentile: the same p95 against N times the single session's own p95 (context only)
+        cell["ratio_p95"] = cell["p95"] / (cell["n"] * one["p95"])
         # At N = 1 the time is the baseline itself (p95 <= p50 would be noise), so only errors are judged there.
         cell["target"] = cell["errors"] == 0 and (cell["n"] == 1 or cell["ratio"] <= 1)
     return cells
@@ -386,7 +389,10 @@ def section(saved: dict) -> str:
              f"follows a command-line re-import of the last month's KPI file (a new data version). Errors: a non-200 "
              f"answer, a wait timeout ({meta['wait_timeout']} s), or a page showing an exception, an error, a "
              f"reference code or \"An import is running\". Single = the page's N=1 p50 in the same cache state; "
-             f"target: no errors, and p95 <= N x single (at N=1 only errors are judged).", ""]
+             f"target: no errors, and p95 <= N x single (at N=1 only errors are judged). The last column, for "
+             f"context and not judged, sets the same p95 against N x the single session's own p95: perfect queueing "
+             f"of N sessions whose times vary ends above N x their median, since the last one waits for the sum.",
+             ""]
     for result in saved["results"]:
         lines += [f"### {result['backend']}, {run.label((result['people'], result['months']))}", ""]
         if "failed" in result:
@@ -396,12 +402,13 @@ def section(saved: dict) -> str:
         single = {(c["page"], c["cache"]): c["p50"] for c in cells if c["n"] == 1}
         lines += ["Single-session time (N=1 p50): " + ", ".join(f"{page} {cache} {s:.2f} s"
                                                                 for (page, cache), s in single.items()) + ".", "",
-                  "| Page | Cache | N | p50 (s) | p95 (s) | errors | p95 / (N x single) | target |",
-                  "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+                  "| Page | Cache | N | p50 (s) | p95 (s) | errors | p95 / (N x single) | target | "
+                  "p95 / (N x single p95) |",
+                  "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
         for c in cells:
             lines.append(f"| {c['page']} | {c['cache']} | {c['n']} | {c['p50']:.2f} | {c['p95']:.2f} | "
                          f"{c['errors']} of {len(c['times'])} | {c['ratio']:.2f} | "
-                         f"{'pass' if c['target'] else '**missed**'} |")
+                         f"{'pass' if c['target'] else '**missed**'} | {c['ratio_p95']:.2f} |")
         worst = max(cells, key=lambda c: c["peak_mb"])
         imports = [c["import_s"] for c in cells if c["import_s"] is not None]
         lines += ["", f"Server memory (RSS): {result['idle_mb']:.0f} MB at start, peak {worst['peak_mb']:.0f} MB "

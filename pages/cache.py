@@ -3,6 +3,7 @@ on that version (one cached call per view model)."""
 from __future__ import annotations
 
 import importlib
+import weakref
 
 import streamlit as st
 
@@ -60,3 +61,18 @@ def read_at(version: int, func, *args, **kwargs):
                             cache_keys.key(args, kwargs), args, kwargs)
     finally:
         turns.come_back()  # after the cache has let go of its lock on the key (pages/turns.py)
+
+
+_derived: dict[tuple[str, int], object] = {}
+
+
+def once_per(part, what: str, make):
+    """`make()` for `part` of a shared view model (a DataFrame, a Chart), made once and forgotten with the part.
+    Every run that reads a view model gets the same object (see _cached_read), so what a page sends for it (the
+    Arrow table of a DataFrame, the spec of a Chart) is made by the first run, not again by every run."""
+    key = (what, id(part))
+    made = _derived.get(key)
+    if made is None:
+        made = _derived[key] = make()
+        weakref.finalize(part, _derived.pop, key, None)  # before the id can be reused
+    return made

@@ -41,11 +41,16 @@ def _spec(builder: str, key: str, _builder, _args: tuple, _kwargs: dict) -> tupl
     return _with_arrow_datasets(spec), table
 
 
-def draw(builder, *args, **kwargs) -> None:
-    """`draw(charts.rate_lines, rows, series, title)`: the chart at full width, its description as its accessible
-    name, and the data behind it in a collapsed expander under it."""
+def spec_for(builder, *args, **kwargs) -> tuple[dict, pa.Table]:
+    """`spec_for(charts.rate_lines, rows, series, title)`: the chart's cached spec and the table of its data."""
     name = f"{getattr(builder, '__module__', '')}.{getattr(builder, '__qualname__', repr(builder))}"
-    spec, table = _spec(name, cache_keys.key(args, kwargs), builder, args, kwargs)
+    return _spec(name, cache_keys.key(args, kwargs), builder, args, kwargs)
+
+
+def show(spec: dict, table: pa.Table) -> None:
+    """The chart at full width, its description as its accessible name, and the data behind it in a collapsed
+    expander under it. (st.vega_lite_chart copies the spec before it takes the data out, so a spec may be shown
+    again.)"""
     st.vega_lite_chart(spec, width="stretch")
     with st.expander(DATA_LABEL, expanded=False):
         st.dataframe(table, hide_index=True, width="stretch")

@@ -3,17 +3,15 @@ states every page shares (no data yet, withheld, demo data)."""
 from __future__ import annotations
 
 import re
-import weakref
 
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
 from streamlit import dataframe_util
 
-from pages import chart_cache, signin
+from pages import cache, chart_cache, signin
 from queries import formats
 
-_shown: dict[int, pa.Table] = {}  # id of a view model's DataFrame -> the Arrow table st.dataframe sends for it
 
 
 def plain(text: str) -> str:
@@ -39,8 +37,10 @@ def tiles(row) -> None:
 
 
 def chart(model) -> None:
-    """A view model's Chart, drawn from its cached spec."""
-    chart_cache.draw(model.builder, *model.args, **model.kwargs)
+    """A view model's Chart, drawn from its cached spec: looked up once per Chart (cache.once_per), since keying
+    the spec on the chart's inputs (a year of rows) on every run cost more than drawing it."""
+    chart_cache.show(*cache.once_per(model, "chart", lambda: chart_cache.spec_for(model.builder, *model.args,
+                                                                                   **model.kwargs)))
 
 
 def download_table(table, label: str = "Download this table (CSV)") -> None:
@@ -53,15 +53,10 @@ def download_table(table, label: str = "Download this table (CSV)") -> None:
 
 
 def shown(frame: pd.DataFrame) -> pa.Table:
-    """A view model's DataFrame as the Arrow table st.dataframe sends to the browser, converted once per frame.
-    Every run shares the cached view models (pages/cache.py), so a warm run sends the table it already has instead
-    of converting the frame again, which was a fifth of the Where we stand page's time. Converted with Streamlit's
-    own conversion, so the browser receives exactly what it would from the frame; forgotten with the frame."""
-    table = _shown.get(id(frame))
-    if table is None:
-        table = _shown[id(frame)] = dataframe_util.convert_pandas_df_to_arrow_table(frame)
-        weakref.finalize(frame, _shown.pop, id(frame), None)
-    return table
+    """A view model's DataFrame as the Arrow table st.dataframe sends to the browser, converted once per frame
+    (cache.once_per) instead of on every run, with Streamlit's own conversion, so the browser receives exactly what
+    it would from the frame. Converting every table on every run was a fifth of the Where we stand page's time."""
+    return cache.once_per(frame, "arrow", lambda: dataframe_util.convert_pandas_df_to_arrow_table(frame))
 
 
 def dataframe(frame: pd.DataFrame, **options) -> None:

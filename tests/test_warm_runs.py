@@ -1,6 +1,6 @@
 """A warm run of a page is layout only: it shares the cached view models instead of copying them, sends the Arrow
-tables and chart data it already has, and makes a table's CSV only when its download is clicked (pages/cache.py,
-pages/layout.py, pages/chart_cache.py). Many viewers queue behind each other's warm runs (pages/turns.py), so
+tables, chart specs and chart data it already has, and makes a table's CSV only when its download is clicked
+(pages/cache.py, pages/layout.py, pages/chart_cache.py). Many viewers queue behind each other's warm runs (pages/turns.py), so
 whatever a warm run repeats, every viewer waits for."""
 import pickle
 
@@ -18,7 +18,9 @@ PAGES = ["pages/overview.py", "pages/adoption.py", "pages/coe.py", "pages/commun
 @pytest.fixture
 def counted(monkeypatch):
     """How many times each conversion a warm run should not repeat was called."""
-    calls = {"DataFrame to Arrow": 0, "rows to DataFrame": 0, "CSV": 0}
+    from pages import chart_cache
+
+    calls = {"DataFrame to Arrow": 0, "rows to DataFrame": 0, "CSV": 0, "chart spec looked up": 0}
 
     def counting(name, func):
         def wrapper(*args, **kwargs):
@@ -31,6 +33,7 @@ def counted(monkeypatch):
     monkeypatch.setattr(dataframe_util, "convert_anything_to_pandas_df",
                         counting("rows to DataFrame", dataframe_util.convert_anything_to_pandas_df))
     monkeypatch.setattr(formats, "safe_csv", counting("CSV", formats.safe_csv))
+    monkeypatch.setattr(chart_cache, "spec_for", counting("chart spec looked up", chart_cache.spec_for))
     return calls
 
 
@@ -43,7 +46,7 @@ def test_a_warm_run_converts_nothing_and_makes_no_csv(demo_db, page, counted):
     at.run()
     assert not at.exception, at.exception
     assert at.get("download_button"), "the page offers its tables' downloads all the same"
-    assert counted == {"DataFrame to Arrow": 0, "rows to DataFrame": 0, "CSV": 0}
+    assert counted == {"DataFrame to Arrow": 0, "rows to DataFrame": 0, "CSV": 0, "chart spec looked up": 0}
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -76,3 +79,18 @@ def test_a_table_download_is_made_on_click_from_the_rows_shown(monkeypatch):
     layout.download_table(table)
     assert callable(offered["data"])
     assert offered["data"]() == formats.safe_csv(table.frame)
+
+
+def test_what_a_run_makes_for_a_shared_part_is_made_once_and_forgotten_with_it():
+    import gc
+
+    from pages import cache
+
+    frame, made = pd.DataFrame({"Department": ["Sales"]}), []
+    first = cache.once_per(frame, "arrow", lambda: made.append("first") or "the table")
+    again = cache.once_per(frame, "arrow", lambda: made.append("again") or "another table")
+    assert first == again == "the table" and made == ["first"]
+    key = ("arrow", id(frame))
+    del frame
+    gc.collect()
+    assert key not in cache._derived  # a new object that reuses the id starts afresh
