@@ -85,7 +85,7 @@ def measure(location: str, pepper: str, timeout: float = 600) -> dict:
             context = browser.new_context(viewport={"width": 1280, "height": 1000})
             page = context.new_page()
             page.set_default_timeout(timeout * 1000)
-            # Every page twice: the second visit reads through st.cache_data (same data version).
+            # Every page twice: the second visit reads through the read cache (same data version).
             for visit in ("first", "again"):
                 for name, path in PATHS.items():
                     start = time.perf_counter()

@@ -64,15 +64,18 @@ def read_at(version: int, func, *args, **kwargs):
 
 
 _derived: dict[tuple[str, int], object] = {}
+_NOT_MADE = object()
 
 
 def once_per(part, what: str, make):
     """`make()` for `part` of a shared view model (a DataFrame, a Chart), made once and forgotten with the part.
     Every run that reads a view model gets the same object (see _cached_read), so what a page sends for it (the
-    Arrow table of a DataFrame, the spec of a Chart) is made by the first run, not again by every run."""
+    Arrow table of a DataFrame, the spec of a Chart) is made by the first run, not again by every run. `part` must
+    take weak references: what was made is forgotten when it dies, before its id can be reused."""
     key = (what, id(part))
-    made = _derived.get(key)
-    if made is None:
-        made = _derived[key] = make()
-        weakref.finalize(part, _derived.pop, key, None)  # before the id can be reused
+    made = _derived.get(key, _NOT_MADE)
+    if made is _NOT_MADE:
+        made = make()
+        weakref.finalize(part, _derived.pop, key, None)  # first: a part without weak references is refused here
+        _derived[key] = made
     return made

@@ -38,7 +38,7 @@ def _spec(builder: str, key: str, _builder, _args: tuple, _kwargs: dict) -> tupl
     if not spec.get("description"):
         spec["description"] = describe(spec, _summary(_builder))
     table = _arrow(data_table(spec))
-    return _with_arrow_datasets(spec), table
+    return _with_arrow_datasets(_legend_titles_shown(spec)), table
 
 
 def spec_for(builder, *args, **kwargs) -> tuple[dict, pa.Table]:
@@ -49,8 +49,9 @@ def spec_for(builder, *args, **kwargs) -> tuple[dict, pa.Table]:
 
 def show(spec: dict, table: pa.Table) -> None:
     """The chart at full width, its description as its accessible name, and the data behind it in a collapsed
-    expander under it. (st.vega_lite_chart copies the spec before it takes the data out, so a spec may be shown
-    again.)"""
+    expander under it. Every run shows the same cached spec: st.vega_lite_chart copies its top level before it
+    takes the data out, and the one change it makes below that is made in the cache already
+    (_legend_titles_shown), so showing a spec never changes it."""
     st.vega_lite_chart(spec, width="stretch")
     with st.expander(DATA_LABEL, expanded=False):
         st.dataframe(table, hide_index=True, width="stretch")
@@ -71,7 +72,21 @@ def _with_arrow_datasets(spec: dict) -> dict:
 def _tabular(rows) -> bool:
     """Rows of a table (not GeoJSON features, which Vega-Lite reads from the spec itself)."""
     return (isinstance(rows, list) and all(isinstance(row, dict) for row in rows)
-            and not (rows and rows[0].get("type") == "Feature"))
+            and not (rows and rows[0].get("type") == "Feature" and "geometry" in rows[0]))
+
+
+def _legend_titles_shown(spec: dict) -> dict:
+    """A colour legend's null title as " ", as st.vega_lite_chart writes it into the spec it is given (a
+    Vega-Lite bug draws a null title wrongly): written here, once, the cached spec that every run shares is
+    already as Streamlit leaves it, and no run changes it."""
+    color = (spec.get("encoding") or {}).get("color")
+    if isinstance(color, dict):
+        if "title" in color and color["title"] is None:
+            color["title"] = " "
+        legend = color.get("legend")
+        if isinstance(legend, dict) and "title" in legend and legend["title"] is None:
+            legend["title"] = " "
+    return spec
 
 
 # --- the description ---------------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from pages import cache, chart_cache, signin
 from queries import formats
 
 
-
 def plain(text: str) -> str:
     """User-supplied text made safe inside markdown: every ASCII punctuation mark is backslash-escaped, so a
     department called "[x](https://…)" shows as typed instead of becoming a link, emphasis or a heading."""

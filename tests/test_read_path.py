@@ -1,4 +1,4 @@
-"""The read path every page takes (pages/cache.py read: the data version, st.cache_data, one warehouse instance per process
+"""The read path every page takes (pages/cache.py read: the data version, the read cache, one warehouse instance per process
 with a cursor per caller) under many threads at once: while imports and undos run, and on a cold cache."""
 import contextlib
 import datetime as dt
@@ -122,7 +122,7 @@ def test_sixteen_readers_during_imports_and_undos_see_only_whole_versions(demo_d
 
 
 def test_a_cold_cache_computes_each_read_once(demo_db, shell, monkeypatch):
-    """Right after an import every session misses the cache at once: st.cache_data computes each key once (it
+    """Right after an import every session misses the cache at once: the read cache computes each key once (it
     holds a lock per key) and the other sessions take that result."""
     calls = []
     original = metrics.org_month

@@ -94,3 +94,28 @@ def test_what_a_run_makes_for_a_shared_part_is_made_once_and_forgotten_with_it()
     del frame
     gc.collect()
     assert key not in cache._derived  # a new object that reuses the id starts afresh
+
+
+def test_a_part_without_weak_references_is_refused_and_nothing_is_kept():
+    from pages import cache
+
+    kept = dict(cache._derived)
+    with pytest.raises(TypeError):
+        cache.once_per([1, 2], "arrow", lambda: "made")
+    assert cache._derived == kept
+
+
+def test_showing_a_cached_spec_never_changes_it():
+    """Every run shows the same cached spec (pages/chart_cache.py show): st.vega_lite_chart must find nothing to
+    change in it, even below its top level (it writes a colour legend's null title as " ")."""
+    import copy
+
+    from pages import chart_cache
+    from queries import charts
+
+    rows = [{"month": "2026-09-01", "adoption_rate": 0.4}, {"month": "2026-10-01", "adoption_rate": 0.5}]
+    spec, table = chart_cache.spec_for(charts.rate_lines, rows, {"adoption_rate": "Adoption"}, "Adoption")
+    assert spec["encoding"]["color"]["title"] == " "  # Altair wrote None: the case Streamlit changes
+    before = copy.deepcopy(spec)
+    chart_cache.show(spec, table)
+    assert spec == before
