@@ -5,6 +5,7 @@ from pages import filters, guard, signin
 from queries import warehouse
 
 st.set_page_config(page_title="Social business dashboard", page_icon=":material/hub:", layout="wide")
+filters.use_navigation()  # a fresh server's first run: never the legacy pages/ menu, even before sign-in
 
 
 def secret(name: str) -> str | None:

@@ -143,6 +143,18 @@ def frame() -> views.Frame | None:
     return st.session_state.get("_frame")
 
 
+def use_navigation() -> None:
+    """Streamlit decides once per server whether an app uses the legacy pages/ folder, and says yes when that
+    folder exists, until st.navigation first runs. So on a fresh server, a run that stops before st.navigation (the
+    sign-in screen, an account turned away) showed the folder's files (cache, guard, turns…) as a menu. Switch the
+    server to st.navigation on its first run and run again (dashboard.py); later runs pay one attribute read."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory is not False:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def _run_through_dashboard() -> None:
     """Streamlit decides once per server whether an app uses the legacy pages/ folder, and says yes when that
     folder exists, until st.navigation first runs. So when a fresh server's first request is a deep link such as
