@@ -134,8 +134,8 @@ def setup() -> views.Scope | None:
 
 def scope() -> views.Scope | None:
     """The scope the sidebar selected in this run (dashboard.py sets it up before the page runs)."""
-    if not st.session_state.pop("_setup_done", False):
-        _run_through_dashboard()
+    if not st.session_state.pop("_setup_done", False):  # the page ran alone, not through dashboard.py
+        use_navigation(always=True)
     return st.session_state.get("_scope")
 
 
@@ -143,25 +143,16 @@ def frame() -> views.Frame | None:
     return st.session_state.get("_frame")
 
 
-def use_navigation() -> None:
+def use_navigation(always: bool = False) -> None:
     """Streamlit decides once per server whether an app uses the legacy pages/ folder, and says yes when that
     folder exists, until st.navigation first runs. So on a fresh server, a run that stops before st.navigation (the
-    sign-in screen, an account turned away) showed the folder's files (cache, guard, turns…) as a menu. Switch the
-    server to st.navigation on its first run and run again (dashboard.py); later runs pay one attribute read."""
+    sign-in screen, an account turned away) showed the folder's files (cache, guard, turns…) as a menu, and a deep
+    link such as /adoption ran pages/adoption.py alone, with no sidebar. Switch the server to st.navigation and run
+    again: dashboard.py calls this on every run (later runs pay one attribute read), and a page that finds it ran
+    alone calls it `always` (scope()), so it runs again through dashboard.py (page identity is the URL path in both
+    modes)."""
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory is not False:
+    if always or PagesManager.uses_pages_directory is not False:
         PagesManager.uses_pages_directory = False
         st.rerun()
-
-
-def _run_through_dashboard() -> None:
-    """Streamlit decides once per server whether an app uses the legacy pages/ folder, and says yes when that
-    folder exists, until st.navigation first runs. So when a fresh server's first request is a deep link such as
-    /adoption, it runs pages/adoption.py alone, with the wrong menu and no sidebar. Switch the server to
-    st.navigation, exactly as dashboard.py's first run would, and run again: the same page now runs through
-    dashboard.py (page identity is the URL path in both modes)."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    PagesManager.uses_pages_directory = False
-    st.rerun()
