@@ -8,15 +8,17 @@ are kept under bench/out/, DuckLake is loaded afresh each run), it starts `strea
 agent API on and, for the Overview, Adoption and Where we stand pages, fires N = 1, 4, 8 and 16
 sessions at once without a browser: N threads released together by a barrier each POST
 `/_stcore/agent/interact`, which runs the page in a new session and answers once the run has settled. Each session
-is timed from the release to its answer, and the times of several rounds are pooled into p50 and p95.
+is timed from the release to its answer, and the times of several rounds are pooled into p50 and p95. A page's
+rounds at N = 1, 4, 8 and 16 take turns, cycle after cycle, so that a ratio compares times measured over the
+same minutes.
 
 Warm = every page already ran once at the current data version. Cold = right after `python -m queries import`
 re-imported the last month's KPI file from the command line (it replaces the same slice and bumps the data
 version, so every cached read misses). An error is a non-200 answer, a wait timeout, or a page that shows an
 exception, an error, a reference code or "An import is running". Target per cell: no errors, and p95 at N
 sessions <= N x the page's single-session time (its N=1 p50 in the same cache state). The server's resident
-memory is sampled throughout. One browser row compares 4 Chromium contexts opening the Overview at once with the same 4 on a
-trivial app of six Altair charts. Results go to bench/out/load.json and a section of bench/RESULTS.md;
+memory is sampled throughout. One browser row compares 4 Chromium contexts opening the Overview at once with the
+same 4 on a trivial app of six Altair charts. Results go to bench/out/load.json and a section of bench/RESULTS.md;
 --report-only writes that section again from the JSON. --quick = 10k people only, fewer rounds.
 """
 from __future__ import annotations
@@ -260,20 +262,33 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
-def measure_cell(server: Server, page: str, n: int, rounds: int, before=None) -> dict:
-    server.peak_mb = 0.0
-    times, errors, import_s = [], [], []
-    for _ in range(rounds):
-        if before:
-            seconds, error = before()
-            import_s.append(seconds)
-            errors += [error] if error else []
-        for seconds, error in server.fire(page, n):
-            times.append(seconds)
-            errors += [error] if error else []
-    return {"n": n, "rounds": rounds, "times": [round(t, 4) for t in times], "p50": statistics.median(times),
-            "p95": percentile(times, 0.95), "errors": len(errors), "first_errors": first_of_each_kind(errors),
-            "peak_mb": server.peak_mb, "import_s": statistics.median(import_s) if import_s else None}
+def measure_page(server: Server, page: str, rounds: dict[int, int], before=None) -> dict[int, dict]:
+    """`rounds[n]` rounds of n sessions for each n, interleaved: cycle after cycle, a share of each n's rounds in turn,
+    so that the single sessions and the concurrent ones are measured over the same minutes, through the same drift
+    of a shared machine's speed and the same background work of the server (the agent API closes idle sessions
+    every TTL), instead of N = 1 in one stretch and N = 16 in a later one. `before` runs before every round (the
+    cold cache's re-import) and returns (seconds, error or None). Returns one cell per n."""
+    cycles = min(rounds.values())
+    per_cycle = {n: math.ceil(count / cycles) for n, count in rounds.items()}
+    done = dict.fromkeys(rounds, 0)
+    times, errors, import_s, peak = ({n: [] for n in rounds} for _ in range(4))
+    for _ in range(cycles):
+        for n in rounds:
+            for _ in range(min(per_cycle[n], rounds[n] - done[n])):
+                done[n] += 1
+                if before:
+                    seconds, error = before()
+                    import_s[n].append(seconds)
+                    errors[n] += [error] if error else []
+                server.peak_mb = 0.0
+                for seconds, error in server.fire(page, n):
+                    times[n].append(seconds)
+                    errors[n] += [error] if error else []
+                peak[n].append(server.peak_mb)
+    return {n: {"n": n, "rounds": rounds[n], "times": [round(t, 4) for t in times[n]],
+                "p50": statistics.median(times[n]), "p95": percentile(times[n], 0.95), "errors": len(errors[n]),
+                "first_errors": first_of_each_kind(errors[n]), "peak_mb": max(peak[n]),
+                "import_s": statistics.median(import_s[n]) if import_s[n] else None} for n in rounds}
 
 
 def first_of_each_kind(errors: list[str]) -> list[str]:
@@ -290,9 +305,9 @@ def measure(server: Server, location: str, folder: Path, args) -> list[dict]:
     for cache in ("warm", "cold"):
         before = (lambda: reimport(location, folder)) if cache == "cold" else None
         for title, path in PAGES.items():
-            for n in COUNTS:
-                rounds = max(args.rounds, math.ceil(args.min_samples / n))
-                cell = {"page": title, "cache": cache, **measure_cell(server, path, n, rounds, before)}
+            rounds = {n: max(args.rounds, math.ceil(args.min_samples / n)) for n in COUNTS}
+            for n, measured in measure_page(server, path, rounds, before).items():
+                cell = {"page": title, "cache": cache, **measured}
                 cells.append(cell)
                 run.log(f"  {title:15} {cache} N={n:<2} p50 {cell['p50']:.2f} s, p95 {cell['p95']:.2f} s, "
                         f"{cell['errors']} errors, peak {cell['peak_mb']:.0f} MB")
@@ -383,15 +398,17 @@ def section(saved: dict) -> str:
              "", *run.machine(),
              f"- Load average before and after the run: {meta['load_before']} / {meta['load_after']}",
              f"- One `streamlit run dashboard.py` with the agent API on. N sessions released together by a barrier, "
-             f"each opening the page in a new session (`POST /_stcore/agent/interact`), timed from the release to "
-             f"the answer once the run has settled; at least {meta['rounds']} rounds and {meta['min_samples']} "
-             f"sessions per cell, pooled. Warm: every page already ran at this data version. Cold: each round "
-             f"follows a command-line re-import of the last month's KPI file (a new data version). Errors: a non-200 "
-             f"answer, a wait timeout ({meta['wait_timeout']} s), or a page showing an exception, an error, a "
-             f"reference code or \"An import is running\". Single = the page's N=1 p50 in the same cache state; "
-             f"target: no errors, and p95 <= N x single (at N=1 only errors are judged). The last column, for "
-             f"context and not judged, sets the same p95 against N x the single session's own p95: perfect queueing "
-             f"of N sessions whose times vary ends above N x their median, since the last one waits for the sum.",
+             f"each opening the page in a new session (`POST /_stcore/agent/interact`), timed from the release to the "
+             f"answer once the run has settled; at least {meta['rounds']} rounds and {meta['min_samples']} sessions "
+             f"per cell, pooled; a page's rounds at each N take turns, cycle after cycle, so that the single and the "
+             f"concurrent sessions are measured over the same minutes. Warm: every page already ran at this data "
+             f"version. Cold: each round follows a command-line re-import of the last month's KPI file (a new data "
+             f"version). Errors: a non-200 answer, a wait timeout ({meta['wait_timeout']} s), or a page showing an "
+             f"exception, an error, a reference code or \"An import is running\". Single = the page's N=1 p50 in the "
+             f"same cache state; target: no errors, and p95 <= N x single (at N=1 only errors are judged). The last "
+             f"column, for context and not judged, sets the same p95 against N x the single session's own p95: perfect"
+             f" queueing of N sessions whose times vary ends above N x their median, since the last one waits for the "
+             f"sum.",
              ""]
     for result in saved["results"]:
         lines += [f"### {result['backend']}, {run.label((result['people'], result['months']))}", ""]

@@ -58,13 +58,12 @@ def measure(size: int, pages: list[str]) -> list[dict]:
             for path in load.PAGES.values():  # warm: every page ran once at this data version
                 server.fire(path, 1)
             for page in pages:
-                single = None
-                for n in load.COUNTS:
-                    cell = load.measure_cell(server, load.PAGES[page], n, max(5, math.ceil(40 / n)))
-                    single = cell["p50"] if n == 1 else single
+                cells = load.measure_page(server, load.PAGES[page], {n: max(5, math.ceil(40 / n)) for n in load.COUNTS})
+                single = cells[1]["p50"]
+                for n, cell in cells.items():
                     rows.append({"setting": name, "page": page, "n": n, "p50": cell["p50"], "p95": cell["p95"],
                                  "ratio": cell["p95"] / (n * single), "errors": cell["errors"],
-                                 "sessions": len(cell["times"]), "peak_mb": server.peak_mb})
+                                 "sessions": len(cell["times"]), "peak_mb": cell["peak_mb"]})
                     run.log(f"  {name:27} {page:10} N={n:<2} p50 {cell['p50']:.3f} s, p95 {cell['p95']:.3f} s, "
                             f"ratio {rows[-1]['ratio']:.2f}, {cell['errors']} errors")
     return rows
