@@ -2,7 +2,7 @@
 import streamlit as st
 
 from pages import filters, guard, signin
-from queries import warehouse
+from queries import access, warehouse
 
 st.set_page_config(page_title="Social business dashboard", page_icon=":material/hub:", layout="wide")
 filters.use_navigation()  # a fresh server's first run: never the legacy pages/ menu, even before sign-in
@@ -27,7 +27,7 @@ def prepare() -> None:
 
 
 def app() -> None:
-    filters.setup()
+    role = signin.role()
     pages = [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("pages/stages.py", title="Where we stand", icon=":material/stairs:"),
@@ -36,9 +36,16 @@ def app() -> None:
         st.Page("pages/communities.py", title="Communities", icon=":material/forum:"),
         st.Page("pages/alignment.py", title="Business alignment", icon=":material/target:"),
     ]
-    if signin.actor().may("upload"):  # viewers do not get the Data page at all: not in the menu, not by URL
+    # Viewers do not get the Data page at all: not in the menu, not by URL. Someone not let in yet gets no page
+    # either way (setup() shows the sign-in screen or the refusal and stops), but a link to any page still finds it.
+    if role is None or access.may(role, "upload"):
         pages.append(st.Page("pages/data.py", title="Data", icon=":material/upload_file:"))
-    st.navigation(pages).run()
+    # Declared before sign-in draws anything, and hidden until someone is let in: a run that stops at the sign-in
+    # screen would otherwise keep the menu an earlier run of the session declared, which on a fresh server's first
+    # run is the pages/ folder's files (filters.use_navigation).
+    page = st.navigation(pages, position="sidebar" if role else "hidden")
+    filters.setup()
+    page.run()
 
 
 guard.run(app, local_mode=not signin.auth_configured(), before_turn=prepare)

@@ -32,6 +32,17 @@ def _provider() -> str | None:
     return named[0] if named else None
 
 
+def role() -> str | None:
+    """The role of whoever is here, read without drawing anything: admin in local mode, the role of a signed-in
+    account that is let in, None for a visitor who has not signed in or an account turned away (sign_in() shows
+    them their screen)."""
+    if not auth_configured():
+        return access.LOCAL.role
+    if not st.user.is_logged_in:
+        return None
+    return access.role_for(str(st.user.get("email") or ""), secrets_section("access"))
+
+
 def sign_in() -> access.Actor:
     """Resolve who is here. Signed-out users see only the sign-in screen; people outside the allowed domains
     are turned away; without [auth] the app runs in local mode with full access and says so."""
@@ -51,17 +62,17 @@ def sign_in() -> access.Actor:
                   on_click=(lambda: st.login(provider)) if provider else st.login)
         st.stop()
     email = str(st.user.get("email") or "")
-    role = access.role_for(email, secrets_section("access"))
-    if role is None:
+    role_ = role()
+    if role_ is None:
         st.session_state.pop("_actor", None)
         st.error("This account is not allowed to use the dashboard. Sign in with your organisation account, or "
                  "ask an admin to add you.", icon=":material/block:")
         st.button("Sign out", on_click=st.logout)
         st.stop()
-    actor_ = access.Actor(role, access.label_for(email, role, warehouse.pepper_for(cache.location())))
+    actor_ = access.Actor(role_, access.label_for(email, role_, warehouse.pepper_for(cache.location())))
     st.session_state["_actor"] = actor_
     with st.sidebar:
-        st.caption(f"Signed in as {role}.")
+        st.caption(f"Signed in as {role_}.")
         st.button("Sign out", on_click=st.logout, key="sign_out", icon=":material/logout:")
     return actor_
 

@@ -26,7 +26,11 @@ class Actor:
     label: str
 
     def may(self, action: str) -> bool:
-        return action in PERMISSIONS.get(self.role, set())
+        return may(self.role, action)
+
+
+def may(role: str, action: str) -> bool:
+    return action in PERMISSIONS.get(role, set())
 
 
 LOCAL = Actor("admin", "local")

@@ -270,3 +270,42 @@ def test_an_account_outside_the_allowed_domains_is_turned_away(signin):
     assert page.locator("[data-testid='stFileUploader']").count() == 0
     assert page.locator("[data-testid='stMetric']").count() == 0
     sign_out(signin, page)
+
+
+def test_a_fresh_servers_first_visitor_signed_out_sees_the_sign_in_screen_without_a_menu(chromium_browser, tmp_path,
+                                                                                          demo_template):
+    """Until st.navigation has run once in a server, Streamlit takes the pages/ folder for a legacy multipage app,
+    and a run that stops before st.navigation showed the folder's files (cache, guard, turns…) as a menu. The
+    outsider test above met it only when it happened to be its server's first visitor; here the first visitor of a
+    server of its own, signed out, opens a page by its link (filters.use_navigation). The sign-in screen never
+    reaches the provider, so none is started."""
+    secrets_file = tmp_path / "secrets.toml"
+    secrets_file.write_text(
+        "[auth]\n"
+        f'redirect_uri = "http://localhost:{free_port()}/oauth2callback"\n'
+        f'cookie_secret = "{secrets.token_hex(32)}"\n'
+        f'client_id = "{CLIENT["client_id"]}"\n'
+        f'client_secret = "{CLIENT["client_secret"]}"\n'
+        'server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"\n'
+        "\n[access]\n" + "".join(f"{key} = {toml_list(values)}\n" for key, values in ACCESS.items()))
+    location = copy_warehouse(demo_template, fresh_location(tmp_path, "fresh"))
+    with open(tmp_path / "server.log", "w") as log:
+        process, base = start_streamlit(location, log, options=["--secrets.files", str(secrets_file)])
+        context = chromium_browser.new_context(viewport={"width": 1280, "height": 1000})
+        try:
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{base}/adoption")
+            page.get_by_role("button", name="Sign in").wait_for()
+            settle(page)
+            assert page.locator("[data-testid='stSidebarNav']").count() == 0
+            assert page.locator("[data-testid='stException']").count() == 0
+            assert page.locator("[data-testid='stMetric']").count() == 0
+            page.goto(base)  # and the next run of the same server
+            page.get_by_role("button", name="Sign in").wait_for()
+            settle(page)
+            assert page.locator("[data-testid='stSidebarNav']").count() == 0
+        finally:
+            context.close()
+            stop_streamlit(process)
+            warehouse.forget(location)
