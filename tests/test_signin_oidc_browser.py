@@ -84,6 +84,20 @@ def toml_list(values) -> str:
     return "[" + ", ".join(json.dumps(v) for v in values) + "]"
 
 
+def write_secrets(folder: Path, app_port: int, discovery: str) -> Path:
+    """The server's own secrets file: `[auth]` for the test client at `discovery`, and the app's `[access]` rules."""
+    secrets_file = folder / "secrets.toml"
+    secrets_file.write_text(
+        "[auth]\n"
+        f'redirect_uri = "http://localhost:{app_port}/oauth2callback"\n'
+        f'cookie_secret = "{secrets.token_hex(32)}"\n'
+        f'client_id = "{CLIENT["client_id"]}"\n'
+        f'client_secret = "{CLIENT["client_secret"]}"\n'
+        f'server_metadata_url = "{discovery}"\n'
+        "\n[access]\n" + "".join(f"{key} = {toml_list(values)}\n" for key, values in ACCESS.items()))
+    return secrets_file
+
+
 @pytest.fixture(scope="module")
 def signin(node, chromium_browser, tmp_path_factory, demo_template):
     """The provider and a dashboard server that signs in with it, on a copy of the demo warehouse."""
@@ -96,15 +110,7 @@ def signin(node, chromium_browser, tmp_path_factory, demo_template):
     provider, discovery = start_provider(node, provider_port, app_port, provider_log)
     # The redirect URI is on localhost and the provider on 127.0.0.1: two hosts, so the browser keeps the app's
     # and the provider's cookies apart, as with a real identity provider.
-    secrets_file = folder / "secrets.toml"
-    secrets_file.write_text(
-        "[auth]\n"
-        f'redirect_uri = "http://localhost:{app_port}/oauth2callback"\n'
-        f'cookie_secret = "{secrets.token_hex(32)}"\n'
-        f'client_id = "{CLIENT["client_id"]}"\n'
-        f'client_secret = "{CLIENT["client_secret"]}"\n'
-        f'server_metadata_url = "{discovery}"\n'
-        "\n[access]\n" + "".join(f"{key} = {toml_list(values)}\n" for key, values in ACCESS.items()))
+    secrets_file = write_secrets(folder, app_port, discovery)
     location = copy_warehouse(demo_template, fresh_location(folder, "signin"))
     server_log = open(folder / "server.log", "w")
     try:
@@ -279,15 +285,7 @@ def test_a_fresh_servers_first_visitor_signed_out_sees_the_sign_in_screen_withou
     outsider test above met it only when it happened to be its server's first visitor; here the first visitor of a
     server of its own, signed out, opens a page by its link (filters.use_navigation). The sign-in screen never
     reaches the provider, so none is started."""
-    secrets_file = tmp_path / "secrets.toml"
-    secrets_file.write_text(
-        "[auth]\n"
-        f'redirect_uri = "http://localhost:{free_port()}/oauth2callback"\n'
-        f'cookie_secret = "{secrets.token_hex(32)}"\n'
-        f'client_id = "{CLIENT["client_id"]}"\n'
-        f'client_secret = "{CLIENT["client_secret"]}"\n'
-        'server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"\n'
-        "\n[access]\n" + "".join(f"{key} = {toml_list(values)}\n" for key, values in ACCESS.items()))
+    secrets_file = write_secrets(tmp_path, free_port(), "http://127.0.0.1:9/.well-known/openid-configuration")
     location = copy_warehouse(demo_template, fresh_location(tmp_path, "fresh"))
     with open(tmp_path / "server.log", "w") as log:
         process, base = start_streamlit(location, log, options=["--secrets.files", str(secrets_file)])
