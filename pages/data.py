@@ -72,6 +72,7 @@ MAPPING_LABELS = {  # the roster fields a column mapping fills (docs/formats.md#
     "region": "Region", "country": "Country (region from the settings file's country map)",
     "business_unit": "Business unit", "level": "Level (executive, manager or staff, or through the level rules)",
     "title": "Job title (level through the level rules)",
+    "identity": "Employee id (links a person's old and new email addresses)",
 }
 
 

@@ -29,7 +29,10 @@ SELECT DISTINCT kind, tool, month FROM differ;
 -- with the KPI and community figures the headline metrics read. The unmapped counts and the tools with
 -- contribution data are kept from before; months that are rebuilt get them afresh.
 CREATE OR REPLACE TEMP TABLE month_status_new AS
-WITH slices AS (SELECT DISTINCT kind, tool, month FROM live_slices WHERE kind <> 'checklist'),
+WITH slices AS (
+    -- checklist answers, address changes and renames say nothing about which months hold data
+    SELECT DISTINCT kind, tool, month FROM live_slices WHERE kind NOT IN ('checklist', 'identity_changes', 'departments')
+),
 bounds AS (SELECT min(month) AS first_month, max(month) AS last_month FROM slices),
 months AS (
     SELECT CAST(unnest(generate_series(CAST(first_month AS TIMESTAMP), CAST(last_month AS TIMESTAMP),
@@ -111,19 +114,26 @@ FROM month_status_new n LEFT JOIN rollup_months r ON r.month = n.month;
 
 -- name: stage_activity
 -- The live activity rows of the rebuilt months, read once for the per-person rows, the join coverage and the
--- per-tool rollup. A live slice holds each person at most once per tool and month (a file repeating one is
--- refused). Active: any action or active day on the tool in the month. A row that reports neither posts nor
--- replies (the older Teams export, before March 2022) keeps both NULL: that person's contribution there is
--- unknown, not 0. A row that reports one of them counts the other as 0 (Viva Engage has no replies).
+-- per-tool rollup: one row per person, tool and month. A live slice holds each address at most once per tool and
+-- month (a file repeating one is refused), but a person who changed address in the month may have a row under each
+-- (docs/metrics.md#identity): their counts add up. Active: any action or active day on the tool in the month. A row
+-- that reports neither posts nor replies (the older Teams export, before March 2022) keeps both NULL: that person's
+-- contribution there is unknown, not 0. A row that reports one of them counts the other as 0 (Viva Engage has no
+-- replies).
 CREATE OR REPLACE TEMP TABLE rollup_activity AS
-SELECT month, person_key, tool, concealed,
-    CASE WHEN posts IS NOT NULL OR replies IS NOT NULL THEN coalesce(posts, 0) END AS posts,
-    CASE WHEN posts IS NOT NULL OR replies IS NOT NULL THEN coalesce(replies, 0) END AS replies,
-    coalesce(reactions, 0) AS reactions,
-    coalesce(posts, 0) + coalesce(replies, 0) + coalesce(reactions, 0) + coalesce(reads, 0)
-        + coalesce(other_actions, 0) > 0 OR coalesce(active_days, 0) > 0 AS active
-FROM live_activity
-WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months);
+SELECT month, person_key, tool, bool_or(concealed) AS concealed, sum(posts) AS posts, sum(replies) AS replies,
+    sum(reactions) AS reactions, bool_or(active) AS active
+FROM (
+    SELECT month, person_key, tool, concealed,
+        CASE WHEN posts IS NOT NULL OR replies IS NOT NULL THEN coalesce(posts, 0) END AS posts,
+        CASE WHEN posts IS NOT NULL OR replies IS NOT NULL THEN coalesce(replies, 0) END AS replies,
+        coalesce(reactions, 0) AS reactions,
+        coalesce(posts, 0) + coalesce(replies, 0) + coalesce(reactions, 0) + coalesce(reads, 0)
+            + coalesce(other_actions, 0) > 0 OR coalesce(active_days, 0) > 0 AS active
+    FROM live_activity
+    WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months)
+)
+GROUP BY month, person_key, tool;
 
 -- name: update_contribution_tools
 -- The tools whose activity reports posts or replies in each rebuilt month (docs/metrics.md#contribution-data):
@@ -146,9 +156,14 @@ WITH ms AS (
     WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months)
 ),
 people AS (
+    -- a person listed under two addresses in one roster (an address change mid-month) counts once, in the org unit
+    -- of their address seen first (docs/metrics.md#identity)
     SELECT ms.month, r.person_key, r.department, r.region, r.business_unit, r.level, ms.has_activity,
         ms.has_devices, len(ms.contribution_tools) > 0 AS has_contribution
     FROM ms JOIN live_roster r ON r.month = ms.roster_month
+    QUALIFY row_number() OVER (PARTITION BY ms.month, r.person_key
+                               ORDER BY r.raw_key <> r.person_key, r.department, r.region, r.business_unit,
+                                        r.level) = 1
 ),
 mobile AS (
     SELECT month, person_key, bool_or(coalesce(used_mobile, false)) AS used_mobile

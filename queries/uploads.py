@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from . import warehouse
+from . import identities, warehouse
 from .access import CLI, LOCAL, Actor, PermissionDenied, require  # noqa: F401  (PermissionDenied re-exported)
 from .imports import CANONICAL_COLUMNS, ImportRefused, StagedFile, stage_file
 from .imports import mapping as column_mapping
@@ -30,6 +30,7 @@ class UploadResult:
     unmapped: int | None
     concealed: int
     notes: tuple[str, ...] = ()
+    linked: int = 0  # addresses whose person changed: linked to (or unlinked from) another address of a person
 
     def summary(self) -> str:
         what = f"{self.kind} ({self.source})"
@@ -43,6 +44,12 @@ class UploadResult:
         if self.notes:  # what the preview said about the file (rows skipped, posts and replies missing)
             line += ". " + " ".join(self.notes)
         return line
+
+
+def linked_note(addresses: int) -> str:
+    """What the ledger, the preview and the CLI say about addresses that changed person (docs/metrics.md#identity)."""
+    return (f"{addresses} {'address' if addresses == 1 else 'addresses'} linked to another address of the same "
+            "person (or unlinked), so their earlier months were counted again.")
 
 
 # When something was stored, in UTC whatever the server's time zone: current_timestamp is a TIMESTAMPTZ, and storing
@@ -77,7 +84,8 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
                 conn.execute(f"INSERT INTO checklist SELECT ?, {columns}, ?, {NOW_UTC} FROM incoming",
                              [upload_id, who])
             else:
-                conn.execute(f"INSERT INTO {kind} SELECT ?, {columns} FROM incoming", [upload_id])
+                conn.execute(f"INSERT INTO {kind} (upload_id, {columns}) SELECT ?, {columns} FROM incoming",
+                             [upload_id])
             tool = "tool" if "tool" in CANONICAL_COLUMNS[kind] else "''"
             slices = conn.execute(
                 f"SELECT {tool} AS tool, month, count(*) FROM incoming GROUP BY ALL ORDER BY month, tool"
@@ -108,21 +116,27 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
             )
             if staged.notes:  # what the preview said about the file, for the ledger (migration 007)
                 conn.execute("UPDATE uploads SET notes = ? WHERE upload_id = ?", [" ".join(staged.notes), upload_id])
-            warehouse.refresh_rollups(conn)
+            try:
+                linked = warehouse.refresh_rollups(conn)
+            except identities.Conflict as conflict:
+                identities.refuse_conflicts(conflict.conflicts, staged.file_name, staged.rows, staged.file_rows)
             matched = unmapped = None
             if kind in PERSON_KINDS:
+                # each address counted under its person (docs/metrics.md#identity), as the rollups count it
                 matched, unmapped = conn.execute(
+                    "WITH people AS (SELECT DISTINCT i.month, coalesce(a.canonical_key, i.person_key) AS person_key "
+                    "FROM incoming i LEFT JOIN person_alias a ON a.person_key = i.person_key) "
                     "SELECT count(DISTINCT i.person_key) FILTER (WHERE pm.person_key IS NOT NULL), "
-                    "count(DISTINCT i.person_key) FILTER (WHERE pm.person_key IS NULL) FROM incoming i "
+                    "count(DISTINCT i.person_key) FILTER (WHERE pm.person_key IS NULL) FROM people i "
                     "LEFT JOIN person_month pm ON pm.month = i.month AND pm.person_key = i.person_key"
                 ).fetchone()
                 conn.execute("UPDATE uploads SET matched = ?, unmapped = ? WHERE upload_id = ?",
                              [matched, unmapped, upload_id])
             _event(conn, upload_id, "uploaded", who, staged.file_name)
             conn.unregister("incoming")
+        notes = tuple(staged.notes) + ((linked_note(linked),) if linked else ())
         return UploadResult(upload_id, kind, staged.source, staged.file_name, staged.month_labels(), staged.tools,
-                            staged.row_count, replaced, matched, unmapped, staged.concealed_rows,
-                            tuple(staged.notes))
+                            staged.row_count, replaced, matched, unmapped, staged.concealed_rows, notes, linked)
 
     with warehouse.WRITE_LOCK:
         return warehouse.retrying(write)
@@ -201,7 +215,11 @@ def undo(conn: duckdb.DuckDBPyConnection, upload_id: int, who: str | None = None
             _event(conn, upload_id, "undone", who)
             for previous in sorted(restored):
                 _event(conn, previous, "restored", who, f"after undo of upload #{upload_id}")
-            warehouse.refresh_rollups(conn)
+            try:
+                warehouse.refresh_rollups(conn)
+            except identities.Conflict as conflict:
+                raise ImportRefused(f"Upload #{upload_id} was not undone: the uploads it would bring back give one "
+                                    f"person two ids. {conflict}") from None
         return sorted(restored)
 
     with warehouse.WRITE_LOCK:

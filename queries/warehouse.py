@@ -508,24 +508,34 @@ def read_at(location: str, version: int, func, *args, **kwargs):
         return result
 
 
-def refresh_rollups(conn: duckdb.DuckDBPyConnection) -> None:
+def refresh_rollups(conn: duckdb.DuckDBPyConnection) -> int:
     """Bring the rollups (month_status, person_month, org_rollup, segment_moves, cohort_rollup, department_kpis,
     kpi_correlations) up to date
     with the live uploads. Call it inside the transaction that changed them (an upload or an undo).
 
     Only the months the change affects are recomputed (queries/rollups.sql says which): the refresh compares
     the live upload slices with those the rollups were last computed from, so callers need not say what changed.
+    Addresses are linked to their person first (queries/identities.py): an address whose person changed makes its
+    slices count as changed. Returns how many addresses changed person (identities.Conflict when two ids of one
+    kind would meet in one person).
     """
-    from . import named
+    from . import identities, named
 
     if not conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'rollup_sources' "
                         "AND table_schema = 'main'").fetchone()[0]:
-        return  # an older schema in the middle of migrating: migration 004 recomputes every month
+        return 0  # an older schema in the middle of migrating: migration 004 recomputes every month
+    if not conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'person_alias' "
+                        "AND table_schema = 'main'").fetchone()[0]:
+        return 0  # before migration 010, which recomputes every month
     full = conn.execute("SELECT count(*) = 0 FROM rollup_sources").fetchone()[0]
     named.run(conn, "rollups.changes")
+    relinked = 0
+    if full or conn.execute("SELECT count(*) FROM rollup_changes WHERE kind IN "
+                            f"{identities.LINKING_KINDS}").fetchone()[0]:
+        relinked = identities.relink(conn).addresses
     if not full and not conn.execute("SELECT count(*) FROM rollup_changes").fetchone()[0]:
         conn.execute("DROP TABLE rollup_changes")
-        return  # a checklist answer: nothing the rollups hold
+        return 0  # a checklist answer: nothing the rollups hold
     named.run(conn, "rollups.status")
     named.run(conn, "rollups.months", {"full": full})
     named.run(conn, "rollups.replace_month_status")
@@ -553,3 +563,4 @@ def refresh_rollups(conn: duckdb.DuckDBPyConnection) -> None:
     named.run(conn, "rollups.insert_sources")
     for table in temporary:
         conn.execute(f"DROP TABLE {table}")
+    return relinked

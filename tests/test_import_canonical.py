@@ -26,9 +26,9 @@ def test_roster():
     assert staged.kind == "roster"
     assert staged.rows.to_pylist() == [
         {"month": SEPT, "person_key": key("a@x.com"), "department": "Sales", "region": "EMEA",
-         "business_unit": "Commercial", "level": "executive"},
+         "business_unit": "Commercial", "level": "executive", "identity_key": None},
         {"month": SEPT, "person_key": key("b@x.com"), "department": "Unassigned", "region": "EMEA",
-         "business_unit": "Commercial", "level": "staff"},
+         "business_unit": "Commercial", "level": "staff", "identity_key": None},
     ]
 
 
@@ -45,9 +45,11 @@ def test_activity():
     assert staged.tools == ["slack", "viva-engage"]
     assert staged.rows.to_pylist() == [
         {"month": SEPT, "person_key": key("a@x.com"), "tool": "viva-engage", "concealed": False, "posts": 1204,
-         "replies": None, "reactions": 3, "reads": 10, "other_actions": None, "active_days": None},
+         "replies": None, "reactions": 3, "reads": 10, "other_actions": None, "active_days": None,
+         "identity_key": None},
         {"month": SEPT, "person_key": key("a@x.com"), "tool": "slack", "concealed": False, "posts": 0,
-         "replies": 1, "reactions": 0, "reads": None, "other_actions": None, "active_days": 4},
+         "replies": 1, "reactions": 0, "reads": None, "other_actions": None, "active_days": 4,
+         "identity_key": None},
     ]
 
 

@@ -18,10 +18,18 @@ HEADER = ("userPrincipalName,displayName,surname,mail,givenName,objectId,userTyp
           "mobile,companyName,employeeId")
 
 
+def object_id(upn: str) -> str:
+    return f"00000000-0000-0000-0000-{sum(map(ord, upn)):012d}"
+
+
+def rows_keys(staged) -> list[str]:
+    return staged.rows.column("identity_key").to_pylist()
+
+
 def user(upn, name, job_title, department, country="", usage="", company="Contoso Ltd", user_type="Member",
          enabled="True"):
     given, surname = name.split(" ", 1)
-    return (f"{upn},{name},{surname},{upn},{given},00000000-0000-0000-0000-{sum(map(ord, upn)):012d},"
+    return (f"{upn},{name},{surname},{upn},{given},{object_id(upn)},"
             f"{user_type},{job_title},{department},{enabled},{usage},1 Main St,,{country},HQ,Springfield,12345,"
             f"+1 555 0100,,{company},E{len(upn)}")
 
@@ -79,7 +87,10 @@ def test_entra_user_list_imports_as_roster_with_derived_fields():
         row = rows[key(upn)]
         assert (row["month"], row["department"], row["region"], row["business_unit"], row["level"]) == (
             SEPT, department, region, business_unit, level), upn
-    assert set(staged.rows.column_names) == {"month", "person_key", "department", "region", "business_unit", "level"}
+    assert set(staged.rows.column_names) == {"month", "person_key", "department", "region", "business_unit", "level",
+                                             "identity_key"}
+    # the object id is kept only as its pseudonym (docs/metrics.md#identity)
+    assert all(k.startswith("object-id:") and len(k) == len("object-id:") + 64 for k in rows_keys(staged))
 
 
 def test_preview_says_who_was_left_out_and_how_fields_were_derived():
@@ -144,7 +155,8 @@ TEAMS = ("Report Refresh Date,User Id,User Principal Name,Last Activity Date,Is 
 
 
 def teams_row(upn: str, posts: int) -> str:
-    return f"2026-09-30,x,{upn},2026-09-29,False,,,3,4,1,2,{posts},1,0,No,30\n"
+    # Teams' User Id is the person's Entra object id, as on the user list
+    return f"2026-09-30,{object_id(upn.lower())},{upn},2026-09-29,False,,,3,4,1,2,{posts},1,0,No,30\n"
 
 
 def test_teams_activity_with_the_same_upns_joins_fully(load, conn):

@@ -56,8 +56,11 @@ def test_teams_device_usage_is_its_own_format_with_mobile_from_ios_android_and_w
     staged = stage(TEAMS_DEVICES, real(TEAMS_DEVICES))
     assert (staged.source, staged.kind, staged.tools, staged.month_labels(), staged.concealed_rows) == (
         "M365 Teams device usage user detail", "devices", ["teams"], ["2026-02"], 1)
-    assert staged.rows.to_pylist() == [
+    assert staged.rows.drop_columns(["identity_key"]).to_pylist() == [
         {"month": FEB, "person_key": key(p), "tool": "teams", "used_mobile": used} for p, used in TEAMS_DEVICE_ROWS]
+    # User Id links each person's addresses (docs/metrics.md#identity); a concealed row links nothing
+    ids = staged.rows.column("identity_key").to_pylist()
+    assert [k is not None and k.startswith("object-id:") for k in ids] == [p != HEX for p, _ in TEAMS_DEVICE_ROWS]
 
 
 def test_teams_device_usage_as_graph_documents_it_without_the_newer_columns():

@@ -19,7 +19,7 @@ DATA = (Path(__file__).parent / "corpus" / "real" / WORKDAY).read_bytes()
 HEADERS = mapping.read_headers(WORKDAY, DATA)
 FEB = dt.date(2026, 2, 1)
 COLUMNS = {"person": "Email - Work", "department": "Supervisory Organization", "country": "Work Country",
-           "business_unit": "Company", "title": "Business Title"}
+           "business_unit": "Company", "title": "Business Title", "identity": "Employee ID"}
 CHAMPION = access.Actor("champion", "champion 7f3a")
 # Every name and job title the file holds: none may reach the warehouse.
 NAMES = ("Alex Example", "Blake Sample", "Casey Placeholder", "Dana Fictional", "Eden Madeup", "Finley Invented",
@@ -56,7 +56,10 @@ def saved(db) -> list:
 def test_a_mapped_workday_export_reads_as_a_roster_with_level_and_region_from_the_settings():
     staged = stage_file(WORKDAY, DATA, pepper=PEPPER, month="2026-02", mapping=workday())
     assert (staged.kind, staged.source, staged.months) == ("roster", 'HR export mapped with "Workday workers"', [FEB])
-    assert set(staged.rows.column_names) == {"month", "person_key", "department", "region", "business_unit", "level"}
+    assert set(staged.rows.column_names) == {"month", "person_key", "department", "region", "business_unit", "level",
+                                             "identity_key"}
+    # the employee id is kept only as its pseudonym (docs/metrics.md#identity)
+    assert all(k.startswith("employee-id:") for k in staged.rows.column("identity_key").to_pylist())
     rows = {r["person_key"]: (r["department"], r["region"], r["business_unit"], r["level"])
             for r in staged.rows.to_pylist()}
     assert rows == {
@@ -219,7 +222,8 @@ def test_bad_level_rules_are_refused_with_what_to_change_and_nothing_is_saved(db
 
 def test_the_level_rules_are_saved_with_the_mapping_and_said_in_the_audit_trail(db):
     message = save(db, mapping.ColumnMapping.made("Workday workers", COLUMNS, HEADERS, level_rules=RULES))
-    assert "job title ← Business Title; level rules: Executive → executive; Director|Manager → manager." in message
+    assert "job title ← Business Title, employee id ← Employee ID; level rules: Executive → executive; " \
+           "Director|Manager → manager." in message
     (stored,) = saved(db)
     assert stored.levels == (("executive", "Executive"), ("manager", "Director|Manager"))
     with warehouse.opened(db) as conn:
@@ -349,7 +353,7 @@ BLANK_DIVISION = rewritten("Hire Date\r\n", "Hire Date,Division\r\n")
     ({k: v for k, v in COLUMNS.items() if k != "department"}, "x", DATA,
      "choose the column that holds each person's department"),
     ({**COLUMNS, "region": "Location"}, "x", DATA, "choose either a region column or a country column, not both"),
-    ({**COLUMNS, "person": "Employee ID"}, "x", DATA,
+    ({**COLUMNS, "person": "Employee ID", "identity": None}, "x", DATA,
      'the column "Employee ID" chosen for email holds no email address (no value has an @)'),
     ({**COLUMNS, "department": "Division"}, "x", BLANK_DIVISION,
      'the column "Division" chosen for department is blank in every row. Choose the column that holds each '
@@ -562,7 +566,8 @@ def test_the_data_page_maps_saves_previews_and_imports_an_hr_export(db):
     assert list(at.dataframe[0].value["Status"]) == ["Map its columns"]
     assert {f: field(at, f).value for f in mapping.FIELDS} == {
         "person": "Email - Work", "department": "Supervisory Organization", "region": "No mapping",
-        "country": "Work Country", "business_unit": "Company", "level": "No mapping", "title": "Business Title"}
+        "country": "Work Country", "business_unit": "Company", "level": "No mapping", "title": "Business Title",
+        "identity": "Employee ID"}
     assert not [b for b in at.button if b.label.startswith("Import")]
     name = next(t for t in at.text_input if t.key.endswith("_name"))
     name.set_value("Workday workers")

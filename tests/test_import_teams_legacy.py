@@ -53,7 +53,7 @@ def test_an_older_export_imports_with_posts_and_replies_unknown(text):
     staged = stage_file("teams_2021-10.csv", text.encode(), pepper=PEPPER)
     assert (staged.source, staged.kind, staged.tools, staged.month_labels(), staged.concealed_rows) == (
         "M365 Teams user activity user detail (before March 2022)", "activity", ["teams"], ["2021-10"], 1)
-    assert staged.rows.to_pylist() == [
+    assert staged.rows.drop_columns(["identity_key"]).to_pylist() == [
         row("p000001@example.com", 10 + 25 + 2 + 4), row("p000002@example.com", 5), row("p000003@example.com", 1),
         row(HEX, 1, concealed=True), row("p000004@example.com", 0), row("p000005@example.com", 0),
     ]

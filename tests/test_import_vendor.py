@@ -38,9 +38,15 @@ def stage(name: str, data: bytes | None = None, **kwargs):
     return stage_file(name, fixture(name) if data is None else data, pepper=PEPPER, **kwargs)
 
 
-def activity(person, tool, posts, replies, reactions, reads, other, days, concealed=False):
+def activity(person, tool, posts, replies, reactions, reads, other, days, concealed=False, object_id=None):
     return {"month": FEB, "person_key": key(person), "tool": tool, "concealed": concealed, "posts": posts,
-            "replies": replies, "reactions": reactions, "reads": reads, "other_actions": other, "active_days": days}
+            "replies": replies, "reactions": reactions, "reads": reads, "other_actions": other, "active_days": days,
+            "identity_key": object_id and object_key(object_id)}
+
+
+def object_key(object_id):
+    """An Entra object id as stored: pseudonymised under its namespace (docs/metrics.md#identity)."""
+    return "object-id:" + hashlib.sha256(f"{PEPPER}object-id:{object_id.lower()}".encode()).hexdigest()
 
 
 def community(name, tool, members, posts, reads, reactions):
@@ -81,7 +87,7 @@ def test_engage_device_usage_rows():
     assert (staged.source, staged.kind, staged.concealed_rows) == (
         "M365 Viva Engage device usage user detail", "devices", 1)
     assert staged.rows.to_pylist() == [
-        {"month": FEB, "person_key": key(p), "tool": "viva-engage", "used_mobile": used}
+        {"month": FEB, "person_key": key(p), "tool": "viva-engage", "used_mobile": used, "identity_key": None}
         for p, used in (("p000001@example.com", True), ("p000002@example.com", False),  # web only
                         ("p000003@example.com", True), (HEX, True), ("p000004@example.com", False))
     ]
@@ -92,11 +98,15 @@ def test_teams_rows_read_by_name_with_durations_ignored():
     assert (staged.source, staged.kind, staged.tools, staged.concealed_rows) == (
         "M365 Teams user activity user detail", "activity", ["teams"], 1)
     assert staged.rows.to_pylist() == [
-        activity("p000001@example.com", "teams", 3, 6, None, None, 10 + 25 + 2 + 4, None),
-        activity("p000002@example.com", "teams", 0, 0, None, None, 5, None),
+        activity("p000001@example.com", "teams", 3, 6, None, None, 10 + 25 + 2 + 4, None,
+                 object_id="0b5c6a1e-0000-4000-8000-000000000001"),
+        activity("p000002@example.com", "teams", 0, 0, None, None, 5, None,
+                 object_id="0b5c6a1e-0000-4000-8000-000000000002"),
+        # a concealed row links nothing, whatever its User Id says
         activity(HEX, "teams", 0, 1, None, None, 1, None, concealed=True),
         # Is Deleted, Has Other Action = Yes and Is Licensed = No add nothing: all counts are 0
-        activity("p000005@example.com", "teams", 0, 0, None, None, 0, None),
+        activity("p000005@example.com", "teams", 0, 0, None, None, 0, None,
+                 object_id="0b5c6a1e-0000-4000-8000-000000000005"),
     ]
 
 

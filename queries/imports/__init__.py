@@ -22,16 +22,20 @@ BLANK_MEANS_UNKNOWN = {"department", "region", "business_unit"}
 BLANK_ALLOWED = {"role", "unit", "objective", "note"} | BLANK_MEANS_UNKNOWN
 
 CANONICAL_COLUMNS = {
-    "roster": ["month", "person_key", "department", "region", "business_unit", "level"],
+    "roster": ["month", "person_key", "department", "region", "business_unit", "level", "identity_key"],
     "activity": ["month", "person_key", "tool", "concealed", "posts", "replies", "reactions", "reads",
-                 "other_actions", "active_days"],
+                 "other_actions", "active_days", "identity_key"],
     "communities": ["month", "tool", "community", "members", "posts", "reads", "reactions"],
     "champions": ["month", "person_key", "department", "role"],
     "training": ["month", "date", "program", "person_key"],
     "kpis": ["month", "kpi", "department", "value", "target", "unit", "higher_is_better", "objective"],
     "checklist": ["month", "criterion", "answer", "note"],
-    "devices": ["month", "person_key", "tool", "used_mobile"],
+    "devices": ["month", "person_key", "tool", "used_mobile", "identity_key"],
+    "identity_changes": ["month", "old_key", "new_key"],
 }
+# The namespaces of stable ids (docs/metrics.md#identity): an Entra object id (the Entra user list's id, Teams'
+# User Id) and an HR employee number are different ids of one person, so each is hashed under its own name.
+ID_NAMESPACES = {"object_id": "object-id", "employee_id": "employee-id"}
 # What makes two rows of one file the same thing; a file holding one twice is refused.
 UNIQUE_KEYS = {
     "roster": (["month", "person_key"], "person"),
@@ -41,6 +45,7 @@ UNIQUE_KEYS = {
     "kpis": (["month", "kpi", "department"], "KPI for the same department"),
     "checklist": (["month", "criterion"], "criterion"),
     "devices": (["month", "tool", "person_key"], "person for the same tool"),
+    "identity_changes": (["old_key"], "old address"),
 }
 
 # Thousands separators and whitespace (regex \s: tab, newline, form feed, carriage return, space) dropped;
@@ -81,6 +86,7 @@ class StagedFile:
     tools: list[str]
     concealed_rows: int = 0
     notes: list[str] = field(default_factory=list)
+    file_rows: object = None  # the file's row number (as a spreadsheet shows it) of each of `rows`
 
     @property
     def kind(self) -> str:
@@ -126,6 +132,10 @@ def _clean(column: Column, src: str, parsed_as: str) -> tuple[str, list[tuple[st
         checks.append((blank, "is blank; every row needs a value here"))
     if column.type == "id":
         value = f"nullif(trim({src}), '')"
+    elif column.type in ID_NAMESPACES:
+        # Only the pseudonym is kept, under its namespace (docs/metrics.md#identity); the raw id goes no further.
+        space = ID_NAMESPACES[column.type]
+        value = f"CASE WHEN {present} THEN '{space}:' || sha256($pepper || '{space}:' || lower(trim({src}))) END"
     elif column.type == "text":
         value = f"nullif(trim({src}), '')"
         checks.append((f"{present} AND {_FORMULA.format(src=src)}",
@@ -246,11 +256,13 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
                 parses.append(f"{parse} AS {parsed_as}")
             clean_columns.append(f"{value} AS {_quoted(column.target)}")
             present_targets.add(column.target)
-            echo = None if column.type == "id" else src
+            echo = None if column.type == "id" or column.type in ID_NAMESPACES else src
             failures.extend((cond, problem, header, echo) for cond, problem in checks)
-            if column.type == "id":
+            if column.type == "id" and column.target == "person":
                 clean_columns.append(f"sha256($pepper || lower(trim({src}))) AS person_key")
                 clean_columns.append(f"regexp_full_match(trim({src}), '[0-9A-Fa-f]{{32}}') AS concealed")
+            elif column.type == "id":  # the addresses of an identity change
+                clean_columns.append(f"sha256($pepper || lower(trim({src}))) AS {column.target}_key")
         # One pass over the file parses each cell once, keeps the clean values and marks every failed check;
         # the first failure is then found among the marks. The marks stay in `clean` unused.
         parsed = f"(SELECT {', '.join(parses)} FROM staged)"
@@ -284,6 +296,11 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
         select = ", ".join(f"{expressions[c]} AS {c}" for c in CANONICAL_COLUMNS[fmt.kind])
         conn.execute(f"CREATE TEMP TABLE canonical AS SELECT row_index, {select} FROM clean ORDER BY row_index")
         _refuse_duplicates(conn, file_name, fmt.kind)
+        if fmt.kind == "identity_changes":
+            same = conn.execute("SELECT min(row_index) FROM canonical WHERE old_key = new_key").fetchone()[0]
+            if same is not None:
+                raise ImportRefused(f"{file_name}: row {same + 2} gives the same address as old_email and new_email; "
+                                    "remove that row (only changed addresses belong in the file).")
         months = [r[0] for r in conn.execute("SELECT DISTINCT month FROM canonical ORDER BY 1").fetchall()]
         tools = []
         if "tool" in CANONICAL_COLUMNS[fmt.kind]:
@@ -293,12 +310,15 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
             concealed = conn.execute("SELECT count(*) FILTER (WHERE concealed) FROM canonical").fetchone()[0]
         elif "concealed" in [r[0] for r in conn.execute("DESCRIBE clean").fetchall()]:
             concealed = conn.execute("SELECT count(*) FILTER (WHERE concealed) FROM clean").fetchone()[0]
-        rows = conn.execute(f"SELECT {', '.join(CANONICAL_COLUMNS[fmt.kind])} FROM canonical").arrow()
+        rows = conn.execute(f"SELECT {', '.join(CANONICAL_COLUMNS[fmt.kind])}, row_index + 2 AS file_row "
+                            "FROM canonical ORDER BY row_index").arrow()
         if hasattr(rows, "read_all"):
             rows = rows.read_all()
+        file_rows = rows.column("file_row").to_pylist()
+        rows = rows.drop_columns(["file_row"])
     if kind is None and mapping is None and fmt.kind == "champions":
         notes.extend(column_mapping.roster_read_as_champions(headers))
-    staged = StagedFile(file_name, checksum.result(), fmt, rows, months, tools, concealed, notes)
+    staged = StagedFile(file_name, checksum.result(), fmt, rows, months, tools, concealed, notes, file_rows)
     if adapter and hasattr(adapter, "notes"):
         staged.notes.extend(adapter.notes(staged))
     return staged
@@ -367,6 +387,11 @@ def _canonical_expressions(fmt: Format, present: set[str], month_expr: str) -> d
         "note": col("note"),
         "role": col("role"),
         "level": col("level"),
+        "old_key": "old_key",
+        "new_key": "new_key",
+        # A concealed (M365 privacy setting) row links nothing: its id would tie a hidden person to their address.
+        "identity_key": (f"CASE WHEN NOT coalesce(concealed, false) THEN {col('identity')} END"
+                         if fmt.kind in ("activity", "devices") and "identity" in present else col("identity")),
     }
     for count in ("posts", "replies", "reactions", "reads", "other_actions", "active_days", "members"):
         expressions[count] = f"CAST({col(count)} AS BIGINT)"

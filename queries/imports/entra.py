@@ -250,6 +250,8 @@ ENTRA_USERS = register(Format(
     "Microsoft Entra ID user list", "roster",
     (
         _column("person", "userPrincipalName", "id", aliases=("UPN",)),
+        # The object id stays with the person when their user principal name changes (docs/metrics.md#identity).
+        _column("identity", "id", "object_id", required=False, aliases=("objectId", "Object Id")),
         _column("user_type", "userType", "text"),
         _column("account_enabled", "accountEnabled", "bool"),
         _column("department", "department", "text"),

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 
 from .reading import ImportRefused, normalise_header
 
-KINDS = ("roster", "activity", "communities", "champions", "training", "kpis", "checklist", "devices")
+KINDS = ("roster", "activity", "communities", "champions", "training", "kpis", "checklist", "devices",
+         "identity_changes")
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,9 @@ class Column:
 
     target: str
     header: str
-    type: str  # id, text, count, number, month, date, level, bool, answer, criterion, tool
+    # id (an address: hashed to a person key), object_id / employee_id (a stable id: hashed to an identity key),
+    # text, count, number, month, date, level, bool, answer, criterion, tool
+    type: str
     required: bool = True
     aliases: tuple[str, ...] = ()
 
@@ -53,6 +56,7 @@ CANONICAL = [
     Format("canonical roster", "roster", (
         _c("person", "id", header="email"), _c("department", "text"), _c("region", "text"),
         _c("business_unit", "text"), _c("level", "level"), _c("month", "month", required=False),
+        _c("identity", "employee_id", required=False, header="person_id", aliases=("employee_id",)),
     )),
     Format("canonical activity", "activity", (
         _c("month", "month"), _c("person", "id", header="email"), _c("tool", "tool"),
@@ -81,6 +85,10 @@ CANONICAL = [
     Format("canonical checklist", "checklist", (
         _c("criterion", "criterion"), _c("answer", "answer"), _c("note", "text", required=False),
         _c("month", "month", required=False),
+    )),
+    # One row per address change (docs/formats.md#identity-changes): from `month` on, old_email is new_email.
+    Format("canonical identity changes", "identity_changes", (
+        _c("old", "id", header="old_email"), _c("new", "id", header="new_email"), _c("month", "month"),
     )),
 ]
 

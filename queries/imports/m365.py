@@ -190,6 +190,7 @@ TEAMS_DEVICES = register(Format(
     "M365 Teams device usage user detail", "devices",
     (
         _column("person", "User Principal Name", "id"),
+        _column("identity", "User Id", "object_id", required=False),  # the Entra object id (docs/metrics.md#identity)
         *_period_columns(),
         _column("used_ios", "Used iOS", "bool"),
         _column("used_android_phone", "Used Android Phone", "bool"),
@@ -218,6 +219,7 @@ TEAMS_ACTIVITY = register(Format(
     "M365 Teams user activity user detail", "activity",
     (
         _column("person", "User Principal Name", "id"),
+        _column("identity", "User Id", "object_id", required=False),  # the Entra object id (docs/metrics.md#identity)
         *_period_columns(),
         _column("posts", "Post Messages", "count"),
         _column("replies", "Reply Messages", "count"),
@@ -249,6 +251,7 @@ TEAMS_ACTIVITY_BEFORE_MARCH_2022 = register(Format(
     "M365 Teams user activity user detail (before March 2022)", "activity",
     (
         _column("person", "User Principal Name", "id"),
+        _column("identity", "User Id", "object_id", required=False),  # the Entra object id (docs/metrics.md#identity)
         *_period_columns(),
         _column("team_chats", "Team Chat Message Count", "count"),
         _column("private_chats", "Private Chat Message Count", "count"),

@@ -34,6 +34,8 @@ FIELDS = {
     "business_unit": "business unit",
     "level": "level",
     "title": "job title",
+    # A stable id (an HR employee number) links the addresses a person had over time (docs/metrics.md#identity).
+    "identity": "employee id",
 }
 REQUIRED = ("person", "department")
 # Each pair gives one roster field two ways in; a mapping takes one of them.
@@ -64,6 +66,8 @@ _HINTS = {
     "business_unit": ("businessunit", "division", "company", "companyname", "legalentity"),
     "level": ("level", "rosterlevel"),
     "title": ("jobtitle", "businesstitle", "title", "position", "positiontitle", "jobprofile"),
+    "identity": ("employeeid", "employeenumber", "employeeno", "workerid", "personnumber", "personnelnumber",
+                 "personid"),
 }
 # A header is like an email when one of its words is one of these, or its words run together give one of the
 # joined names ("Email - Work", "E-mail", "userPrincipalName"; not "Mailbox Size" or "Emails Sent").
@@ -241,7 +245,7 @@ def format_for(mapping: ColumnMapping, file_name: str, headers) -> Format:
     """The import format this mapping makes of a file: a roster read through the mapped columns only."""
     check(mapping, file_name, headers)
     # A level column is read as text: values that are not a level go through the level rules (MappedRoster).
-    types = {"person": "id"}
+    types = {"person": "id", "identity": "employee_id"}
     columns = tuple(Column(field, header, types.get(field, "text"), required=False)
                     for field, header in mapping.columns)
     source = f"HR export mapped with \"{mapping.name}\"" if mapping.name else "HR export with a column mapping"

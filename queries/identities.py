@@ -1,0 +1,146 @@
+"""One person across e-mail changes: which addresses belong to one person, and the key the rollups count them under
+(docs/metrics.md#identity).
+
+The links are read from the live uploads (a stable id beside an address on a roster, in Teams' reports, and the rows
+of identity_changes.csv), so an undo that takes a link away unlinks too. Every address of a person is counted under
+the key of the address seen first; `relink` keeps person_alias in step inside the refresh's transaction and says which
+(kind, tool, month) slices hold an address whose person changed, so that only their months are recounted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow
+
+from . import named
+from .imports import ImportRefused
+
+# The kinds whose rows carry links: a change in one of their slices may relink someone.
+LINKING_KINDS = ("roster", "activity", "devices", "identity_changes")
+
+
+@dataclass
+class Relinked:
+    """What a relink changed: how many addresses changed person, or the people it could not make (see `aliases`)."""
+
+    addresses: int = 0
+    conflicts: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+class _People:
+    """Union-find over address keys and identity keys."""
+
+    def __init__(self):
+        self.parent: dict[str, str] = {}
+
+    def find(self, key: str) -> str:
+        parent = self.parent.setdefault(key, key)
+        if parent == key:
+            return key
+        root = key
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[key] != root:  # path compression: the next find is one step
+            self.parent[key], key = root, self.parent[key]
+        return root
+
+    def join(self, one: str, other: str) -> None:
+        a, b = self.find(one), self.find(other)
+        if a != b:
+            self.parent[b] = a
+
+
+def aliases(conn) -> tuple[dict[str, str], list[tuple[str, list[str]]]]:
+    """{address key: person key} for every address linked to another one, and the people whose addresses carry two
+    different ids of one kind (two HR numbers, two Entra objects), which cannot be one person: [(namespace, [the
+    address keys involved])].
+
+    The person key of a set of linked addresses is the key of the address seen first (earliest month, then the
+    smallest key), so that adding a later address never moves the earlier months' key."""
+    edges = named.run(conn, "identities.edges").fetchall()
+    people = _People()
+    first_seen: dict[str, tuple] = {}
+    for address, other, month, order in edges:
+        people.join(address, other)
+        for key, rank in ((address, (month, order)), (other, (month, 1))):
+            if not key.startswith(("object-id:", "employee-id:")):
+                seen = first_seen.get(key)
+                if seen is None or rank < seen:
+                    first_seen[key] = rank
+    groups: dict[str, list[str]] = {}
+    for key in people.parent:
+        groups.setdefault(people.find(key), []).append(key)
+    mapping: dict[str, str] = {}
+    conflicts: list[tuple[str, list[str]]] = []
+    for members in groups.values():
+        addresses = [k for k in members if k in first_seen]
+        ids = [k for k in members if k not in first_seen]
+        spaces: dict[str, int] = {}
+        for key in ids:
+            space = key.split(":", 1)[0]
+            spaces[space] = spaces.get(space, 0) + 1
+        clash = next((space for space, count in spaces.items() if count > 1), None)
+        if clash is not None:
+            conflicts.append((clash, sorted(addresses)))
+            continue
+        if len(addresses) < 2:
+            continue
+        person = min(addresses, key=lambda k: (first_seen[k], k))
+        mapping.update({k: person for k in addresses if k != person})
+    return mapping, conflicts
+
+
+class Conflict(ImportRefused):
+    """The live links would give one person two ids of one kind; `conflicts` as `aliases` returns them."""
+
+    def __init__(self, conflicts: list[tuple[str, list[str]]]):
+        self.conflicts = conflicts
+        try:
+            refuse_conflicts(conflicts, "This change")
+        except ImportRefused as refused:
+            super().__init__(str(refused))
+
+
+def relink(conn) -> Relinked:
+    """Bring person_alias in step with the live links, inside the caller's transaction, and add to rollup_changes
+    every live slice holding an address whose person changed (its months are then recounted).
+
+    Two ids of one kind reaching one person raise Conflict: the caller's transaction rolls back."""
+    mapping, conflicts = aliases(conn)
+    if conflicts:
+        raise Conflict(conflicts)
+    conn.register("alias_new", pyarrow.table({
+        "person_key": pyarrow.array(list(mapping), pyarrow.string()),
+        "canonical_key": pyarrow.array(list(mapping.values()), pyarrow.string())}))
+    try:
+        named.run(conn, "identities.moved")
+        moved = conn.execute("SELECT count(*) FROM alias_moved").fetchone()[0]
+        if moved:
+            for block in ("replace_alias", "insert_alias", "mark_changes"):
+                named.run(conn, f"identities.{block}")
+    finally:
+        conn.unregister("alias_new")
+        conn.execute("DROP TABLE IF EXISTS alias_moved")
+    return Relinked(int(moved))
+
+
+def refuse_conflicts(conflicts: list[tuple[str, list[str]]], file_name: str, rows=None, file_rows=None) -> None:
+    """Raise ImportRefused for the first person whose addresses carry two ids of one kind, naming the rows of the
+    file being imported (its canonical `rows`, which are the file's rows `file_rows`) that hold one of them."""
+    space, addresses = conflicts[0]
+    kind = {"object-id": "Entra object ids (id, objectId or User Id)",
+            "employee-id": "employee ids (person_id)"}.get(space, space)
+    where = ""
+    if rows is not None and file_rows is not None:
+        held = set(addresses)
+        positions = set()
+        for column in ("person_key", "old_key", "new_key"):
+            if column in rows.column_names:
+                positions.update(i for i, key in enumerate(rows.column(column).to_pylist()) if key in held)
+        shown = [str(file_rows[p]) for p in sorted(positions)[:5]]
+        if shown:
+            where = f" (row{'s' if len(shown) > 1 else ''} {', '.join(shown)})"
+    raise ImportRefused(
+        f"{file_name}: one person would carry two different {kind}{where}. An address belongs to one person: either "
+        "an earlier upload links the address to another person's id (undo that upload if it was wrong), or a row "
+        "of identity_changes.csv joins two people. Nothing was imported.")
