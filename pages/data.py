@@ -178,6 +178,8 @@ for index, upload in enumerate(files or []):
                          "Status": "Ready"})
     for note in result.notes:
         st.warning(f"{result.file_name}: {note}", icon=":material/info:")
+    if coverage["linked"]:
+        st.info(f"{result.file_name}: {uploads.linked_note(coverage['linked'], previewed=True)}", icon=":material/link:")
     if coverage["unmapped"] or coverage["concealed"]:
         people = coverage["unmapped"] or coverage["concealed"]
         message = (f"{result.file_name}: {people} {'person' if people == 1 else 'people'} in this file could not "

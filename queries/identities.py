@@ -50,14 +50,15 @@ class _People:
             self.parent[b] = a
 
 
-def aliases(conn) -> tuple[dict[str, str], list[tuple[str, list[str]]]]:
+def aliases(conn, extra_edges=()) -> tuple[dict[str, str], list[tuple[str, list[str]]]]:
     """{address key: person key} for every address linked to another one, and the people whose addresses carry two
     different ids of one kind (two HR numbers, two Entra objects), which cannot be one person: [(namespace, [the
     address keys involved])].
 
     The person key of a set of linked addresses is the key of the address seen first (earliest month, then the
-    smallest key), so that adding a later address never moves the earlier months' key."""
-    edges = named.run(conn, "identities.edges").fetchall()
+    smallest key), so that adding a later address never moves the earlier months' key. `extra_edges`, in the
+    shape of the edges query's rows, are taken as if they were live (a file's links, before it is imported)."""
+    edges = named.run(conn, "identities.edges").fetchall() + list(extra_edges)
     people = _People()
     first_seen: dict[str, tuple] = {}
     for address, other, month, order in edges:
@@ -88,6 +89,34 @@ def aliases(conn) -> tuple[dict[str, str], list[tuple[str, list[str]]]]:
         person = min(addresses, key=lambda k: (first_seen[k], k))
         mapping.update({k: person for k in addresses if k != person})
     return mapping, conflicts
+
+
+def file_edges(rows) -> list[tuple]:
+    """The links a staged file's canonical rows carry, in the shape of the edges query's rows."""
+    names = rows.column_names
+    if "old_key" in names:
+        return [(old, new, month, 0) for old, new, month in zip(
+            rows.column("old_key").to_pylist(), rows.column("new_key").to_pylist(),
+            rows.column("month").to_pylist())]
+    if "identity_key" not in names:
+        return []
+    return [(key, identity, month, 1) for key, identity, month in zip(
+        rows.column("person_key").to_pylist(), rows.column("identity_key").to_pylist(),
+        rows.column("month").to_pylist()) if identity is not None]
+
+
+def preview_linked(conn, rows) -> int:
+    """How many addresses a staged file would link to another address of the same person (or give another
+    person), read-only: its links taken with the live ones, against the links in force. A file that would give one
+    person two ids of one kind counts 0 here; the import refuses it, naming the rows."""
+    edges = file_edges(rows)
+    if not edges:
+        return 0
+    mapping, conflicts = aliases(conn, edges)
+    if conflicts:
+        return 0
+    current = dict(conn.execute("SELECT person_key, canonical_key FROM person_alias").fetchall())
+    return sum(1 for key in set(mapping) | set(current) if mapping.get(key) != current.get(key))
 
 
 class Conflict(ImportRefused):

@@ -46,10 +46,13 @@ class UploadResult:
         return line
 
 
-def linked_note(addresses: int) -> str:
+def linked_note(addresses: int, previewed: bool = False) -> str:
     """What the ledger, the preview and the CLI say about addresses that changed person (docs/metrics.md#identity)."""
+    if previewed:
+        return (f"links {addresses} {'address' if addresses == 1 else 'addresses'} to another address of the same "
+                "person; the months that hold them will be counted again, each person once.")
     return (f"{addresses} {'address' if addresses == 1 else 'addresses'} linked to another address of the same "
-            "person (or unlinked), so their earlier months were counted again.")
+            "person (or unlinked), so the months that hold them were counted again.")
 
 
 # When something was stored, in UTC whatever the server's time zone: current_timestamp is a TIMESTAMPTZ, and storing
@@ -148,11 +151,13 @@ def preview_coverage(conn: duckdb.DuckDBPyConnection, staged: StagedFile) -> dic
     roster upload of that month or earlier), and how many of them are M365 concealed ids (`concealed`).
 
     Counted the way `commit` fills the ledger. Kinds without people (roster, communities, KPIs, checklist)
-    give None for matched and unmapped.
+    give None for matched and unmapped. `linked`: the addresses the file would link to another address of the same
+    person (docs/metrics.md#identity).
     """
     names = staged.rows.column_names
+    linked = identities.preview_linked(conn, staged.rows)
     if staged.kind not in PERSON_KINDS or "person_key" not in names:
-        return {"matched": None, "unmapped": None, "concealed": 0}
+        return {"matched": None, "unmapped": None, "concealed": 0, "linked": linked}
     conn.register("preview_rows", staged.rows)
     try:
         concealed = "i.concealed" if "concealed" in names else "false"
@@ -161,17 +166,20 @@ def preview_coverage(conn: duckdb.DuckDBPyConnection, staged: StagedFile) -> dic
             "roster_months AS (SELECT m.month, (SELECT max(s.month) FROM live_slices s WHERE s.kind = 'roster' "
             "AND s.month <= m.month) AS roster_month FROM months m), "
             "found AS (SELECT DISTINCT rm.month, r.person_key FROM roster_months rm "
-            "JOIN live_roster r ON r.month = rm.roster_month) "
+            "JOIN live_roster r ON r.month = rm.roster_month), "
+            # each address counted under its person, as the roster's rows are (docs/metrics.md#identity)
+            f"people AS (SELECT i.month, coalesce(a.canonical_key, i.person_key) AS person_key, {concealed} AS hidden "
+            "FROM preview_rows i LEFT JOIN person_alias a ON a.person_key = i.person_key) "
             "SELECT count(DISTINCT i.person_key) FILTER (WHERE f.person_key IS NOT NULL), "
             "count(DISTINCT i.person_key) FILTER (WHERE f.person_key IS NULL), "
-            f"count(DISTINCT i.person_key) FILTER (WHERE {concealed}) "
-            "FROM preview_rows i LEFT JOIN found f ON f.month = i.month AND f.person_key = i.person_key"
+            "count(DISTINCT i.person_key) FILTER (WHERE hidden) "
+            "FROM people i LEFT JOIN found f ON f.month = i.month AND f.person_key = i.person_key"
         ).fetchone()
     finally:
         conn.unregister("preview_rows")
     if "concealed" not in names:  # device usage keeps no concealed flag per row; the file-level count stands in
         hidden = staged.concealed_rows
-    return {"matched": int(matched), "unmapped": int(unmapped), "concealed": int(hidden)}
+    return {"matched": int(matched), "unmapped": int(unmapped), "concealed": int(hidden), "linked": linked}
 
 
 def _settle_statuses(conn, upload_ids: list[int]) -> None:

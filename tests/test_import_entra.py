@@ -166,7 +166,7 @@ def test_teams_activity_with_the_same_upns_joins_fully(load, conn):
     members = ["ada.lovelace@contoso.example", "Grace.Hopper@contoso.example", "alan.turing@contoso.example"]
     data = TEAMS + "".join(teams_row(upn, i) for i, upn in enumerate(members))
     preview = uploads.preview_coverage(conn, stage_file("teams.csv", data.encode(), pepper=PEPPER))
-    assert preview == {"matched": 3, "unmapped": 0, "concealed": 0}
+    assert preview == {"matched": 3, "unmapped": 0, "concealed": 0, "linked": 0}
     teams = load("teams.csv", data)
     assert (teams.matched, teams.unmapped) == (3, 0)
     headcount = conn.execute("SELECT sum(headcount) FROM org_rollup WHERE month = DATE '2026-09-01' "

@@ -279,7 +279,7 @@ def test_guest_upns_count_as_unmapped_and_the_preview_and_ledger_say_how_many(lo
     assert staged.notes == ["2 guest accounts found (a user name with #EXT#: someone from outside the organisation "
                             "invited as a guest). Guests are not on the roster, so they are imported and counted as "
                             "Unmapped."]
-    assert uploads.preview_coverage(conn, staged) == {"matched": 3, "unmapped": 2, "concealed": 0}
+    assert uploads.preview_coverage(conn, staged) == {"matched": 3, "unmapped": 2, "concealed": 0, "linked": 0}
     done = uploads.commit(conn, staged)
     assert (done.row_count, done.matched, done.unmapped) == (5, 3, 2)
     assert "2 guest accounts found" in done.summary()

@@ -282,12 +282,12 @@ def test_bad_value_in_a_vendor_file_names_row_and_column():
 def test_preview_coverage_counts_matched_unmapped_and_concealed(load, conn):
     load("roster.csv", ROSTER_FEB, month="2026-02")
     staged = stage("engage_activity.csv")
-    assert uploads.preview_coverage(conn, staged) == {"matched": 3, "unmapped": 2, "concealed": 1}
+    assert uploads.preview_coverage(conn, staged) == {"matched": 3, "unmapped": 2, "concealed": 1, "linked": 0}
     assert uploads.preview_coverage(conn, stage("engage_devices.csv")) == {
-        "matched": 4, "unmapped": 1, "concealed": 1}
+        "matched": 4, "unmapped": 1, "concealed": 1, "linked": 0}
     # A later month uses the latest earlier roster; a kind without people has no coverage.
     later = stage("e.csv", engage_with(("2026-04-30", "2026-04-30")))
-    assert uploads.preview_coverage(conn, later) == {"matched": 2, "unmapped": 0, "concealed": 0}
+    assert uploads.preview_coverage(conn, later) == {"matched": 2, "unmapped": 0, "concealed": 0, "linked": 0}
     assert uploads.preview_coverage(conn, stage("engage_groups.csv"))["matched"] is None
 
 

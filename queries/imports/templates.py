@@ -3,11 +3,12 @@ from __future__ import annotations
 
 TEMPLATES = {
     "roster": (
-        "month,email,department,region,business_unit,level\n"
-        "2026-09,ada.example@example.com,Sales,EMEA,Commercial,manager\n"
-        "2026-09,bo.example@example.com,Legal,North America,Corporate,staff\n",
+        "month,email,department,region,business_unit,level,person_id\n"
+        "2026-09,ada.example@example.com,Sales,EMEA,Commercial,manager,E1001\n"
+        "2026-09,bo.example@example.com,Legal,North America,Corporate,staff,E1002\n",
         "One row per person on the payroll. level is executive, manager or staff. The month column is optional: "
-        "without it, choose the month at upload.",
+        "without it, choose the month at upload. person_id (optional, an employee number) keeps a person one person "
+        "when their email changes.",
     ),
     "activity": (
         "month,email,tool,posts,replies,reactions,reads,other_actions,active_days\n"
@@ -44,6 +45,13 @@ TEMPLATES = {
         "1d,yes,Objectives agreed at the March leadership meeting\n"
         "4e,no,Sponsor to be named next quarter\n",
         "Answers to the stage checklist (criterion ids from the rubric; answer yes or no). Choose the month at upload.",
+    ),
+    "identity_changes": (
+        "old_email,new_email,month\n"
+        "ada.example@example.com,ada.example@new.example.com,2026-09\n"
+        "bo.example@example.com,bo.newname@example.com,2026-09\n",
+        "One row per changed email address: from that month on, the person at old_email is at new_email. Only needed "
+        "where the roster carries no person_id.",
     ),
 }
 
