@@ -29,7 +29,8 @@ SELECT DISTINCT kind, tool, month FROM differ;
 -- with the KPI and community figures the headline metrics read. The unmapped counts and the tools with
 -- contribution data are kept from before; months that are rebuilt get them afresh.
 CREATE OR REPLACE TEMP TABLE month_status_new AS
-WITH slices AS (SELECT DISTINCT kind, tool, month FROM live_slices WHERE kind <> 'checklist'),
+-- Renames (departments uploads) hold no month of data: their months are not months held.
+WITH slices AS (SELECT DISTINCT kind, tool, month FROM live_slices WHERE kind NOT IN ('checklist', 'departments')),
 bounds AS (SELECT min(month) AS first_month, max(month) AS last_month FROM slices),
 months AS (
     SELECT CAST(unnest(generate_series(CAST(first_month AS TIMESTAMP), CAST(last_month AS TIMESTAMP),

@@ -31,6 +31,7 @@ CANONICAL_COLUMNS = {
     "kpis": ["month", "kpi", "department", "value", "target", "unit", "higher_is_better", "objective"],
     "checklist": ["month", "criterion", "answer", "note"],
     "devices": ["month", "person_key", "tool", "used_mobile"],
+    "departments": ["month", "from_department", "to_department"],
 }
 # What makes two rows of one file the same thing; a file holding one twice is refused.
 UNIQUE_KEYS = {
@@ -41,6 +42,7 @@ UNIQUE_KEYS = {
     "kpis": (["month", "kpi", "department"], "KPI for the same department"),
     "checklist": (["month", "criterion"], "criterion"),
     "devices": (["month", "tool", "person_key"], "person for the same tool"),
+    "departments": (["month", "from_department"], "renamed department (from)"),
 }
 
 # Thousands separators and whitespace (regex \s: tab, newline, form feed, carriage return, space) dropped;
@@ -284,6 +286,8 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
         select = ", ".join(f"{expressions[c]} AS {c}" for c in CANONICAL_COLUMNS[fmt.kind])
         conn.execute(f"CREATE TEMP TABLE canonical AS SELECT row_index, {select} FROM clean ORDER BY row_index")
         _refuse_duplicates(conn, file_name, fmt.kind)
+        if fmt.kind == "departments":
+            department_renames.refuse_unclear(conn, file_name)
         months = [r[0] for r in conn.execute("SELECT DISTINCT month FROM canonical ORDER BY 1").fetchall()]
         tools = []
         if "tool" in CANONICAL_COLUMNS[fmt.kind]:
@@ -367,6 +371,8 @@ def _canonical_expressions(fmt: Format, present: set[str], month_expr: str) -> d
         "note": col("note"),
         "role": col("role"),
         "level": col("level"),
+        "from_department": col("from_department"),
+        "to_department": col("to_department"),
     }
     for count in ("posts", "replies", "reactions", "reads", "other_actions", "active_days", "members"):
         expressions[count] = f"CAST({col(count)} AS BIGINT)"
@@ -396,4 +402,5 @@ def _refuse_duplicates(conn, file_name: str, kind: str):
 
 # Vendor adapters register their formats on import (kept last: they use the names above).
 from . import entra, m365, slack  # noqa: E402,F401
+from . import departments as department_renames  # noqa: E402
 from . import mapping as column_mapping  # noqa: E402

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from .reading import ImportRefused, normalise_header
 
-KINDS = ("roster", "activity", "communities", "champions", "training", "kpis", "checklist", "devices")
+KINDS = ("roster", "activity", "communities", "champions", "training", "kpis", "checklist", "devices", "departments")
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,11 @@ CANONICAL = [
     Format("canonical checklist", "checklist", (
         _c("criterion", "criterion"), _c("answer", "answer"), _c("note", "text", required=False),
         _c("month", "month", required=False),
+    )),
+    # Renames and mergers (docs/formats.md#departments): from `month` on, department `from` is called `to`.
+    Format("canonical departments", "departments", (
+        _c("month", "month"), _c("from_department", "text", header="from", aliases=("from department", "old name")),
+        _c("to_department", "text", header="to", aliases=("to department", "new name")),
     )),
 ]
 
