@@ -201,3 +201,26 @@ def test_the_sidebar_choice_shows_departments_as_then_and_is_kept_in_the_url(org
     assert not shared.exception, shared.exception
     assert shared.radio(key="f_organised").value == "then"
     assert shared.multiselect(key="f_departments").value == ["Ops"]
+
+
+def test_the_data_page_preview_offers_the_rename_and_records_it_on_the_button(load, db):
+    for month in ("2026-01", "2026-02"):
+        load(f"roster-{month}.csv", roster(month), month=month)
+    at = app("pages/data.py")
+    at.selectbox(key="upload_month").set_value("2026-03")
+    at.file_uploader[0].set_value(("roster-march.csv", roster("2026-03").encode(), "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    offered = [i.value for i in at.info if "Record the rename" in i.value]
+    assert len(offered) == 2 and "Field → Sales from 2026" in offered[0].replace("\\", "")
+    with warehouse.opened(db) as conn:
+        assert departments.live_renames(conn) == []  # previewing records nothing
+    button = next(b for b in at.button if b.label.startswith("Record the rename") and "Field" in b.label)
+    button.click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("imported 1 rows of departments" in s.value for s in at.success)
+    with warehouse.opened(db) as conn:
+        assert [(r.month, r.from_department, r.to_department) for r in departments.live_renames(conn)] == [
+            (MAR, "Field", "Sales")]
+        assert [r["kind"] for r in uploads.ledger(conn)] == ["departments", "roster", "roster"]  # roster not yet in

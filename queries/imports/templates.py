@@ -45,6 +45,13 @@ TEMPLATES = {
         "4e,no,Sponsor to be named next quarter\n",
         "Answers to the stage checklist (criterion ids from the rubric; answer yes or no). Choose the month at upload.",
     ),
+    "departments": (
+        "month,from,to\n"
+        "2026-09,Inside Sales,Sales\n"
+        "2026-09,Field Sales,Sales\n",
+        "Renames and mergers: from that month on, department `from` is called `to`. Several rows with the same `to` "
+        "are a merger. History is then shown under today's names.",
+    ),
 }
 
 
