@@ -224,3 +224,16 @@ def test_the_data_page_preview_offers_the_rename_and_records_it_on_the_button(lo
         assert [(r.month, r.from_department, r.to_department) for r in departments.live_renames(conn)] == [
             (MAR, "Field", "Sales")]
         assert [r["kind"] for r in uploads.ledger(conn)] == ["departments", "roster", "roster"]  # roster not yet in
+
+
+def test_the_heatmap_download_and_the_brief_follow_the_choice(organisation, conn):
+    from queries import brief, views
+
+    held = metrics.months(conn)
+    today = views.adoption_view(conn, views.scope_for(held, MAR))
+    then = views.adoption_view(conn, views.scope_for(held, MAR, filters=THEN))
+    assert sorted(set(today.heatmap_table.frame["group"])) == ["Legal", "Operations", "Sales"]
+    assert sorted(set(then.heatmap_table.frame["group"])) == ["Field", "Inside", "Legal", "Operations", "Ops",
+                                                              "Sales"]
+    assert "as organised then" in brief._filters_text(THEN)
+    assert "as organised" not in brief._filters_text(metrics.ALL)
