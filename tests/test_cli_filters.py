@@ -74,3 +74,18 @@ def test_what_is_not_held_is_refused_with_what_is(organisation, args, says):
     done = cli("metrics", "--json", "--db", organisation, *args)
     assert done.returncode == 1 and done.stdout == ""
     assert says in done.stderr and "Traceback" not in done.stderr
+
+
+def test_segments_and_cohorts_take_the_same_choice(organisation):
+    done = cli("segments", "--json", "--db", organisation, "--month", "2026-01", "--department", "Ops", min_group=3)
+    assert done.returncode == 1 and "choose from: Legal, Operations, Sales." in done.stderr
+    done = cli("segments", "--json", "--db", organisation, "--month", "2026-01", "--department", "Ops", "--as-then",
+               min_group=3)
+    assert done.returncode == 0, done.stderr
+    # Groups of two shown. Sales today: a and b new in January (in Field then), c new in February (in Inside then).
+    today = cli("cohorts", "--json", "--db", organisation, "--department", "Sales", min_group=2)
+    assert today.returncode == 0, today.stderr
+    assert [(c["cohort"], c["size"]) for c in json.loads(today.stdout)] == [("2026-01", 2)]
+    # As then, Sales exists from March, when none of its people was new.
+    then = cli("cohorts", "--json", "--db", organisation, "--department", "Sales", "--as-then", min_group=2)
+    assert then.returncode == 0 and json.loads(then.stdout) == []
