@@ -313,7 +313,8 @@ def parser() -> argparse.ArgumentParser:
     p = add("import", cmd_import, "import export files")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--month", help="YYYY-MM, for files that do not say which month they cover")
-    p.add_argument("--kind", help="force the kind: roster, activity, communities, champions, training, kpis, checklist")
+    p.add_argument("--kind", help="force the kind: roster, activity, communities, champions, training, kpis, checklist, "
+                                           "departments")
     p.add_argument("--allow-period", action="store_true",
                    help="accept an M365 report whose period is not 30 days (needs --month)")
     p.add_argument("--mapping", metavar="NAME",
