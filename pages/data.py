@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import cache, digest_offer, filters, layout, signin, turns
-from queries import formats, imports, uploads, warehouse
+from queries import departments, formats, imports, uploads, warehouse
 from queries.imports import m365, slack, templates
 from queries.imports import mapping as column_mapping
 
@@ -172,6 +172,7 @@ for index, upload in enumerate(files or []):
     staged.append(result)
     with warehouse.opened(cache.location()) as conn:  # read-only use: nothing is stored before the confirm
         coverage = uploads.preview_coverage(conn, result)
+        suggestions = departments.suggested_renames(conn, result)
     preview_rows.append({"File": result.file_name, "Kind": result.kind, "Source": result.source,
                          "Months": ", ".join(result.month_labels()), "Rows": result.row_count,
                          "Matched to roster": coverage["matched"], "Unmapped": coverage["unmapped"],
@@ -191,6 +192,22 @@ for index, upload in enumerate(files or []):
         elif coverage["unmapped"]:
             message += " Check that the roster for this month lists them (contractors and joiners often are not)."
         st.warning(message, icon=":material/person_off:")
+    # A rename the roster suggests is offered, never applied: only the button records it (docs/formats.md#departments).
+    for suggestion in suggestions:
+        st.info(f"{result.file_name}: {layout.plain(suggestion.sentence)}", icon=":material/drive_file_rename_outline:")
+        if st.button(f"Record the rename {layout.plain(suggestion.from_department)} → "
+                     f"{layout.plain(suggestion.to_department)}",
+                     key=f"rename_{index}_{suggestion.month}_{suggestion.from_department}",
+                     icon=":material/drive_file_rename_outline:"):
+            rename = departments.Rename(suggestion.month, suggestion.from_department, suggestion.to_department)
+            try:
+                with turns.aside():
+                    recorded = departments.record_renames(cache.location(), [rename], actor=me)
+            except (imports.ImportRefused, warehouse.WarehouseBusy) as refused:
+                st.session_state["import_errors"] = [f"The rename was not recorded. {refused}"]
+            else:
+                st.session_state["import_messages"] = [recorded.summary()]
+            st.rerun()
 
 if preview_rows:
     st.header("Preview")

@@ -12,7 +12,9 @@ from queries import demo, metrics, views, warehouse
 
 ALL_TOOLS = "All tools"
 _URL_KEYS = {"f_month": "month", "f_compare": "compare", "f_units": "unit", "f_regions": "region",
-             "f_departments": "dept", "f_tool": "tool"}
+             "f_departments": "dept", "f_tool": "tool", "f_organised": "organised"}
+# Departments as organised today (the default) or then (docs/metrics.md#departments-as-organised-today).
+ORGANISED = {"today": "As organised today", "then": "As organised then"}
 _demo_lock = threading.Lock()
 
 
@@ -31,6 +33,17 @@ def ensure_demo_loaded() -> bool:
         with st.spinner("Loading the demo organisation…"):
             demo.load_demo(cache.location())
         return True
+
+
+def as_then() -> bool:
+    """Whether this run shows departments as organised then: the sidebar's choice, taken from the URL on a session's
+    first run. Read before the frame, whose department list follows it."""
+    state = st.session_state
+    if not state.get("_organised_seeded"):
+        state["_organised_seeded"] = True
+        if st.query_params.get("organised") in ORGANISED:
+            state["f_organised"] = st.query_params.get("organised")
+    return state.get("f_organised", "today") == "then"
 
 
 def _seed_from_url(months, options) -> None:
@@ -65,6 +78,8 @@ def _write_url() -> None:
             values[_URL_KEYS[key]] = list(state[key])
     if state.get("f_tool") and state["f_tool"] != ALL_TOOLS:
         values["tool"] = state["f_tool"]
+    if state.get("f_organised", "today") != "today":
+        values["organised"] = state["f_organised"]
     current = {k: (st.query_params.get_all(k) if isinstance(v, list) else st.query_params.get(k))
                for k, v in values.items()}
     if current != values or set(st.query_params.keys()) != set(values):
@@ -95,6 +110,9 @@ def sidebar(frame: views.Frame) -> views.Scope | None:
                               format_func=views.COMPARISONS.get, horizontal=True)
         units = st.multiselect("Business unit", options.units, key="f_units", placeholder="All business units")
         regions = st.multiselect("Region", options.regions, key="f_regions", placeholder="All regions")
+        organised = st.radio("Departments", list(ORGANISED), key="f_organised", format_func=ORGANISED.get,
+                             help="History under today's department names (renames and mergers recorded on the "
+                                  "Data page), or under the names each month's roster had.")
         departments = st.multiselect("Department", options.departments, key="f_departments",
                                      placeholder="All departments")
         tool = st.selectbox("Tool", [ALL_TOOLS, *options.tools], key="f_tool")
@@ -103,7 +121,7 @@ def sidebar(frame: views.Frame) -> views.Scope | None:
     _write_url()
     return views.scope_for(months, month, comparison,
                            metrics.Filters(tuple(departments), tuple(regions), tuple(units),
-                                           None if tool == ALL_TOOLS else tool))
+                                           None if tool == ALL_TOOLS else tool, organised == "then"))
 
 
 def pin_version(signed_in: bool) -> None:
@@ -124,7 +142,7 @@ def setup() -> views.Scope | None:
         cache.pin_data_version()
     if ensure_demo_loaded():
         cache.pin_data_version()
-    frame = cache.read(views.frame)
+    frame = cache.read(views.frame, as_then())
     result = sidebar(frame)
     st.session_state["_frame"] = frame
     st.session_state["_scope"] = result

@@ -47,18 +47,22 @@ def _chosen_month(conn, args, held: bool = False):
     if month is None:
         print("The warehouse holds no data yet; import files first (python -m queries demo loads the demo).",
               file=sys.stderr)
-    elif held and month not in metrics.months(conn):
-        print(f"The warehouse holds no data for {month:%Y-%m}.", file=sys.stderr)
+    elif held and month not in (months := metrics.months(conn)):
+        shown = ", ".join(f"{m:%Y-%m}" for m in months)
+        print(f"The warehouse holds no data for {month:%Y-%m}; choose from: {shown}.", file=sys.stderr)
         return None
     return month
 
 
 def cmd_metrics(args) -> int:
     with warehouse.opened(args.db) as conn:
-        month = _chosen_month(conn, args)
+        month = _chosen_month(conn, args, held=True)
         if month is None:
             return 1
-        values = metrics.org_month(conn, month)
+        filters = _cli_filters(conn, args)
+        if filters is None:
+            return 1
+        values = metrics.cli_metrics(conn, month, filters)
     if args.json:
         print(json.dumps(values))
     else:
@@ -141,7 +145,8 @@ def cmd_stage(args) -> int:
 def _cli_filters(conn, args) -> metrics.Filters | None:
     """--department, --region and --unit as Filters; None (having said which values exist) when one names nothing
     held."""
-    options = metrics.filter_options(conn)
+    as_then = bool(getattr(args, "as_then", False))
+    options = metrics.filter_options(conn, as_then)
     for values, held, flag in ((args.department, options.departments, "--department"),
                                (args.region, options.regions, "--region"), (args.unit, options.units, "--unit")):
         unknown = [v for v in values or [] if v not in held]
@@ -149,7 +154,8 @@ def _cli_filters(conn, args) -> metrics.Filters | None:
             print(f"{flag} {unknown[0]!r} is not in the data held; choose from: {', '.join(held) or 'none yet'}.",
                   file=sys.stderr)
             return None
-    return metrics.Filters(tuple(args.department or ()), tuple(args.region or ()), tuple(args.unit or ()))
+    return metrics.Filters(tuple(args.department or ()), tuple(args.region or ()), tuple(args.unit or ()),
+                           as_then=as_then)
 
 
 def cmd_segments(args) -> int:
@@ -289,6 +295,9 @@ def cmd_demo(args) -> int:
 def _filter_arguments(p: argparse.ArgumentParser) -> None:
     for flag, what in (("--department", "department"), ("--region", "region"), ("--unit", "business unit")):
         p.add_argument(flag, action="append", metavar="NAME", help=f"only this {what} (repeat for several)")
+    p.add_argument("--as-then", action="store_true",
+                   help="departments as organised then, under the names each month's roster had (default: as "
+                        "organised today, docs/metrics.md#departments-as-organised-today)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -304,15 +313,17 @@ def parser() -> argparse.ArgumentParser:
     p = add("import", cmd_import, "import export files")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--month", help="YYYY-MM, for files that do not say which month they cover")
-    p.add_argument("--kind", help="force the kind: roster, activity, communities, champions, training, kpis, checklist")
+    p.add_argument("--kind", help="force the kind: roster, activity, communities, champions, training, kpis, checklist, "
+                                           "departments")
     p.add_argument("--allow-period", action="store_true",
                    help="accept an M365 report whose period is not 30 days (needs --month)")
     p.add_argument("--mapping", metavar="NAME",
                    help="read an HR export as a roster with the column mapping saved under NAME on the Data page "
                         "(without it, a file no built-in format reads uses the one mapping saved for its exact columns, if any)")
-    p = add("metrics", cmd_metrics, "headline metrics for a month")
+    p = add("metrics", cmd_metrics, "headline metrics for a month, for the whole organisation or a scope")
     p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
     p.add_argument("--json", action="store_true")
+    _filter_arguments(p)
     p = add("communities", cmd_communities, "community health for a month: each community's members, posts, "
                                              "reads, reactions and status (active, quiet, dormant)")
     p.description = ("Community health for a month (docs/metrics.md#community-health). Communities belong to no "

@@ -8,7 +8,7 @@
 WITH scope AS (
     SELECT *, CASE $dimension WHEN 'department' THEN department WHEN 'region' THEN region
                               WHEN 'business_unit' THEN business_unit WHEN 'level' THEN level END AS grp
-    FROM scoped_rollup($from_month, $to_month, $departments, $regions, $units, $min_group)
+    FROM scoped_rollup($from_month, $to_month, $departments, $regions, $units, $min_group, as_then := $as_then)
 ),
 cells AS (
     SELECT s.month, s.grp,
@@ -34,7 +34,7 @@ ORDER BY c.month, c.grp;
 -- name: by_tool
 -- Per-tool adoption for one month: people active on the tool / headcount. A person on several tools
 -- counts once in "Any tool" and once in each tool.
-WITH scope AS (SELECT * FROM scoped_rollup($month, $month, $departments, $regions, $units, $min_group)),
+WITH scope AS (SELECT * FROM scoped_rollup($month, $month, $departments, $regions, $units, $min_group, as_then := $as_then)),
 headcount AS (SELECT sum(headcount) AS headcount FROM scope WHERE tool = '*'),
 tools AS (
     SELECT unnest(tools) AS tool, contribution_tools FROM month_status WHERE month = $month

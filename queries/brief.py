@@ -51,7 +51,9 @@ def _filters_text(filters: Filters) -> str:
         parts.append("department " + ", ".join(filters.departments))
     if filters.tool:
         parts.append("tool " + filters.tool)
-    return "; ".join(parts) if parts else "none (whole organisation, all tools)"
+    text = "; ".join(parts) if parts else "none (whole organisation, all tools)"
+    # docs/metrics.md#departments-as-organised-today: today's names are the default, so only the other is said
+    return text + ("; departments as organised then" if filters.as_then else "")
 
 
 def build_brief(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, compare_to=None) -> bytes:

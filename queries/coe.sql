@@ -3,7 +3,7 @@
 
 -- name: departments
 -- Per department for one month: headcount, champions, champions per 1,000 and adoption.
-WITH cells AS (SELECT * FROM department_cells($month, $departments, $regions, $units, $tool, $min_group)),
+WITH cells AS (SELECT * FROM department_cells($month, $departments, $regions, $units, $tool, $min_group, as_then := $as_then)),
 status AS (SELECT * FROM month_status WHERE month = $month)
 SELECT c.department,
     coalesce(c.champions, 0) > 0 AS has_champion,
@@ -19,7 +19,7 @@ ORDER BY c.department;
 
 -- name: lift
 -- Adoption in departments with a champion against those without, and the headcount champions cover.
-WITH cells AS (SELECT * FROM department_cells($month, $departments, $regions, $units, $tool, $min_group)),
+WITH cells AS (SELECT * FROM department_cells($month, $departments, $regions, $units, $tool, $min_group, as_then := $as_then)),
 status AS (SELECT * FROM month_status WHERE month = $month),
 sides AS (
     SELECT coalesce(champions, 0) > 0 AS has_champion, sum(headcount) AS headcount,
@@ -47,5 +47,5 @@ WHERE s.champions_month IS NOT NULL AND tool_held(s.has_activity, s.tools, $tool
 SELECT CASE WHEN sum(champions) >= $min_group AND sum(coalesce(posts, 0) + coalesce(replies, 0)) > 0
             THEN coalesce(sum(champion_contributions), 0) / sum(coalesce(posts, 0) + coalesce(replies, 0))
        END AS share
-FROM scoped_rollup($month, $month, $departments, $regions, $units, $min_group) o JOIN month_status s USING (month)
+FROM scoped_rollup($month, $month, $departments, $regions, $units, $min_group, as_then := $as_then) o JOIN month_status s USING (month)
 WHERE tool = '*' AND s.has_activity AND s.champions_month IS NOT NULL;

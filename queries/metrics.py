@@ -19,12 +19,14 @@ METRIC_KEYS = (
 
 @dataclass(frozen=True)
 class Filters:
-    """The sidebar's scope. Empty means everything."""
+    """The sidebar's scope. Empty means everything. Departments are named and chosen as organised today unless
+    `as_then` (docs/metrics.md#departments-as-organised-today)."""
 
     departments: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     units: tuple[str, ...] = ()
     tool: str | None = None
+    as_then: bool = False
 
     def params(self) -> dict:
         return {
@@ -32,6 +34,7 @@ class Filters:
             "regions": list(self.regions) or None,
             "units": list(self.units) or None,
             "tool": self.tool or None,
+            "as_then": bool(self.as_then),
         }
 
 
@@ -78,6 +81,18 @@ def org_month(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, mi
     return {key: values.get(key) for key in METRIC_KEYS}
 
 
+# What `python -m queries metrics` prints: the headline metrics, then lapsed (returning and new are among them).
+CLI_KEYS = (*METRIC_KEYS, "lapsed")
+
+
+def cli_metrics(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL,
+                min_group: int | None = None) -> dict:
+    """The CLI's figures for one month and scope: the figures the pages show for it (org_months), keyed CLI_KEYS."""
+    found = org_months(conn, month, month, filters, min_group)
+    values = found[0] if found else {}
+    return {key: values.get(key) for key in CLI_KEYS}
+
+
 def months(conn: duckdb.DuckDBPyConnection) -> list[dt.date]:
     return [r["month"] for r in named.rows(conn, "metrics.months")]
 
@@ -111,8 +126,9 @@ class FilterOptions:
     tools: list[str] = field(default_factory=list)
 
 
-def filter_options(conn: duckdb.DuckDBPyConnection) -> FilterOptions:
-    found = named.rows(conn, "metrics.filter_options")
+def filter_options(conn: duckdb.DuckDBPyConnection, as_then: bool = False) -> FilterOptions:
+    """The departments (as organised today, or then), regions, units and tools held in any month."""
+    found = named.rows(conn, "metrics.filter_options", {"as_then": bool(as_then)})
     row = found[0] if found else {}
     return FilterOptions(*(list(row.get(k) or []) for k in ("departments", "regions", "units", "tools")))
 

@@ -25,7 +25,7 @@ WITH totals AS (
         -- departments with at least one champion / departments in scope
         count(DISTINCT department) FILTER (WHERE tool = '*' AND champions > 0)
             / count(DISTINCT department) FILTER (WHERE tool = '*') AS champion_coverage
-    FROM scoped_rollup($from_month, $to_month, $departments, $regions, $units, $min_group)
+    FROM scoped_rollup($from_month, $to_month, $departments, $regions, $units, $min_group, as_then := $as_then)
     GROUP BY month
 ),
 status AS (
@@ -85,11 +85,12 @@ WHERE NOT list_contains(contribution_tools, tool)
 ORDER BY month, tool;
 
 -- name: filter_options
+-- Every department (by today's name unless $as_then), region, unit and tool held in any month.
 SELECT list(DISTINCT department ORDER BY department) AS departments,
     list(DISTINCT region ORDER BY region) AS regions,
     list(DISTINCT business_unit ORDER BY business_unit) AS units,
     (SELECT list(DISTINCT tool ORDER BY tool) FROM org_rollup WHERE tool <> '*') AS tools
-FROM org_rollup WHERE tool = '*';
+FROM in_scope(DATE '0001-01-01', DATE '9999-12-01', NULL, NULL, NULL, as_then := $as_then) WHERE tool = '*';
 
 -- name: mobile_reach
 -- Mobile reach: the share of active people (on any tool) who used a phone or tablet app in the month, from the
@@ -100,9 +101,9 @@ SELECT CASE WHEN s.has_devices AND s.has_activity AND t.active > 0
             THEN coalesce(t.mobile_active, 0) / t.active END AS mobile_reach
 FROM month_status s,
     (SELECT sum(active) AS active, sum(mobile_active) AS mobile_active
-     FROM scoped_rollup($month, $month, $departments, $regions, $units, $min_group) WHERE tool = '*') t
+     FROM scoped_rollup($month, $month, $departments, $regions, $units, $min_group, as_then := $as_then) WHERE tool = '*') t
 WHERE s.month = $month;
 
 -- name: withheld_months
 -- The months from $from_month to $to_month whose scope is too small to show (queries/scope.sql).
-SELECT month FROM withheld_months($from_month, $to_month, $departments, $regions, $units, $min_group) ORDER BY month;
+SELECT month FROM withheld_months($from_month, $to_month, $departments, $regions, $units, $min_group, as_then := $as_then) ORDER BY month;

@@ -13,7 +13,7 @@ WITH totals AS (
     SELECT month, sum(headcount) AS headcount, sum(active) AS active, sum(creators) AS creators,
         sum(responders) AS responders, sum(observers) AS observers, sum(habitual) AS habitual,
         sum(active_12m) AS active_12m
-    FROM scoped_rollup($from_month, $to_month, $departments, $regions, $units, $min_group)
+    FROM scoped_rollup($from_month, $to_month, $departments, $regions, $units, $min_group, as_then := $as_then)
     WHERE tool = '*'
     GROUP BY month
 ),
@@ -41,14 +41,14 @@ ORDER BY s.month;
 -- People by their segment in the month before and in the month, for every month from $from_month to $to_month with
 -- segments in both (people on both months' rosters; each counted in the org unit of the later month).
 SELECT month, from_segment, to_segment, sum(people) AS people
-FROM scoped_moves($from_month, $to_month, $departments, $regions, $units, $min_group)
+FROM scoped_moves($from_month, $to_month, $departments, $regions, $units, $min_group, as_then := $as_then)
 GROUP BY ALL
 ORDER BY month, from_segment, to_segment;
 
 -- name: cohorts
 -- Each cohort of $from_month..$to_month of at least $min_group people in scope, with its share counted active in
 -- each later month held with activity, up to $to_month. A cohort with no later month yet has one row, month NULL.
-WITH counted AS (SELECT * FROM scoped_cohorts($from_month, $to_month, $departments, $regions, $units, $min_group)),
+WITH counted AS (SELECT * FROM scoped_cohorts($from_month, $to_month, $departments, $regions, $units, $min_group, as_then := $as_then)),
 cohorts AS (SELECT DISTINCT cohort, size FROM counted)
 SELECT c.cohort, c.size, m.month, date_diff('month', c.cohort, m.month) AS months_after,
     coalesce(r.people, 0) / c.size AS retention

@@ -843,9 +843,10 @@ class Frame:
     demo_only: bool
 
 
-def frame(conn: duckdb.DuckDBPyConnection) -> Frame:
+def frame(conn: duckdb.DuckDBPyConnection, as_then: bool = False) -> Frame:
+    """The frame, with the departments to choose from as organised today, or then with `as_then`."""
     active = [r for r in uploads.ledger(conn) if r["status"] != "undone"]
-    return Frame(tuple(metrics.months(conn)), metrics.filter_options(conn), uploads.latest_refresh(conn),
+    return Frame(tuple(metrics.months(conn)), metrics.filter_options(conn, as_then), uploads.latest_refresh(conn),
                  bool(active) and all(r["uploaded_by"] == "demo" for r in active))
 
 

@@ -510,7 +510,7 @@ def read_at(location: str, version: int, func, *args, **kwargs):
 
 def refresh_rollups(conn: duckdb.DuckDBPyConnection) -> int:
     """Bring the rollups (month_status, person_month, org_rollup, segment_moves, cohort_rollup, department_kpis,
-    kpi_correlations) up to date
+    kpi_correlations, department_names) up to date
     with the live uploads. Call it inside the transaction that changed them (an upload or an undo).
 
     Only the months the change affects are recomputed (queries/rollups.sql says which): the refresh compares
@@ -559,6 +559,10 @@ def refresh_rollups(conn: duckdb.DuckDBPyConnection) -> int:
                   "delete_kpi_correlations", "insert_kpi_correlations"):
         named.run(conn, f"rollups.{block}")
     temporary.append("department_kpi_months")
+    if full or conn.execute("SELECT count(*) FROM rollup_changes WHERE kind = 'departments'").fetchone()[0]:
+        from . import departments
+
+        departments.refresh_names(conn)  # today's department names (docs/metrics.md#departments-as-organised-today)
     named.run(conn, "rollups.delete_sources")
     named.run(conn, "rollups.insert_sources")
     for table in temporary:

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from conftest import ACTIVITY_SEPT, ROOT, ROSTER_SEPT, fresh_location
-from queries.metrics import METRIC_KEYS
+from queries.metrics import CLI_KEYS
 
 
 def cli(*args, env_db=None, min_group=None):
@@ -36,11 +36,11 @@ def test_import_prints_one_line_per_file_and_metrics_json_has_exactly_the_keys(t
     done = cli("metrics", "--month", "2026-09", "--json", "--db", db, min_group=1)
     assert done.returncode == 0, done.stderr
     values = json.loads(done.stdout)
-    assert list(values) == list(METRIC_KEYS)
+    assert list(values) == list(CLI_KEYS)
     assert values["headcount"] == 4 and values["adoption_rate"] == 0.5 and values["kpis_on_target_share"] is None
     # Four people are fewer than the default minimum group size: the CLI withholds every figure about them too.
     withheld = json.loads(cli("metrics", "--month", "2026-09", "--json", "--db", db, min_group=5).stdout)
-    assert list(withheld) == list(METRIC_KEYS) and withheld["headcount"] is None and withheld["adoption_rate"] is None
+    assert list(withheld) == list(CLI_KEYS) and withheld["headcount"] is None and withheld["adoption_rate"] is None
 
 
 def test_refusal_exits_non_zero_with_the_message_on_stderr_and_no_traceback(tmp_path):

@@ -32,6 +32,8 @@ CANONICAL_COLUMNS = {
     "checklist": ["month", "criterion", "answer", "note"],
     "devices": ["month", "person_key", "tool", "used_mobile", "identity_key"],
     "identity_changes": ["month", "old_key", "new_key"],
+    "devices": ["month", "person_key", "tool", "used_mobile"],
+    "departments": ["month", "from_department", "to_department"],
 }
 # The namespaces of stable ids (docs/metrics.md#identity): an Entra object id (the Entra user list's id, Teams'
 # User Id) and an HR employee number are different ids of one person, so each is hashed under its own name.
@@ -46,6 +48,7 @@ UNIQUE_KEYS = {
     "checklist": (["month", "criterion"], "criterion"),
     "devices": (["month", "tool", "person_key"], "person for the same tool"),
     "identity_changes": (["old_key"], "old address"),
+    "departments": (["month", "from_department"], "renamed department (from)"),
 }
 
 # Thousands separators and whitespace (regex \s: tab, newline, form feed, carriage return, space) dropped;
@@ -301,6 +304,8 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
             if same is not None:
                 raise ImportRefused(f"{file_name}: row {same + 2} gives the same address as old_email and new_email; "
                                     "remove that row (only changed addresses belong in the file).")
+        if fmt.kind == "departments":
+            department_renames.refuse_unclear(conn, file_name)
         months = [r[0] for r in conn.execute("SELECT DISTINCT month FROM canonical ORDER BY 1").fetchall()]
         tools = []
         if "tool" in CANONICAL_COLUMNS[fmt.kind]:
@@ -392,6 +397,8 @@ def _canonical_expressions(fmt: Format, present: set[str], month_expr: str) -> d
         # A concealed (M365 privacy setting) row links nothing: its id would tie a hidden person to their address.
         "identity_key": (f"CASE WHEN NOT coalesce(concealed, false) THEN {col('identity')} END"
                          if fmt.kind in ("activity", "devices") and "identity" in present else col("identity")),
+        "from_department": col("from_department"),
+        "to_department": col("to_department"),
     }
     for count in ("posts", "replies", "reactions", "reads", "other_actions", "active_days", "members"):
         expressions[count] = f"CAST({col(count)} AS BIGINT)"
@@ -421,4 +428,5 @@ def _refuse_duplicates(conn, file_name: str, kind: str):
 
 # Vendor adapters register their formats on import (kept last: they use the names above).
 from . import entra, m365, slack  # noqa: E402,F401
+from . import departments as department_renames  # noqa: E402
 from . import mapping as column_mapping  # noqa: E402

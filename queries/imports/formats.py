@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from .reading import ImportRefused, normalise_header
 
 KINDS = ("roster", "activity", "communities", "champions", "training", "kpis", "checklist", "devices",
-         "identity_changes")
+         "identity_changes", "departments")
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,11 @@ CANONICAL = [
     # One row per address change (docs/formats.md#identity-changes): from `month` on, old_email is new_email.
     Format("canonical identity changes", "identity_changes", (
         _c("old", "id", header="old_email"), _c("new", "id", header="new_email"), _c("month", "month"),
+    )),
+    # Renames and mergers (docs/formats.md#departments): from `month` on, department `from` is called `to`.
+    Format("canonical departments", "departments", (
+        _c("month", "month"), _c("from_department", "text", header="from", aliases=("from department", "old name")),
+        _c("to_department", "text", header="to", aliases=("to department", "new name")),
     )),
 ]
 

@@ -53,6 +53,13 @@ TEMPLATES = {
         "One row per changed email address: from that month on, the person at old_email is at new_email. Only needed "
         "where the roster carries no person_id.",
     ),
+    "departments": (
+        "month,from,to\n"
+        "2026-09,Inside Sales,Sales\n"
+        "2026-09,Field Sales,Sales\n",
+        "Renames and mergers: from that month on, department `from` is called `to`. Several rows with the same `to` "
+        "are a merger. History is then shown under today's names.",
+    ),
 }
 
 
