@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import PEPPER, fresh_location, snapshot
+from conftest import DUCKLAKE, PEPPER, fresh_location, snapshot
 from queries import metrics, participation, uploads, warehouse
 from queries.imports import ImportRefused, stage_file
 
@@ -273,7 +273,8 @@ def files(people, changing: bool, linked_by: str) -> list[tuple[str, str]]:
     return exported
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Fewer examples on DuckLake, where each warehouse is a new catalog database.
+@settings(max_examples=5 if DUCKLAKE else 12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(organisations())
 def test_every_person_keyed_figure_is_unchanged_by_address_changes(tmp_path_factory, monkeypatch, organisation):
     monkeypatch.setenv("DASHBOARD_PEPPER", PEPPER)
