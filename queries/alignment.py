@@ -4,27 +4,30 @@ from __future__ import annotations
 import duckdb
 
 from . import named
-from .metrics import as_month
+from .metrics import as_month, min_group_or_default
 
 
 def scorecard(conn: duckdb.DuckDBPyConnection, month) -> list[dict]:
     return named.rows(conn, "alignment.scorecard", {"month": as_month(month)})
 
 
-def department_points(conn: duckdb.DuckDBPyConnection, month, min_group: int = 5) -> list[dict]:
-    return named.rows(conn, "alignment.department_points", {"month": as_month(month), "min_group": min_group})
+def department_points(conn: duckdb.DuckDBPyConnection, month, min_group: int | None = None) -> list[dict]:
+    params = {"month": as_month(month), "min_group": min_group_or_default(min_group)}
+    return named.rows(conn, "alignment.department_points", params)
 
 
-def correlations(conn: duckdb.DuckDBPyConnection, month, min_group: int = 5) -> list[dict]:
+def correlations(conn: duckdb.DuckDBPyConnection, month, min_group: int | None = None) -> list[dict]:
     """Direction-adjusted Spearman correlation between department adoption and each department-level KPI."""
     month = as_month(month)
     return [{k: v for k, v in row.items() if k != "month"}
             for row in correlations_by_month(conn, month, month, min_group)]
 
 
-def correlations_by_month(conn: duckdb.DuckDBPyConnection, from_month, to_month, min_group: int = 5) -> list[dict]:
+def correlations_by_month(conn: duckdb.DuckDBPyConnection, from_month, to_month,
+                          min_group: int | None = None) -> list[dict]:
     """What `correlations` gives, for every month from `from_month` to `to_month` at once (with a `month` key)."""
-    params = {"from_month": as_month(from_month), "to_month": as_month(to_month), "min_group": min_group}
+    params = {"from_month": as_month(from_month), "to_month": as_month(to_month),
+              "min_group": min_group_or_default(min_group)}
     rows = named.rows(conn, "alignment.correlations", params)
     for row in rows:
         if row["correlation"] is not None:

@@ -25,9 +25,3 @@ def champion_content_share(conn: duckdb.DuckDBPyConnection, month, filters: Filt
     found = named.rows(conn, "coe.champion_content_share", params)
     value = found[0]["share"] if found else None
     return None if value is None else float(value)
-
-
-def pitfall_threshold() -> float:
-    from .rubric import pitfall_share
-
-    return pitfall_share()

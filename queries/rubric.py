@@ -16,6 +16,30 @@ COMPARISONS = (">=", "<=")
 
 
 @dataclass(frozen=True)
+class Setting:
+    """A threshold of the rubric's [settings] table: its default, its allowed range, and the environment variable
+    that overrides it, if any (README#configuration, docs/metrics.md#settings)."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    whole: bool = False
+    environment: str | None = None
+
+    def kind(self) -> str:
+        return "a whole number" if self.whole else "a number"
+
+
+# Each threshold is defined here once; everything else reads it through load(), min_group_size() or pitfall_share().
+PASS_SHARE = Setting("pass_share", 1.0, 0.01, 1.0)
+MIN_GROUP_SIZE = Setting("min_group_size", 5, 1, 1_000_000, whole=True, environment="DASHBOARD_MIN_GROUP_SIZE")
+ADOPTION_BAR = Setting("adoption_bar", 0.30, 0.0, 1.0)
+COE_PITFALL_SHARE = Setting("coe_pitfall_share", 0.30, 0.0, 1.0, environment="DASHBOARD_PITFALL_SHARE")
+SETTINGS = (PASS_SHARE, MIN_GROUP_SIZE, ADOPTION_BAR, COE_PITFALL_SHARE)
+
+
+@dataclass(frozen=True)
 class Measure:
     """What a criterion can measure: how its values read (`unit`), and which upload provides it when it has no data."""
 
@@ -90,10 +114,10 @@ class Rubric:
     path: str
     stages: tuple[Stage, ...]
     criteria: tuple[Criterion, ...]
-    pass_share: float = 1.0
-    min_group_size: int = 5
-    adoption_bar: float = 0.30
-    coe_pitfall_share: float = 0.30
+    pass_share: float = PASS_SHARE.default
+    min_group_size: int = MIN_GROUP_SIZE.default
+    adoption_bar: float = ADOPTION_BAR.default
+    coe_pitfall_share: float = COE_PITFALL_SHARE.default
 
     def stage(self, number: int) -> Stage | None:
         return next((s for s in self.stages if s.number == number), None)
@@ -180,25 +204,50 @@ def _text(where: str, entry: dict, key: str, required: bool = True) -> str:
     return value.strip()
 
 
-def _setting(name: str, settings: dict, default, low, high, where: str, whole: bool = False):
-    raw = settings.get(name, default)
-    value = _number(raw)
-    if value is None or not low <= value <= high or (whole and value != int(value)):
-        kind = "a whole number" if whole else "a number"
-        raise RubricError(f"{where}: settings.{name} = {raw!r} must be {kind} from {low} to {high}.")
-    return int(value) if whole else value
+def _in_range(setting: Setting, value):
+    """The value as the setting holds it, or None when it is not a number in the setting's range."""
+    value = _number(value)
+    if value is None or not setting.low <= value <= setting.high or (setting.whole and value != int(value)):
+        return None
+    return int(value) if setting.whole else value
+
+
+def _setting(setting: Setting, settings: dict, where: str):
+    raw = settings.get(setting.name, setting.default)
+    value = _in_range(setting, raw)
+    if value is None:
+        raise RubricError(f"{where}: settings.{setting.name} = {raw!r} must be {setting.kind()} from {setting.low} "
+                          f"to {setting.high}.")
+    return value
+
+
+def _settings(raw: dict, where: str) -> dict:
+    """The [settings] table validated: every setting by name, its default where the file leaves it out."""
+    settings = raw.get("settings", {})
+    if not isinstance(settings, dict):
+        raise RubricError(f"{where}: [settings] must be a table.")
+    return {s.name: _setting(s, settings, where) for s in SETTINGS}
+
+
+def overridden(setting: Setting):
+    """The setting's environment override, range-checked, or None when the variable is unset or empty."""
+    raw = os.environ.get(setting.environment) if setting.environment else None
+    if not raw:
+        return None
+    try:
+        value = _in_range(setting, float(raw))
+    except ValueError:
+        value = None
+    if value is None:
+        raise RubricError(f"{setting.environment} = {raw!r} must be {setting.kind()} from {setting.low} to "
+                          f"{setting.high} (it overrides settings.{setting.name} of the rubric).")
+    return value
 
 
 def parse(raw: dict, path: Path | str = "rubric") -> Rubric:
     """Validate a rubric read from TOML. Raises RubricError naming the file and the entry at fault."""
     where = _shown_path(Path(path))
-    settings = raw.get("settings", {})
-    if not isinstance(settings, dict):
-        raise RubricError(f"{where}: [settings] must be a table.")
-    pass_share = _setting("pass_share", settings, 1.0, 0.01, 1.0, where)
-    group = _setting("min_group_size", settings, 5, 1, 1_000_000, where, whole=True)
-    bar = _setting("adoption_bar", settings, 0.30, 0.0, 1.0, where)
-    pitfall = _setting("coe_pitfall_share", settings, 0.30, 0.0, 1.0, where)
+    settings = _settings(raw, where)
 
     stages = []
     for index, entry in enumerate(raw.get("stages", []), start=1):
@@ -246,23 +295,29 @@ def parse(raw: dict, path: Path | str = "rubric") -> Rubric:
     for stage in stages:
         if not any(c.stage == stage.number for c in criteria):
             raise RubricError(f"{where}: stage {stage.number} ({stage.name}) has no criteria.")
-    return Rubric(where, tuple(stages), tuple(criteria), pass_share, group, bar, pitfall)
+    return Rubric(where, tuple(stages), tuple(criteria), **settings)
 
 
 def load(path: Path | str | None = None) -> Rubric:
     """The rubric in force (DASHBOARD_RUBRIC, else data/stages.toml), validated.
 
-    The minimum group size honours DASHBOARD_MIN_GROUP_SIZE, as every page does.
+    A setting with an environment override (DASHBOARD_MIN_GROUP_SIZE, DASHBOARD_PITFALL_SHARE) takes it, as every
+    page does.
     """
     path = Path(path or rubric_path())
     stamp, raw = _kept(path)
     validated = _validated.get(str(path))
     if validated is None or validated[0] != stamp:  # a Rubric is immutable: validated once per version of the file
         validated = _validated[str(path)] = (stamp, parse(raw, path))
-    rubric = validated[1]
-    if os.environ.get("DASHBOARD_MIN_GROUP_SIZE"):
-        rubric = replace(rubric, min_group_size=min_group_size(path))
-    return rubric
+    return _with_overrides(validated[1])
+
+
+def _with_overrides(values):
+    """A Rubric, or a dict of settings, with the environment's overrides in place of the file's values."""
+    changed = {s.name: value for s in SETTINGS if (value := overridden(s)) is not None}
+    if not changed:
+        return values
+    return replace(values, **changed) if isinstance(values, Rubric) else {**values, **changed}
 
 
 def checklist_ids(path: Path | None = None) -> list[str]:
@@ -271,15 +326,25 @@ def checklist_ids(path: Path | None = None) -> list[str]:
             if c.get("measure") == CHECKLIST]
 
 
+_validated_settings: dict[str, tuple[tuple, dict]] = {}
+
+
+def settings(path: Path | str | None = None) -> dict:
+    """The rubric's settings, validated, with the environment's overrides: every page reads its thresholds here.
+    Only the [settings] table is validated, so a mistake in a criterion stops the stage placement, not every page."""
+    path = Path(path or rubric_path())
+    stamp, raw = _kept(path)
+    validated = _validated_settings.get(str(path))
+    if validated is None or validated[0] != stamp:
+        validated = _validated_settings[str(path)] = (stamp, _settings(raw, _shown_path(path)))
+    return _with_overrides(validated[1])
+
+
 def min_group_size(path: Path | None = None) -> int:
-    """Smallest group any view may show: DASHBOARD_MIN_GROUP_SIZE, else the rubric's setting, else 5."""
-    if os.environ.get("DASHBOARD_MIN_GROUP_SIZE"):
-        return max(1, int(os.environ["DASHBOARD_MIN_GROUP_SIZE"]))
-    return int(_toml(path).get("settings", {}).get("min_group_size", 5))
+    """Smallest group any view may show (docs/metrics.md#minimum-group-size)."""
+    return settings(path)[MIN_GROUP_SIZE.name]
 
 
 def pitfall_share(path: Path | None = None) -> float:
     """Above this share of posts and replies written by champions, the CoE page flags the CoE pitfall."""
-    if os.environ.get("DASHBOARD_PITFALL_SHARE"):
-        return float(os.environ["DASHBOARD_PITFALL_SHARE"])
-    return float(_toml(path).get("settings", {}).get("coe_pitfall_share", 0.30))
+    return settings(path)[COE_PITFALL_SHARE.name]

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from . import (adoption, alignment, benchmarks, charts, checklist, coe, communities, metrics, narrative,
-               participation, stages, uploads)
+               participation, rubric, stages, uploads)
 from .formats import count, difference, number, percent, points, signed, user
 from .metrics import Filters
 
@@ -26,8 +26,8 @@ TOOL_NAMES = {"viva-engage": "Viva Engage", "teams": "Teams", "slack": "Slack"}
 
 @dataclass(frozen=True)
 class Scope:
-    """What the sidebar selects: the as-of month, the month compared with, the org/tool filters, the months held
-    and the minimum group size in force."""
+    """What the sidebar selects: the as-of month, the month compared with, the org/tool filters, the months held,
+    and the minimum group size and CoE-pitfall share in force (the rubric's settings: queries/rubric.py)."""
 
     month: dt.date
     compare_to: dt.date
@@ -35,7 +35,7 @@ class Scope:
     filters: Filters
     months: tuple
     min_group: int
-    pitfall_share: float = 0.5
+    pitfall_share: float
 
     @property
     def compare_label(self) -> str:
@@ -57,7 +57,7 @@ def scope_for(months, month=None, comparison: str = "previous", filters: Filters
     compare_to = (metrics.previous_month(month) if comparison == "previous"
                   else month.replace(year=month.year - 1))
     return Scope(month, compare_to, comparison, filters, months, metrics.min_group_or_default(min_group),
-                 coe.pitfall_threshold())
+                 rubric.pitfall_share())
 
 
 @dataclass(frozen=True)
