@@ -5,8 +5,7 @@ import fnmatch
 import hashlib
 from dataclasses import dataclass
 
-ROLES = ("viewer", "champion", "admin")
-# What each role may do. Viewers only look; champions upload and answer the checklist; admins also undo.
+# The roles, and what each may do. Viewers only look; champions upload and answer the checklist; admins also undo.
 PERMISSIONS = {
     "viewer": set(),
     "champion": {"upload", "answer"},

@@ -39,8 +39,3 @@ def rows(conn: duckdb.DuckDBPyConnection, name: str, params: dict | None = None)
     result = run(conn, name, params)
     columns = [column[0] for column in result.description]
     return [dict(zip(columns, row)) for row in result.fetchall()]
-
-
-def frame(conn: duckdb.DuckDBPyConnection, name: str, params: dict | None = None):
-    """A named query's result as a pandas DataFrame (for charts and downloads)."""
-    return run(conn, name, params).df()
