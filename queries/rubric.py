@@ -144,6 +144,7 @@ def _shown_path(path: Path) -> str:
 
 _parsed: dict[str, tuple[tuple, dict]] = {}
 _validated: dict[str, tuple[tuple, Rubric]] = {}
+_validated_settings: dict[str, tuple[tuple, dict]] = {}
 
 
 def _kept(path: Path) -> tuple[tuple, dict]:
@@ -324,9 +325,6 @@ def checklist_ids(path: Path | None = None) -> list[str]:
     """Ids of the criteria answered yes/no on the checklist."""
     return [c["id"].lower() for c in _toml(path).get("criteria", [])
             if c.get("measure") == CHECKLIST]
-
-
-_validated_settings: dict[str, tuple[tuple, dict]] = {}
 
 
 def settings(path: Path | str | None = None) -> dict:
