@@ -1,5 +1,5 @@
-"""Command line: python -m queries import | stage | metrics | segments | cohorts | communities | ledger | undo | demo
-| digest | brief | maintain | synth. A thin shell over the same functions the pages call."""
+"""Command line: python -m queries import | stage | metrics | segments | cohorts | communities | ledger | undo | erase
+| backup | restore | demo | digest | brief | maintain | synth. A thin shell over the same functions the pages call."""
 from __future__ import annotations
 
 import argparse
@@ -222,6 +222,23 @@ def cmd_undo(args) -> int:
     return 0
 
 
+def cmd_erase(args) -> int:
+    from . import erasure, storage
+
+    if not args.yes:
+        print("Erasing removes every row of these people for good, and keeps them out of later imports; "
+              "add --yes to go ahead.", file=sys.stderr)
+        return 1
+    try:
+        done = storage.erase_people(args.emails, location=args.db, actor=uploads.CLI)
+    except erasure.UnknownPerson as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    for line in done.lines():
+        print(line)
+    return 0
+
+
 def cmd_maintain(args) -> int:
     location = warehouse.resolve_location(args.db)
     with warehouse.opened(location) as conn:
@@ -337,6 +354,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = add("undo", cmd_undo, "take an upload back out")
     p.add_argument("upload_id", type=int)
+    p = add("erase", cmd_erase, "erase people on request (GDPR Art. 17): every row of them in every table, their "
+                                "bytes in storage, and keep them out of later imports (docs/metrics.md#erasure)")
+    p.add_argument("emails", nargs="+", metavar="EMAIL")
+    p.add_argument("--yes", action="store_true", help="go ahead without asking")
     add("demo", cmd_demo, "load the demo data")
     add("maintain", cmd_maintain, "compact the warehouse (on DuckLake: merge small files, drop snapshots older "
                                   "than a day); safe while the app runs")

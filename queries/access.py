@@ -6,11 +6,12 @@ import hashlib
 from dataclasses import dataclass
 
 ROLES = ("viewer", "champion", "admin")
-# What each role may do. Viewers only look; champions upload and answer the checklist; admins also undo.
+# What each role may do. Viewers only look; champions upload and answer the checklist; admins also undo and
+# erase people (docs/metrics.md#erasure).
 PERMISSIONS = {
     "viewer": set(),
     "champion": {"upload", "answer"},
-    "admin": {"upload", "answer", "undo"},
+    "admin": {"upload", "answer", "undo", "erase"},
 }
 
 

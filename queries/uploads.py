@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from . import warehouse
+from . import erasure, warehouse
 from .access import CLI, LOCAL, Actor, PermissionDenied, require  # noqa: F401  (PermissionDenied re-exported)
 from .imports import CANONICAL_COLUMNS, ImportRefused, StagedFile, stage_file
 from .imports import mapping as column_mapping
@@ -71,7 +71,11 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
     def write() -> UploadResult:  # one whole transaction, run again if it loses a DuckLake write conflict
         with warehouse.transaction(conn):
             upload_id = _next_id(conn, "uploads", "upload_id")
-            conn.register("incoming", staged.rows)
+            # Erased people never come back: their rows are dropped here, inside the transaction, and said so.
+            rows, dropped = erasure.drop_erased(conn, staged.rows)
+            notes = tuple(staged.notes) + ((f"Dropped {dropped} rows of erased people "
+                                            "(docs/metrics.md#erasure).",) if dropped else ())
+            conn.register("incoming", rows)
             columns = ", ".join(CANONICAL_COLUMNS[kind])
             if kind == "checklist":
                 conn.execute(f"INSERT INTO checklist SELECT ?, {columns}, ?, {NOW_UTC} FROM incoming",
@@ -104,10 +108,10 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
                 "unmapped, uploaded_by, uploaded_at, status) "
                 f"VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, {NOW_UTC}, 'active')",
                 [upload_id, kind, staged.source, staged.file_name, staged.sha256, ",".join(staged.month_labels()),
-                 staged.row_count, who],
+                 rows.num_rows, who],
             )
-            if staged.notes:  # what the preview said about the file, for the ledger (migration 007)
-                conn.execute("UPDATE uploads SET notes = ? WHERE upload_id = ?", [" ".join(staged.notes), upload_id])
+            if notes:  # what the preview said about the file, for the ledger (migration 007)
+                conn.execute("UPDATE uploads SET notes = ? WHERE upload_id = ?", [" ".join(notes), upload_id])
             warehouse.refresh_rollups(conn)
             matched = unmapped = None
             if kind in PERSON_KINDS:
@@ -121,8 +125,7 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
             _event(conn, upload_id, "uploaded", who, staged.file_name)
             conn.unregister("incoming")
         return UploadResult(upload_id, kind, staged.source, staged.file_name, staged.month_labels(), staged.tools,
-                            staged.row_count, replaced, matched, unmapped, staged.concealed_rows,
-                            tuple(staged.notes))
+                            rows.num_rows, replaced, matched, unmapped, staged.concealed_rows, notes)
 
     with warehouse.WRITE_LOCK:
         return warehouse.retrying(write)

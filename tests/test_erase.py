@@ -1,0 +1,140 @@
+"""Erasing a person (docs/metrics.md#erasure): every row in every table goes, and their bytes from storage; the
+rollups stay; an erased person never comes back; the audit says who erased how many, never whom."""
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import DUCKLAKE, PEPPER, ROOT
+from small_org import columns_holding, emails, files, holders, load_org, own_db, person_key  # noqa: F401
+
+from queries import erasure, metrics, storage, uploads, warehouse
+from queries.access import Actor, PermissionDenied
+
+
+def cli(*args):
+    env = {**os.environ, "DASHBOARD_PEPPER": PEPPER}
+    return subprocess.run([sys.executable, "-m", "queries", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def figures(location):
+    with warehouse.opened(location) as conn:
+        rollups = {t: conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+                   for t in ("org_rollup", "cohort_rollup", "segment_moves", "month_status")}
+        per_month = {str(m): metrics.org_month(conn, m) for m in metrics.months(conn)}
+    return rollups, per_month
+
+
+def test_erase_removes_every_row_and_its_bytes_and_keeps_the_rollups(own_db, every_group_shown):
+    db = own_db
+    people = emails()
+    load_org(db, people)
+    gone, kept = person_key(people[0]), person_key(people[1])
+    before = figures(db)
+    with warehouse.opened(db) as conn:
+        held = columns_holding(conn, gone)
+        tables = {table for table, _ in erasure.person_tables(conn)}
+    # The person is in every person-level table, and the scans can see a person's id where it is.
+    assert {"roster", "activity", "champions", "training", "devices", "person_month", "first_active"} <= tables
+    assert {c.split(".")[0] for c in held} >= {"roster", "activity", "champions", "training", "devices",
+                                               "person_month", "first_active"}
+    assert holders(db, gone) and holders(db, kept)
+
+    done = cli("erase", people[0].upper(), "--yes", "--db", db)
+    assert done.returncode == 0, done.stderr
+    for table in ("roster", "activity", "champions", "training", "devices", "person_month", "first_active"):
+        assert table in done.stdout
+    assert "Traceback" not in done.stderr
+
+    with warehouse.opened(db) as conn:
+        assert columns_holding(conn, gone) == []
+        assert columns_holding(conn, kept)
+        events = uploads.events(conn)
+        listed = erasure.digests(conn)
+    erased = events[0]
+    assert erased["action"] == "erased" and erased["who"] == "cli" and erased["detail"].startswith("1 person")
+    assert all(gone not in str(e) for e in events)
+    assert len(listed) == 1 and gone not in listed[0]
+    assert holders(db, gone) == []
+    assert holders(db, kept)  # the scan still finds a live person: it would have found the erased one
+    assert figures(db) == before  # anonymous rollups and every figure stay as they were
+
+
+@pytest.mark.skipif(not DUCKLAKE, reason="time travel is DuckLake's")
+def test_no_older_snapshot_of_the_lake_holds_the_erased_person(own_db):
+    db = own_db
+    people = emails()
+    load_org(db, people)
+    gone = person_key(people[0])
+    with warehouse.opened(db) as conn:
+        first = conn.execute("SELECT min(snapshot_id) FROM ducklake_snapshots('lake')").fetchone()[0]
+    storage.erase_people([people[0]], location=db, actor=uploads.CLI)
+    with warehouse.opened(db) as conn:
+        snapshots = [r[0] for r in conn.execute("SELECT snapshot_id FROM ducklake_snapshots('lake')").fetchall()]
+        assert first not in snapshots  # the old snapshots are expired
+        for snapshot in snapshots:
+            for table, columns in erasure.person_tables(conn):
+                for column in columns:
+                    assert not conn.execute(f"SELECT count(*) FROM {table} AT (VERSION => {snapshot}) "
+                                            f"WHERE {column} = ?", [gone]).fetchone()[0]
+        with pytest.raises(Exception):
+            conn.execute(f"SELECT count(*) FROM roster AT (VERSION => {first})").fetchall()
+
+
+def test_an_erased_person_never_comes_back_and_each_import_says_how_many_rows_it_dropped(own_db):
+    db = own_db
+    people = emails()
+    load_org(db, people)
+    storage.erase_people([people[0]], location=db, actor=uploads.CLI)
+    name, text, kind = files(people, "2026-09")[1]  # a re-upload of the same month's activity
+    result = uploads.import_file(name, text.encode(), location=db, month="2026-09", kind=kind)
+    assert "Dropped 2 rows of erased people" in result.summary()
+    assert result.row_count == 6
+    name, text, kind = files(people, "2026-10")[0]  # and a new month's roster
+    result = uploads.import_file(name, text.encode(), location=db, month="2026-10", kind=kind)
+    assert "Dropped 1 rows of erased people" in result.summary()
+    with warehouse.opened(db) as conn:
+        assert columns_holding(conn, person_key(people[0])) == []
+        notes = [r["notes"] for r in uploads.ledger(conn)[:2]]
+    assert all("erased people" in n for n in notes)
+
+
+def test_unknown_email_refuses_and_changes_nothing(own_db):
+    db = own_db
+    people = emails()
+    load_org(db, people, months=("2026-09",))
+    done = cli("erase", people[0], "nobody@example.com", "--yes", "--db", db)
+    assert done.returncode != 0 and "nobody@example.com" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    with warehouse.opened(db) as conn:
+        assert columns_holding(conn, person_key(people[0]))
+        assert erasure.digests(conn) == []
+    assert cli("erase", people[0], "--db", db).returncode != 0  # without --yes: nothing done
+    again = cli("erase", people[0], "--yes", "--db", db)
+    assert again.returncode == 0, again.stderr
+    twice = cli("erase", people[0], "--yes", "--db", db)  # already erased: said so, not unknown
+    assert twice.returncode == 0 and "already erased" in twice.stdout
+
+
+def test_only_admins_erase(own_db):
+    db = own_db
+    people = emails()
+    load_org(db, people, months=("2026-09",))
+    with warehouse.opened(db) as conn, pytest.raises(PermissionDenied):
+        erasure.erase(conn, [people[0]], PEPPER, Actor("champion", "champion 1"))
+
+
+def test_person_tables_come_from_the_schema_so_later_tables_are_covered(own_db):
+    db = own_db
+    people = emails()
+    load_org(db, people, months=("2026-09",))
+    gone = person_key(people[0])
+    with warehouse.opened(db) as conn:
+        conn.execute("CREATE TABLE identity_changes (upload_id INTEGER, month DATE, old_key VARCHAR, new_key VARCHAR)")
+        conn.execute("INSERT INTO identity_changes VALUES (1, DATE '2026-09-01', ?, 'other'), "
+                     "(1, DATE '2026-09-01', 'other', ?)", [gone, gone])
+        assert ("identity_changes", ("old_key", "new_key")) in erasure.person_tables(conn)
+    storage.erase_people([people[0]], location=db, actor=uploads.CLI)
+    with warehouse.opened(db) as conn:
+        assert conn.execute("SELECT count(*) FROM identity_changes").fetchone()[0] == 0
+        assert columns_holding(conn, gone) == []
