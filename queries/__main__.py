@@ -239,6 +239,29 @@ def cmd_erase(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    from . import backup
+
+    manifest = backup.backup(args.out, args.db)
+    rows = sum(manifest["tables"].values())
+    print(f"Wrote a backup of {warehouse.describe(warehouse.resolve_location(args.db))} to {args.out}: "
+          f"{rows:,} rows in {len(manifest['tables'])} tables, {len(manifest['erased'])} erased people listed.")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from . import backup
+
+    try:
+        done = backup.restore(args.file, args.db, replace=args.replace)
+    except backup.RestoreRefused as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    for line in done.lines():
+        print(line)
+    return 0
+
+
 def cmd_maintain(args) -> int:
     location = warehouse.resolve_location(args.db)
     with warehouse.opened(location) as conn:
@@ -358,6 +381,13 @@ def parser() -> argparse.ArgumentParser:
                                 "bytes in storage, and keep them out of later imports (docs/metrics.md#erasure)")
     p.add_argument("emails", nargs="+", metavar="EMAIL")
     p.add_argument("--yes", action="store_true", help="go ahead without asking")
+    p = add("backup", cmd_backup, "write one consistent backup file of the whole warehouse (safe while the app "
+                                  "runs; docs/deploy.md#backup-and-restore)")
+    p.add_argument("--out", required=True, help="the backup file to write (.zip)")
+    p = add("restore", cmd_restore, "load a backup into an empty warehouse of either backend (--replace: into a "
+                                    "held one); erased people stay erased")
+    p.add_argument("file", help="a file written by backup")
+    p.add_argument("--replace", action="store_true", help="replace what the warehouse holds")
     add("demo", cmd_demo, "load the demo data")
     add("maintain", cmd_maintain, "compact the warehouse (on DuckLake: merge small files, drop snapshots older "
                                   "than a day); safe while the app runs")

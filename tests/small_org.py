@@ -27,7 +27,7 @@ def own_location(tmp_path, name: str = "warehouse") -> str:
     would delete files the others still read: this one is a new catalog with a data folder of its own."""
     if not DUCKLAKE:
         return str(tmp_path / f"{name}.duckdb")
-    os.environ["DASHBOARD_DATA_PATH"] = str(tmp_path / f"{name}-lake")
+    os.environ["DASHBOARD_DATA_PATH"] = str(tmp_path / "lake")  # one per test; no file is shared
     return _createdb(f"{name.replace('-', '_')}_{uuid.uuid4().hex[:10]}")
 
 
