@@ -68,6 +68,23 @@ def label_for(email: str, role: str, pepper: str) -> str:
     return f"{role} {digest}"
 
 
+LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def serves_beyond_loopback(address: str | None) -> bool:
+    """Does a server bound to `address` (Streamlit's server.address) answer beyond this machine? No address means
+    every interface, Streamlit's default."""
+    address = (address or "").strip().lower()
+    return not address or not (address in LOOPBACK or address.startswith("127."))
+
+
+# Shown by a server that listens beyond loopback without sign-in configured: it shows no data and no Data page.
+EXPOSED_WITHOUT_SIGN_IN = (
+    "This dashboard listens beyond this machine, and sign-in is not configured, so it shows nothing: anyone who "
+    "can reach it would have full admin rights. Configure `[auth]` (and `[access]`) in `.streamlit/secrets.toml` "
+    "as the README's \"Sign-in\" section shows, or serve it on this machine only (`--server.address localhost`).")
+
+
 def require(actor: Actor, action: str) -> None:
     if not actor.may(action):
         raise PermissionDenied(f"Your role ({actor.role}) may not {action}. Ask an admin for access.")
