@@ -263,7 +263,26 @@ def cmd_restore(args) -> int:
 
 
 def cmd_maintain(args) -> int:
+    from . import retention, storage
+
     location = warehouse.resolve_location(args.db)
+    try:
+        months = retention.setting(secrets_section("retention"), os.environ)
+    except ValueError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    removed = {}
+    with warehouse.opened(location) as conn:
+        if months is not None:
+            start, removed = retention.expire(conn, months, who=uploads.CLI.label)
+            if start is None:
+                print("Retention: the warehouse holds no month yet.")
+            else:
+                print(f"Retention {months} months: person-level rows before {start:%Y-%m} "
+                      + ("removed: " + ", ".join(f"{n:,} rows of {t}" for t, n in sorted(removed.items()))
+                         if removed else "were already gone") + ". Rollups keep every month's figures.")
+    if removed:
+        print(storage.purge(location))
     with warehouse.opened(location) as conn:
         warehouse.maintain(conn, location)
     print(f"Compacted {warehouse.describe(location)}.")
@@ -389,7 +408,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="a file written by backup")
     p.add_argument("--replace", action="store_true", help="replace what the warehouse holds")
     add("demo", cmd_demo, "load the demo data")
-    add("maintain", cmd_maintain, "compact the warehouse (on DuckLake: merge small files, drop snapshots older "
+    add("maintain", cmd_maintain, "expire person-level rows beyond the retention window (DASHBOARD_RETENTION_MONTHS "
+                                  "or [retention] person_months; none by default) and remove their bytes, then "
+                                  "compact the warehouse (on DuckLake: merge small files, drop snapshots older "
                                   "than a day); safe while the app runs")
     p = add("brief", cmd_brief, "write the one-page executive brief (PDF) for a month")
     p.add_argument("--month", help="YYYY-MM (default: the latest month held)")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from . import erasure, warehouse
+from . import erasure, retention, warehouse
 from .access import CLI, LOCAL, Actor, PermissionDenied, require  # noqa: F401  (PermissionDenied re-exported)
 from .imports import CANONICAL_COLUMNS, ImportRefused, StagedFile, stage_file
 from .imports import mapping as column_mapping
@@ -76,6 +76,8 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
             notes = tuple(staged.notes) + ((f"Dropped {dropped} rows of erased people "
                                             "(docs/metrics.md#erasure).",) if dropped else ())
             conn.register("incoming", rows)
+            retention.refuse_expired(conn, [r[0] for r in conn.execute("SELECT DISTINCT month FROM incoming")
+                                            .fetchall()], staged.file_name)
             columns = ", ".join(CANONICAL_COLUMNS[kind])
             if kind == "checklist":
                 conn.execute(f"INSERT INTO checklist SELECT ?, {columns}, ?, {NOW_UTC} FROM incoming",
@@ -188,6 +190,7 @@ def undo(conn: duckdb.DuckDBPyConnection, upload_id: int, who: str | None = None
             active = conn.execute(
                 "SELECT tool, month FROM upload_slices WHERE upload_id = ? AND state = 'active'", [upload_id]
             ).fetchall()
+            retention.refuse_expired(conn, [month for _, month in active], f"Undoing upload #{upload_id}")
             restored = set()
             for tool, month in active:
                 previous = conn.execute(
