@@ -138,3 +138,24 @@ def test_person_tables_come_from_the_schema_so_later_tables_are_covered(own_db):
     with warehouse.opened(db) as conn:
         assert conn.execute("SELECT count(*) FROM identity_changes").fetchone()[0] == 0
         assert columns_holding(conn, gone) == []
+
+
+def test_the_data_page_erases_for_admins_and_shows_the_retention(own_db, monkeypatch):
+    from conftest import app
+
+    people = emails()
+    load_org(own_db, people, months=("2026-09",))
+    monkeypatch.setenv("DASHBOARD_RETENTION_MONTHS", "13")
+    at = app("pages/data.py")
+    assert not at.exception
+    assert any("kept for 13 months" in m.value and "2026-09" in m.value for m in at.markdown)
+    at.text_area(key="erase_emails_0").set_value(people[0])
+    at.checkbox(key="erase_sure_0").check()
+    at.run()
+    next(b for b in at.button if b.label == "Erase").click()
+    at.run()
+    assert not at.exception
+    assert any("Erased 1 person" in s.value and "roster" in s.value for s in at.success)
+    assert people[0] not in str([s.value for s in at.success])
+    with warehouse.opened(own_db) as conn:
+        assert columns_holding(conn, person_key(people[0])) == []
