@@ -105,3 +105,20 @@ def columns_holding(conn, key: str) -> list[str]:
         if hits:
             found.append(f"{table}.{column}")
     return found
+
+
+PAGES = ["pages/overview.py", "pages/stages.py", "pages/adoption.py", "pages/coe.py", "pages/communities.py",
+         "pages/alignment.py", "pages/data.py"]
+
+
+def page_text(location, page, monkeypatch):
+    """What a page says and shows: its text, figures and tables (AppTest)."""
+    from conftest import app
+
+    monkeypatch.setenv("DASHBOARD_DB", location)
+    at = app(page)
+    assert not at.exception, at.exception
+    shown = [m.value for m in at.markdown] + [(m.label, m.value) for m in at.metric]
+    if page != "pages/data.py":  # the Data page's tables hold the ledger, compared above
+        shown += [d.value.to_csv() for d in at.dataframe]
+    return shown

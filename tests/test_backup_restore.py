@@ -9,7 +9,7 @@ import time
 
 import pytest
 from conftest import DUCKLAKE, PEPPER, ROOT
-from small_org import columns_holding, emails, files, load_org, own_db, own_location, person_key  # noqa: F401
+from small_org import PAGES, columns_holding, emails, files, load_org, own_db, own_location, page_text, person_key  # noqa: F401,E501
 
 from queries import metrics, storage, uploads, warehouse
 
@@ -30,23 +30,6 @@ def state(location):
             "ledger": uploads.ledger(conn),
             "events": [e for e in uploads.events(conn) if e["action"] != "restored backup"],
         }
-
-
-PAGES = ["pages/overview.py", "pages/stages.py", "pages/adoption.py", "pages/coe.py", "pages/communities.py",
-         "pages/alignment.py", "pages/data.py"]
-
-
-def page_text(location, page, monkeypatch):
-    """What a page says and shows: its text, figures and tables (AppTest)."""
-    from conftest import app
-
-    monkeypatch.setenv("DASHBOARD_DB", location)
-    at = app(page)
-    assert not at.exception, at.exception
-    shown = [m.value for m in at.markdown] + [(m.label, m.value) for m in at.metric]
-    if page != "pages/data.py":  # the Data page's tables hold the ledger, compared above
-        shown += [d.value.to_csv() for d in at.dataframe]
-    return shown
 
 
 def pairs():

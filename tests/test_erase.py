@@ -29,6 +29,8 @@ def figures(location):
 def test_erase_removes_every_row_and_its_bytes_and_keeps_the_rollups(own_db, every_group_shown):
     db = own_db
     people = emails()
+    while person_key(people[0]) != min(map(person_key, people)):
+        people = emails()  # the erased id is then the lowest value of every person-key column: a catalog bound
     load_org(db, people)
     gone, kept = person_key(people[0]), person_key(people[1])
     before = figures(db)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 from conftest import PEPPER, ROOT
-from small_org import columns_holding, emails, files, holders, load_org, own_db, person_key  # noqa: F401
+from small_org import PAGES, columns_holding, emails, files, holders, load_org, own_db, page_text, person_key  # noqa: F401,E501
 
 from queries import metrics, retention, uploads, warehouse
 from queries.imports import ImportRefused
@@ -35,12 +35,13 @@ def test_setting_reads_the_environment_then_the_settings_file():
         retention.setting(None, {"DASHBOARD_RETENTION_MONTHS": "0"})
 
 
-def test_expired_rows_and_their_bytes_go_and_every_months_figures_stay(own_db, every_group_shown):
+def test_expired_rows_and_their_bytes_go_and_every_months_figures_stay(own_db, every_group_shown, monkeypatch):
     people = emails()
     leaver = f"leaver.{people[0].split('.')[1]}"
     results = load_org(own_db, people + [leaver], months=("2026-07",))
     load_org(own_db, people, months=("2026-08", "2026-09"))
     before = figures(own_db)
+    pages = {page: page_text(own_db, page, monkeypatch) for page in PAGES if page != "pages/data.py"}
     gone, kept = person_key(leaver), person_key(people[1])
     assert holders(own_db, gone)
 
@@ -49,6 +50,7 @@ def test_expired_rows_and_their_bytes_go_and_every_months_figures_stay(own_db, e
     assert "before 2026-08" in done.stdout and "roster" in done.stdout
 
     assert figures(own_db) == before
+    assert {page: page_text(own_db, page, monkeypatch) for page in pages} == pages
     with warehouse.opened(own_db) as conn:
         assert retention.oldest_person_month(conn).isoformat() == "2026-08-01"
         assert retention.held_from(conn).isoformat() == "2026-08-01"
