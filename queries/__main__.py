@@ -226,9 +226,14 @@ def cmd_erase(args) -> int:
     from . import erasure, storage
 
     if not args.yes:
-        print("Erasing removes every row of these people for good, and keeps them out of later imports; "
-              "add --yes to go ahead.", file=sys.stderr)
-        return 1
+        warning = (f"Erasing {len(args.emails)} {'person' if len(args.emails) == 1 else 'people'} removes every row "
+                   "of them for good and keeps them out of later imports")
+        if not sys.stdin.isatty():
+            print(f"{warning}; add --yes to go ahead. Nothing was erased.", file=sys.stderr)
+            return 1
+        if input(f"{warning}. Type yes to go ahead: ").strip().lower() != "yes":
+            print("Nothing was erased.", file=sys.stderr)
+            return 1
     try:
         done = storage.erase_people(args.emails, location=args.db, actor=uploads.CLI)
     except erasure.UnknownPerson as error:
