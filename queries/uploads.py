@@ -76,8 +76,9 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
             notes = tuple(staged.notes) + ((f"Dropped {dropped} rows of erased people "
                                             "(docs/metrics.md#erasure).",) if dropped else ())
             conn.register("incoming", rows)
-            retention.refuse_expired(conn, [r[0] for r in conn.execute("SELECT DISTINCT month FROM incoming")
-                                            .fetchall()], staged.file_name)
+            if kind in PERSON_KINDS + ("roster",):  # a month whose person rows expired cannot be recounted
+                retention.refuse_expired(conn, [r[0] for r in conn.execute("SELECT DISTINCT month FROM incoming")
+                                                .fetchall()], staged.file_name)
             columns = ", ".join(CANONICAL_COLUMNS[kind])
             if kind == "checklist":
                 conn.execute(f"INSERT INTO checklist SELECT ?, {columns}, ?, {NOW_UTC} FROM incoming",
@@ -190,7 +191,8 @@ def undo(conn: duckdb.DuckDBPyConnection, upload_id: int, who: str | None = None
             active = conn.execute(
                 "SELECT tool, month FROM upload_slices WHERE upload_id = ? AND state = 'active'", [upload_id]
             ).fetchall()
-            retention.refuse_expired(conn, [month for _, month in active], f"Undoing upload #{upload_id}")
+            if kind in PERSON_KINDS + ("roster",):
+                retention.refuse_expired(conn, [month for _, month in active], f"Undoing upload #{upload_id}")
             restored = set()
             for tool, month in active:
                 previous = conn.execute(
