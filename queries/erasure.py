@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from . import warehouse
 from .access import Actor, require
+from .imports import person_key_sql
 
 # Every column that holds a person's pseudonymous id, in any table, now or later: person_key on the canonical and
 # per-person rollup tables; identity_key and identity_changes' old_key / new_key where the schema has them. Tables
@@ -27,7 +28,7 @@ class UnknownPerson(ValueError):
 
 def person_key(conn: duckdb.DuckDBPyConnection, email: str, pepper: str) -> str:
     """The person key of an e-mail, computed exactly as the imports compute it (queries/imports: stage_file)."""
-    return conn.execute("SELECT sha256(? || lower(trim(?)))", [pepper, email]).fetchone()[0]
+    return conn.execute(f"SELECT {person_key_sql('$email')}", {"pepper": pepper, "email": email}).fetchone()[0]
 
 
 def keys_of(conn: duckdb.DuckDBPyConnection, emails, pepper: str) -> dict[str, set[str]]:

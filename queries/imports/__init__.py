@@ -205,6 +205,11 @@ def _refuse_first(conn, file_name: str, failures: list[tuple[str, str, str, str 
     raise ImportRefused(f'{file_name}: row {row + 2}, column "{header}" {shown}{problem}.')
 
 
+def person_key_sql(source: str) -> str:
+    """SQL for the person key of an e-mail or UPN: the one definition, which erasure (queries/erasure.py) reuses."""
+    return f"sha256($pepper || lower(trim({source})))"
+
+
 def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date | None = None,
                kind: str | None = None, allow_period: bool = False, mapping=None) -> StagedFile:
     """Validate a file and map it to canonical rows. Raises ImportRefused with a message for the uploader.
@@ -249,7 +254,7 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
             echo = None if column.type == "id" else src
             failures.extend((cond, problem, header, echo) for cond, problem in checks)
             if column.type == "id":
-                clean_columns.append(f"sha256($pepper || lower(trim({src}))) AS person_key")
+                clean_columns.append(f"{person_key_sql(src)} AS person_key")
                 clean_columns.append(f"regexp_full_match(trim({src}), '[0-9A-Fa-f]{{32}}') AS concealed")
         # One pass over the file parses each cell once, keeps the clean values and marks every failed check;
         # the first failure is then found among the marks. The marks stay in `clean` unused.
