@@ -88,8 +88,9 @@ class Restored:
         out = [f"Restored {sum(self.tables.values()):,} rows in {len(self.tables)} tables"
                + (", replacing what the warehouse held" if self.replaced else "") + "."]
         if self.erased_rows:
-            out.append("Re-applied the erasure list: removed " + ", ".join(
-                f"{n} rows of {t}" for t, n in sorted(self.erased_rows.items())) + ".")
+            out.append("Re-applied the erasure list: " + ", ".join(
+                f"{n} audit labels blanked" if t == "labels" else f"{n} rows of {t} removed"
+                for t, n in sorted(self.erased_rows.items())) + ".")
         if self.purge:
             out.append(self.purge)
         return out
@@ -132,7 +133,7 @@ def restore(source: str, location: str | None = None, replace: bool = False) -> 
                     if _held(conn) and not replace:
                         raise RestoreRefused(f"{warehouse.describe(location).capitalize()} is not empty: restore into "
                                              "an empty one, or add --replace. Nothing was changed.")
-                    earlier = erasure.digests(conn)
+                    earlier = erasure.entries(conn)
                     shown = warehouse.data_version(conn)
                     present = set(_tables(conn))
                     for table in present - set(KEPT_BY_TARGET):
@@ -147,7 +148,7 @@ def restore(source: str, location: str | None = None, replace: bool = False) -> 
                         path = os.path.join(folder, f"{table}.parquet")
                         conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet({_literal(path)})")
                         counts[table] = manifest["tables"][table]
-                    removed = erasure.reapply(conn, earlier + manifest.get("erased", []))
+                    removed = erasure.reapply(conn, earlier)  # the backup's own list is loaded with it
                     _bump_version(conn, shown)
                 return Restored(counts, removed, replace)
 

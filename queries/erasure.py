@@ -5,6 +5,7 @@ Removing the rows is half of it; storage.purge then removes their bytes from the
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import duckdb
@@ -100,7 +101,8 @@ class Erasure:
         out = [f"Erased {self.people} {'person' if self.people == 1 else 'people'}"
                + (f" ({self.already} already erased before)" if self.already else "") + "."]
         if self.removed:
-            out += [f"  {table:20} {count:>8,} rows removed" for table, count in sorted(self.removed.items())]
+            out += [f"  {table:20} {count:>8,} " + ("audit labels blanked" if table == "labels" else "rows removed")
+                    for table, count in sorted(self.removed.items())]
         else:
             out.append("  No rows held them any more.")
         out.append("Rollups (anonymous counts) are kept as they were (docs/metrics.md#erasure).")
@@ -132,10 +134,13 @@ def erase(conn: duckdb.DuckDBPyConnection, emails, pepper: str, actor: Actor) ->
             every = set().union(*found.values())
             removed = remove_rows(conn, every)
             for key in sorted(every):
-                conn.execute(f"INSERT INTO {LIST} SELECT {digest_sql('$1')}, {_NOW} WHERE NOT EXISTS "
-                             f"(SELECT 1 FROM {LIST} WHERE digest = {digest_sql('$1')})", [key])
+                conn.execute(f"INSERT INTO {LIST} SELECT {digest_sql('$1')}, $2, {_NOW} WHERE NOT EXISTS "
+                             f"(SELECT 1 FROM {LIST} WHERE digest = {digest_sql('$1')})", [key, label_digest(key)])
+            labels = scrub_labels(conn)
+            if labels:
+                removed["labels"] = labels
             _audit(conn, actor.label, f"{len(emails)} {'person' if len(emails) == 1 else 'people'}, "
-                                      f"{sum(removed.values())} rows")
+                                      f"{sum(n for t, n in removed.items() if t != 'labels')} rows")
         return Erasure(len(emails), already, removed)
 
     with warehouse.WRITE_LOCK:
@@ -148,6 +153,39 @@ _NOW = "(current_timestamp AT TIME ZONE 'UTC')"
 def _audit(conn, who: str, detail: str, action: str = ERASED) -> None:
     event_id = conn.execute("SELECT coalesce(max(event_id), 0) + 1 FROM ledger_events").fetchone()[0]
     conn.execute(f"INSERT INTO ledger_events VALUES (?, NULL, ?, ?, {_NOW}, ?)", [event_id, action, who, detail])
+
+
+LABEL_LENGTH = 10  # access.label_for and digest.recipient_key name people by the first 10 characters of their key
+_TOKEN = f"[0-9a-f]{{{LABEL_LENGTH}}}"
+
+
+def label_digest(key: str) -> str:
+    return hashlib.sha256(f"erased label:{key[:LABEL_LENGTH]}".encode()).hexdigest()
+
+
+def scrub_labels(conn: duckdb.DuckDBPyConnection) -> int:
+    """Blank the short hash of every erased person in the text columns of the tables that are not person tables
+    (the audit trail's `who`, the ledger's `uploaded_by`, checklist answers, saved mappings, digest deliveries):
+    "admin 3f9a0c12de" becomes "admin erased". Returns the values changed. Call it inside a write transaction."""
+    listed = {r[0] for r in conn.execute(f"SELECT label_digest FROM {LIST} WHERE label_digest IS NOT NULL").fetchall()}
+    if not listed:
+        return 0
+    skip = {table for table, _ in person_tables(conn)} | {LIST}
+    columns = conn.execute(
+        "SELECT c.table_name, c.column_name FROM information_schema.columns c JOIN information_schema.tables t "
+        "ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema AND t.table_name = c.table_name "
+        "WHERE t.table_type = 'BASE TABLE' AND c.table_schema = 'main' AND c.table_catalog = current_database() "
+        "AND c.data_type = 'VARCHAR' ORDER BY 1, 2").fetchall()
+    changed = 0
+    for table, column in columns:
+        if table in skip:
+            continue
+        tokens = conn.execute(f"SELECT DISTINCT unnest(regexp_extract_all({column}, '{_TOKEN}')) FROM {table}").fetchall()
+        for (token,) in tokens:
+            if token and label_digest(token) in listed:
+                changed += int(conn.execute(f"UPDATE {table} SET {column} = replace({column}, ?, 'erased') "
+                                            f"WHERE contains({column}, ?)", [token, token]).fetchone()[0])
+    return changed
 
 
 def drop_erased(conn: duckdb.DuckDBPyConnection, rows: pa.Table) -> tuple[pa.Table, int]:
@@ -167,19 +205,27 @@ def drop_erased(conn: duckdb.DuckDBPyConnection, rows: pa.Table) -> tuple[pa.Tab
     return kept, rows.num_rows - kept.num_rows
 
 
-def reapply(conn: duckdb.DuckDBPyConnection, digests) -> dict[str, int]:
-    """Make sure these erasure-list entries are listed, and that no row of them is held (a restore calls it with
-    the lists of the warehouse it replaces and of the backup). Call it inside a write transaction."""
-    for digest in sorted(set(digests)):
-        conn.execute(f"INSERT INTO {LIST} SELECT $1, {_NOW} WHERE NOT EXISTS (SELECT 1 FROM {LIST} WHERE digest = $1)",
-                     [digest])
+def reapply(conn: duckdb.DuckDBPyConnection, entries) -> dict[str, int]:
+    """Make sure these erasure-list entries (digest, label_digest) are listed, and that no row or label of anyone
+    listed is held (a restore calls it after loading the backup's list, with the list of the warehouse it
+    replaced). Call it inside a write transaction."""
+    for digest, label in sorted(set(entries), key=lambda e: e[0]):
+        conn.execute(f"INSERT INTO {LIST} SELECT $1, $2, {_NOW} WHERE NOT EXISTS "
+                     f"(SELECT 1 FROM {LIST} WHERE digest = $1)", [digest, label])
     removed = {}
     for table, columns in person_tables(conn):
         erased = " OR ".join(f"{digest_sql(c)} IN (SELECT digest FROM {LIST})" for c in columns)
         count = conn.execute(f"DELETE FROM {table} WHERE {erased}").fetchone()[0]
         if count:
             removed[table] = int(count)
+    labels = scrub_labels(conn)
+    if labels:
+        removed["labels"] = labels
     return removed
+
+
+def entries(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None]]:
+    return [tuple(r) for r in conn.execute(f"SELECT digest, label_digest FROM {LIST} ORDER BY digest").fetchall()]
 
 
 def digests(conn: duckdb.DuckDBPyConnection) -> list[str]:

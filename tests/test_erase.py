@@ -118,6 +118,30 @@ def test_unknown_email_refuses_and_changes_nothing(own_db):
     assert twice.returncode == 0 and "already erased" in twice.stdout
 
 
+def test_an_erased_uploaders_audit_label_is_blanked_and_stays_blank_after_a_restore(own_db, tmp_path):
+    from queries import access, backup
+
+    people = emails()
+    load_org(own_db, people, months=("2026-09",))
+    label = access.label_for(people[2], "champion", PEPPER)  # people[2] also uploads: the ledger names them
+    name, text, kind = files(people, "2026-09")[0]
+    uploads.import_file(name, text.encode(), location=own_db, month="2026-09", kind=kind,
+                        actor=Actor("champion", label))
+    short = person_key(people[2])[:10]
+    assert short in label
+    before = str(tmp_path / "before.zip")
+    backup.backup(before, own_db)
+    done = storage.erase_people([people[2]], location=own_db, actor=uploads.CLI)
+    assert done.removed["labels"] == 3  # the ledger row, and the events "uploaded" and "replaced"
+    with warehouse.opened(own_db) as conn:
+        assert columns_holding(conn, short) == []
+        assert "champion erased" in [r["uploaded_by"] for r in uploads.ledger(conn)]
+    assert holders(own_db, short) == []
+    backup.restore(before, own_db, replace=True)  # the old backup names them: the restore blanks them again
+    with warehouse.opened(own_db) as conn:
+        assert columns_holding(conn, short) == [] and columns_holding(conn, person_key(people[2])) == []
+
+
 def test_only_admins_erase(own_db):
     db = own_db
     people = emails()
