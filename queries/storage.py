@@ -14,7 +14,7 @@ import time
 
 import duckdb
 
-from . import erasure, instances, warehouse
+from . import erasure, instances, warehouse  # noqa: F401
 
 
 def purge(location: str | None = None) -> str:
@@ -35,13 +35,12 @@ def purge(location: str | None = None) -> str:
 def purge_lake(conn: duckdb.DuckDBPyConnection) -> None:
     lake = warehouse.LAKE
     # Counted, not fetched: the results hold time stamps with time zones, which Python would need pytz to read.
-    # Only the person tables' files are rewritten: they are the ones that held ids, and a file without deletes is
-    # left as it is.
-    tables = [table for table, _ in erasure.person_tables(conn)]
-    steps = ([f"ducklake_flush_inlined_data('{lake}')"]
-             + [f"ducklake_rewrite_data_files('{lake}', '{table}', delete_threshold => 0)" for table in tables]
-             + [f"ducklake_expire_snapshots('{lake}', older_than => now() + INTERVAL 1 DAY)",
-                f"ducklake_cleanup_old_files('{lake}', cleanup_all => true)"])
+    # Every file with a deleted row is rewritten (the person tables' rows, and the audit labels erasure blanks); a
+    # file without deletes is left as it is.
+    steps = [f"ducklake_flush_inlined_data('{lake}')",
+             f"ducklake_rewrite_data_files('{lake}', delete_threshold => 0)",
+             f"ducklake_expire_snapshots('{lake}', older_than => now() + INTERVAL 1 DAY)",
+             f"ducklake_cleanup_old_files('{lake}', cleanup_all => true)"]
     for step in steps:
         warehouse.retrying(lambda step=step: conn.execute(f"SELECT count(*) FROM {step}").fetchall())
     warehouse.retrying(lambda: _recount_table_stats(conn))
@@ -49,9 +48,9 @@ def purge_lake(conn: duckdb.DuckDBPyConnection) -> None:
 
 def _recount_table_stats(conn: duckdb.DuckDBPyConnection) -> None:
     """DuckLake widens a table's min/max per column as files are added and never narrows it on delete, so an erased
-    id could stay there as a bound: recount the bounds of person-key columns from the live files' statistics."""
+    id or label could stay there as a bound: recount the bounds of every text column from the live files' statistics
+    (text compares as the stored text does; other types keep their bounds, which hold no id)."""
     meta = f"__ducklake_metadata_{warehouse.LAKE}"
-    names = ", ".join(f"'{c}'" for c in erasure.PERSON_KEY_COLUMNS)
     conn.execute("BEGIN TRANSACTION")
     try:
         conn.execute(
@@ -60,12 +59,12 @@ def _recount_table_stats(conn: duckdb.DuckDBPyConnection) -> None:
             f"  FROM {meta}.ducklake_data_file d JOIN {meta}.ducklake_file_column_stats fs USING (data_file_id) "
             f"  WHERE d.end_snapshot IS NULL GROUP BY ALL) f, {meta}.ducklake_column c "
             f"WHERE s.table_id = f.table_id AND s.column_id = f.column_id AND c.table_id = s.table_id "
-            f"AND c.column_id = s.column_id AND c.end_snapshot IS NULL AND c.column_name IN ({names})")
+            f"AND c.column_id = s.column_id AND c.end_snapshot IS NULL AND lower(c.column_type) = 'varchar'")
         # A table none of whose files hold a row any more keeps no bounds.
         conn.execute(
             f"UPDATE {meta}.ducklake_table_column_stats s SET min_value = NULL, max_value = NULL "
             f"FROM {meta}.ducklake_column c WHERE c.table_id = s.table_id AND c.column_id = s.column_id "
-            f"AND c.column_name IN ({names}) AND NOT EXISTS (SELECT 1 FROM {meta}.ducklake_data_file d "
+            f"AND lower(c.column_type) = 'varchar' AND NOT EXISTS (SELECT 1 FROM {meta}.ducklake_data_file d "
             f"WHERE d.table_id = s.table_id AND d.end_snapshot IS NULL)")
     except BaseException:
         conn.execute("ROLLBACK")
