@@ -23,7 +23,8 @@ def prepare() -> None:
     # Secrets are read here, at the edge; queries/ never imports Streamlit. Every run passes the pepper again, so
     # a changed secrets file takes effect as the rest of the secrets do.
     warehouse.configure(pepper=secret("pepper"))
-    filters.pin_version(signed_in=not signin.auth_configured() or st.user.is_logged_in)
+    filters.pin_version(signed_in=not signin.exposed_without_sign_in()
+                        and (not signin.auth_configured() or st.user.is_logged_in))
 
 
 def app() -> None:
@@ -38,7 +39,7 @@ def app() -> None:
     ]
     # Viewers do not get the Data page at all: not in the menu, not by URL. Someone not let in yet gets no page
     # either way (setup() shows the sign-in screen or the refusal and stops), but a link to any page still finds it.
-    if role is None or access.may(role, "upload"):
+    if (role is None and not signin.exposed_without_sign_in()) or (role is not None and access.may(role, "upload")):
         pages.append(st.Page("pages/data.py", title="Data", icon=":material/upload_file:"))
     # Declared before sign-in draws anything, and hidden until someone is let in: a run that stops at the sign-in
     # screen would otherwise keep the menu an earlier run of the session declared, which on a fresh server's first

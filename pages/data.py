@@ -1,11 +1,13 @@
-"""Data: upload exports (preview, then confirm), the upload ledger with undo, and the canonical templates."""
+"""Data: upload exports (preview, then confirm), the upload ledger with undo, data protection (retention, and
+erasure for admins), and the canonical templates."""
 import datetime as dt
+import os
 
 import pandas as pd
 import streamlit as st
 
 from pages import cache, digest_offer, filters, layout, signin, turns
-from queries import departments, formats, imports, uploads, warehouse
+from queries import departments, erasure, formats, imports, retention, storage, uploads, warehouse
 from queries.imports import m365, slack, templates
 from queries.imports import mapping as column_mapping
 
@@ -275,7 +277,7 @@ else:
                 try:
                     with turns.aside(), warehouse.opened(cache.location()) as conn:
                         restored = uploads.undo(conn, choice, actor=me)
-                except warehouse.WarehouseBusy as busy:
+                except (warehouse.WarehouseBusy, imports.ImportRefused) as busy:
                     st.session_state["import_errors"] = [f"Upload #{choice} was not undone. {busy}"]
                 else:
                     message = f"Upload #{choice} undone."
@@ -283,6 +285,39 @@ else:
                         message += " Restored: " + ", ".join(f"#{r}" for r in restored) + "."
                     st.session_state["import_messages"] = [message]
                 st.rerun()
+
+# --- Data protection: retention in force, and erasure for admins (docs/metrics.md#erasure) --------------------------
+st.header("Data protection")
+try:
+    kept_months = retention.setting(signin.secrets_section("retention"), os.environ)
+except ValueError as wrong:
+    kept_months = None
+    st.error(str(wrong), icon=":material/block:")
+oldest = cache.read(retention.oldest_person_month)
+window = (f"{kept_months} months before the latest month held" if kept_months
+          else "as long as the warehouse holds them (no limit set)")
+held = f"the oldest month held per person is {oldest:%Y-%m}" if oldest else "no person-level rows are held yet"
+st.write(f"Retention: person-level rows are kept for {window}; {held}. Rollups keep every month's figures. Set "
+         "`DASHBOARD_RETENTION_MONTHS` or `[retention] person_months`, and run `python -m queries maintain` nightly "
+         "(docs/deploy.md#retention).")
+if me.may("erase"):
+    with st.expander("Erase people on request (GDPR Art. 17)", icon=":material/person_remove:"):
+        st.caption("Removes every row of these people in every table and their bytes from storage, and keeps them "
+                   "out of every later import and restore. Rollups are anonymous counts and stay as they were. The "
+                   "audit trail records who erased how many people, never whom.")
+        generation = st.session_state.get("erase_generation", 0)
+        typed = st.text_area("E-mails or UPNs, one a line", key=f"erase_emails_{generation}")
+        sure = st.checkbox("I understand this cannot be undone", key=f"erase_sure_{generation}")
+        if st.button("Erase", type="primary", icon=":material/delete_forever:", disabled=not (typed.strip() and sure)):
+            try:
+                with turns.aside():
+                    done = storage.erase_people(typed.split(), location=cache.location(), actor=me)
+            except (warehouse.WarehouseBusy, erasure.UnknownPerson) as refused:
+                st.session_state["import_errors"] = [str(refused)]
+            else:
+                st.session_state["import_messages"] = ["  \n".join(done.lines())]
+                st.session_state["erase_generation"] = generation + 1  # the e-mails typed are not kept
+            st.rerun()
 
 # --- Templates ----------------------------------------------------------------------------------------------------
 st.header("Canonical templates")

@@ -20,6 +20,12 @@ def auth_configured() -> bool:
     return secrets_section("auth") is not None
 
 
+def exposed_without_sign_in() -> bool:
+    """Local mode (full admin rights, no sign-in) is for a server on loopback only: one that listens beyond it
+    without [auth] lets nobody in (queries/access.py)."""
+    return not auth_configured() and access.serves_beyond_loopback(st.get_option("server.address"))
+
+
 def _provider() -> str | None:
     """The [auth.<provider>] section to sign in with, when several or a named one are configured."""
     auth = secrets_section("auth") or {}
@@ -36,6 +42,8 @@ def role() -> str | None:
     """The role of whoever is here, read without drawing anything: admin in local mode, the role of a signed-in
     account that is let in, None for a visitor who has not signed in or an account turned away (sign_in() shows
     them their screen)."""
+    if exposed_without_sign_in():
+        return None
     if not auth_configured():
         return access.LOCAL.role
     if not st.user.is_logged_in:
@@ -45,7 +53,12 @@ def role() -> str | None:
 
 def sign_in() -> access.Actor:
     """Resolve who is here. Signed-out users see only the sign-in screen; people outside the allowed domains
-    are turned away; without [auth] the app runs in local mode with full access and says so."""
+    are turned away; without [auth] the app runs in local mode with full access and says so, on loopback only."""
+    if exposed_without_sign_in():
+        st.session_state.pop("_actor", None)
+        st.title("Social business dashboard")
+        st.error(access.EXPOSED_WITHOUT_SIGN_IN, icon=":material/lock:")
+        st.stop()
     if not auth_configured():
         actor_ = access.LOCAL
         st.warning("**Local mode:** sign-in is not configured, so anyone who can open this page has full access. "

@@ -1,5 +1,5 @@
-"""Command line: python -m queries import | stage | metrics | segments | cohorts | communities | ledger | undo | demo
-| digest | brief | maintain | synth. A thin shell over the same functions the pages call."""
+"""Command line: python -m queries import | stage | metrics | segments | cohorts | communities | ledger | undo | erase
+| backup | restore | demo | digest | brief | maintain | synth. A thin shell over the same functions the pages call."""
 from __future__ import annotations
 
 import argparse
@@ -228,8 +228,72 @@ def cmd_undo(args) -> int:
     return 0
 
 
+def cmd_erase(args) -> int:
+    from . import erasure, storage
+
+    if not args.yes:
+        warning = (f"Erasing {len(args.emails)} {'person' if len(args.emails) == 1 else 'people'} removes every row "
+                   "of them for good and keeps them out of later imports")
+        if not sys.stdin.isatty():
+            print(f"{warning}; add --yes to go ahead. Nothing was erased.", file=sys.stderr)
+            return 1
+        if input(f"{warning}. Type yes to go ahead: ").strip().lower() != "yes":
+            print("Nothing was erased.", file=sys.stderr)
+            return 1
+    try:
+        done = storage.erase_people(args.emails, location=args.db, actor=uploads.CLI)
+    except erasure.UnknownPerson as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    for line in done.lines():
+        print(line)
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from . import backup
+
+    manifest = backup.backup(args.out, args.db)
+    rows = sum(manifest["tables"].values())
+    print(f"Wrote a backup of {warehouse.describe(warehouse.resolve_location(args.db))} to {args.out}: "
+          f"{rows:,} rows in {len(manifest['tables'])} tables, {len(manifest['erased'])} erased people listed.")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from . import backup
+
+    try:
+        done = backup.restore(args.file, args.db, replace=args.replace)
+    except backup.RestoreRefused as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    for line in done.lines():
+        print(line)
+    return 0
+
+
 def cmd_maintain(args) -> int:
+    from . import retention, storage
+
     location = warehouse.resolve_location(args.db)
+    try:
+        months = retention.setting(secrets_section("retention"), os.environ)
+    except ValueError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    removed = {}
+    with warehouse.opened(location) as conn:
+        if months is not None:
+            start, removed = retention.expire(conn, months, who=uploads.CLI.label)
+            if start is None:
+                print("Retention: the warehouse holds no month yet.")
+            else:
+                print(f"Retention {months} months: person-level rows before {start:%Y-%m} "
+                      + ("removed: " + ", ".join(f"{n:,} rows of {t}" for t, n in sorted(removed.items()))
+                         if removed else "were already gone") + ". Rollups keep every month's figures.")
+    if removed:
+        print(storage.purge(location))
     with warehouse.opened(location) as conn:
         warehouse.maintain(conn, location)
     print(f"Compacted {warehouse.describe(location)}.")
@@ -348,8 +412,21 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = add("undo", cmd_undo, "take an upload back out")
     p.add_argument("upload_id", type=int)
+    p = add("erase", cmd_erase, "erase people on request (GDPR Art. 17): every row of them in every table, their "
+                                "bytes in storage, and keep them out of later imports (docs/metrics.md#erasure)")
+    p.add_argument("emails", nargs="+", metavar="EMAIL")
+    p.add_argument("--yes", action="store_true", help="go ahead without asking")
+    p = add("backup", cmd_backup, "write one consistent backup file of the whole warehouse (safe while the app "
+                                  "runs; docs/deploy.md#backup-and-restore)")
+    p.add_argument("--out", required=True, help="the backup file to write (.zip)")
+    p = add("restore", cmd_restore, "load a backup into an empty warehouse of either backend (--replace: into a "
+                                    "held one); erased people stay erased")
+    p.add_argument("file", help="a file written by backup")
+    p.add_argument("--replace", action="store_true", help="replace what the warehouse holds")
     add("demo", cmd_demo, "load the demo data")
-    add("maintain", cmd_maintain, "compact the warehouse (on DuckLake: merge small files, drop snapshots older "
+    add("maintain", cmd_maintain, "expire person-level rows beyond the retention window (DASHBOARD_RETENTION_MONTHS "
+                                  "or [retention] person_months; none by default) and remove their bytes, then "
+                                  "compact the warehouse (on DuckLake: merge small files, drop snapshots older "
                                   "than a day); safe while the app runs")
     p = add("brief", cmd_brief, "write the one-page executive brief (PDF) for a month")
     p.add_argument("--month", help="YYYY-MM (default: the latest month held)")

@@ -5,11 +5,12 @@ import fnmatch
 import hashlib
 from dataclasses import dataclass
 
-# The roles, and what each may do. Viewers only look; champions upload and answer the checklist; admins also undo.
+# What each role may do. Viewers only look; champions upload and answer the checklist; admins also undo and
+# erase people (docs/metrics.md#erasure).
 PERMISSIONS = {
     "viewer": set(),
     "champion": {"upload", "answer"},
-    "admin": {"upload", "answer", "undo"},
+    "admin": {"upload", "answer", "undo", "erase"},
 }
 
 
@@ -64,6 +65,23 @@ def label_for(email: str, role: str, pepper: str) -> str:
     """A pseudonymous audit label: the role and a short peppered hash, so no table or log holds the email."""
     digest = hashlib.sha256((pepper + email.strip().lower()).encode()).hexdigest()[:10]
     return f"{role} {digest}"
+
+
+LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def serves_beyond_loopback(address: str | None) -> bool:
+    """Does a server bound to `address` (Streamlit's server.address) answer beyond this machine? No address means
+    every interface, Streamlit's default."""
+    address = (address or "").strip().lower()
+    return not address or not (address in LOOPBACK or address.startswith("127."))
+
+
+# Shown by a server that listens beyond loopback without sign-in configured: it shows no data and no Data page.
+EXPOSED_WITHOUT_SIGN_IN = (
+    "This dashboard listens beyond this machine, and sign-in is not configured, so it shows nothing: anyone who "
+    "can reach it would have full admin rights. Configure `[auth]` (and `[access]`) in `.streamlit/secrets.toml` "
+    "as the README's \"Sign-in\" section shows, or serve it on this machine only (`--server.address localhost`).")
 
 
 def require(actor: Actor, action: str) -> None:

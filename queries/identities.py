@@ -91,6 +91,12 @@ def aliases(conn, extra_edges=()) -> tuple[dict[str, str], list[tuple[str, list[
     return mapping, conflicts
 
 
+def person_keys(conn, key: str) -> set[str]:
+    """Every key of the person the address key `key` belongs to: all their linked addresses and the ids seen beside
+    them (erasing any one address erases the person, docs/metrics.md#erasure)."""
+    return {row[0] for row in named.run(conn, "identities.person_keys", {"key": key}).fetchall()}
+
+
 def file_edges(rows) -> list[tuple]:
     """The links a staged file's canonical rows carry, in the shape of the edges query's rows."""
     names = rows.column_names

@@ -62,3 +62,19 @@ SELECT DISTINCT kind, tool, month FROM (
     WHERE t.person_key IN (SELECT person_key FROM alias_moved)
 )
 EXCEPT SELECT kind, tool, month FROM rollup_changes;
+
+-- name: person_keys
+-- Every key of the person an address key belongs to (docs/metrics.md#identity): the key itself, its person's key,
+-- every address linked to that person, and the ids seen beside any of them. Erasure removes them all.
+WITH person AS (
+    SELECT coalesce((SELECT canonical_key FROM person_alias WHERE person_key = $key), $key) AS key
+),
+addresses AS (
+    SELECT $key AS key
+    UNION SELECT key FROM person
+    UNION SELECT person_key FROM person_alias WHERE canonical_key = (SELECT key FROM person)
+)
+SELECT key FROM addresses
+UNION SELECT identity_key FROM roster WHERE person_key IN (SELECT key FROM addresses) AND identity_key IS NOT NULL
+UNION SELECT identity_key FROM activity WHERE person_key IN (SELECT key FROM addresses) AND identity_key IS NOT NULL
+UNION SELECT identity_key FROM devices WHERE person_key IN (SELECT key FROM addresses) AND identity_key IS NOT NULL;

@@ -73,8 +73,9 @@ def writer_waiting(location: str) -> bool:
     return False
 
 
-def _announce(location: str, deadline: float) -> int | None:
-    """Take `<file>.intent` exclusively, waiting for other announced processes up to the deadline."""
+def announce(location: str, deadline: float) -> int | None:
+    """Take `<file>.intent` exclusively, waiting for other announced processes up to the deadline; close the
+    returned descriptor to let go. (Compaction holds it while no instance of the file is open at all.)"""
     if fcntl is None:
         return None
     # Readable by all: a server running as another user must be able to see the announcement (the file is empty).
@@ -165,7 +166,7 @@ class SharedInstance:
     def _open(self, deadline: float) -> duckdb.DuckDBPyConnection:
         """Open the instance (called without the lock held); the caller stores it."""
         if self.embedded and not _serving:
-            self.intent = _announce(self.location, deadline)
+            self.intent = announce(self.location, deadline)
         try:
             instance = self.opener(deadline)
         except BaseException:

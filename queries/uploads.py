@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from . import identities, warehouse
+from . import erasure, identities, retention, warehouse
 from .access import CLI, LOCAL, Actor, PermissionDenied, require  # noqa: F401  (PermissionDenied re-exported)
 from .imports import CANONICAL_COLUMNS, ImportRefused, StagedFile, stage_file
 from .imports import mapping as column_mapping
@@ -81,7 +81,14 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
     def write() -> UploadResult:  # one whole transaction, run again if it loses a DuckLake write conflict
         with warehouse.transaction(conn):
             upload_id = _next_id(conn, "uploads", "upload_id")
-            conn.register("incoming", staged.rows)
+            # Erased people never come back: their rows are dropped here, inside the transaction, and said so.
+            rows, dropped = erasure.drop_erased(conn, staged.rows)
+            notes = tuple(staged.notes) + ((f"Dropped {dropped} rows of erased people "
+                                            "(docs/metrics.md#erasure).",) if dropped else ())
+            conn.register("incoming", rows)
+            if kind in PERSON_KINDS + ("roster",):  # a month whose person rows expired cannot be recounted
+                retention.refuse_expired(conn, [r[0] for r in conn.execute("SELECT DISTINCT month FROM incoming")
+                                                .fetchall()], staged.file_name)
             columns = ", ".join(CANONICAL_COLUMNS[kind])
             if kind == "checklist":
                 conn.execute(f"INSERT INTO checklist SELECT ?, {columns}, ?, {NOW_UTC} FROM incoming",
@@ -115,10 +122,10 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
                 "unmapped, uploaded_by, uploaded_at, status) "
                 f"VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, {NOW_UTC}, 'active')",
                 [upload_id, kind, staged.source, staged.file_name, staged.sha256, ",".join(staged.month_labels()),
-                 staged.row_count, who],
+                 rows.num_rows, who],
             )
-            if staged.notes:  # what the preview said about the file, for the ledger (migration 007)
-                conn.execute("UPDATE uploads SET notes = ? WHERE upload_id = ?", [" ".join(staged.notes), upload_id])
+            if notes:  # what the preview said about the file, for the ledger (migration 007)
+                conn.execute("UPDATE uploads SET notes = ? WHERE upload_id = ?", [" ".join(notes), upload_id])
             try:
                 linked = warehouse.refresh_rollups(conn)
             except identities.Conflict as conflict:
@@ -137,9 +144,9 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
                              [matched, unmapped, upload_id])
             _event(conn, upload_id, "uploaded", who, staged.file_name)
             conn.unregister("incoming")
-        notes = tuple(staged.notes) + ((linked_note(linked),) if linked else ())
+        notes = notes + ((linked_note(linked),) if linked else ())
         return UploadResult(upload_id, kind, staged.source, staged.file_name, staged.month_labels(), staged.tools,
-                            staged.row_count, replaced, matched, unmapped, staged.concealed_rows, notes, linked)
+                            rows.num_rows, replaced, matched, unmapped, staged.concealed_rows, notes, linked)
 
     with warehouse.WRITE_LOCK:
         return warehouse.retrying(write)
@@ -207,6 +214,8 @@ def undo(conn: duckdb.DuckDBPyConnection, upload_id: int, who: str | None = None
             active = conn.execute(
                 "SELECT tool, month FROM upload_slices WHERE upload_id = ? AND state = 'active'", [upload_id]
             ).fetchall()
+            if kind in PERSON_KINDS + ("roster",):
+                retention.refuse_expired(conn, [month for _, month in active], f"Undoing upload #{upload_id}")
             restored = set()
             for tool, month in active:
                 previous = conn.execute(

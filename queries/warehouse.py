@@ -538,6 +538,9 @@ def refresh_rollups(conn: duckdb.DuckDBPyConnection) -> int:
         return 0  # a checklist answer: nothing the rollups hold
     named.run(conn, "rollups.status")
     named.run(conn, "rollups.months", {"full": full})
+    # Months whose person rows expired (queries/retention.py) keep their rollups: never recounted from rows gone.
+    conn.execute("DELETE FROM rollup_months WHERE month < (SELECT CAST(max(value) AS DATE) FROM meta "
+                 "WHERE key = 'person_rows_from')")
     named.run(conn, "rollups.replace_month_status")
     named.run(conn, "rollups.insert_month_status")
     first_month, last_month = conn.execute("SELECT min(month), max(month) FROM rollup_months").fetchone()

@@ -290,3 +290,32 @@ def test_every_person_keyed_figure_is_unchanged_by_address_changes(tmp_path_fact
         found.append(figures(location))
         warehouse.forget(location)
     assert found[0] == found[1]
+
+
+# --- Erasure follows the links ---------------------------------------------------------------------------------------
+
+def test_erasing_any_one_address_erases_the_person_and_their_id_keeps_them_out(load, db):
+    """Ada's old address is erased: her new address's rows go too, and a later roster listing her under a third
+    address beside the same employee id drops her row (docs/metrics.md#erasure)."""
+    from queries import erasure
+    from queries.access import Actor
+
+    people, acts = ada_changes_address()
+    load("roster.csv", people)
+    load("activity.csv", acts)
+    ada = [key(a) for a in ("a1@x.example", "a2@x.example")]
+    with warehouse.opened(db) as conn:
+        done = erasure.erase(conn, ["A1@x.example"], PEPPER, Actor("admin", "admin"))
+        assert done.removed["roster"] == 3 and done.removed["activity"] == 3
+        for table in ("roster", "activity", "person_month", "first_active", "person_alias"):
+            assert conn.execute(f"SELECT count(*) FROM {table} WHERE person_key IN (?, ?)", ada).fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM roster WHERE identity_key LIKE 'employee-id:%'").fetchone()[0] == 6
+    again = load("april.csv", roster([(dt.date(2026, 4, 1), "ada@new.example", "Sales", "E1"),
+                                      (dt.date(2026, 4, 1), "b@x.example", "Sales", "E2")]))
+    assert again.row_count == 1 and "Dropped 1 rows of erased people" in again.summary()
+
+
+def key(email):
+    import hashlib
+
+    return hashlib.sha256(f"{PEPPER}{email.lower()}".encode()).hexdigest()

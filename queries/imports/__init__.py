@@ -32,7 +32,6 @@ CANONICAL_COLUMNS = {
     "checklist": ["month", "criterion", "answer", "note"],
     "devices": ["month", "person_key", "tool", "used_mobile", "identity_key"],
     "identity_changes": ["month", "old_key", "new_key"],
-    "devices": ["month", "person_key", "tool", "used_mobile"],
     "departments": ["month", "from_department", "to_department"],
 }
 # The namespaces of stable ids (docs/metrics.md#identity): an Entra object id (the Entra user list's id, Teams'
@@ -218,6 +217,11 @@ def _refuse_first(conn, file_name: str, failures: list[tuple[str, str, str, str 
     raise ImportRefused(f'{file_name}: row {row + 2}, column "{header}" {shown}{problem}.')
 
 
+def person_key_sql(source: str) -> str:
+    """SQL for the person key of an e-mail or UPN: the one definition, which erasure (queries/erasure.py) reuses."""
+    return f"sha256($pepper || lower(trim({source})))"
+
+
 def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date | None = None,
                kind: str | None = None, allow_period: bool = False, mapping=None) -> StagedFile:
     """Validate a file and map it to canonical rows. Raises ImportRefused with a message for the uploader.
@@ -262,10 +266,10 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
             echo = None if column.type == "id" or column.type in ID_NAMESPACES else src
             failures.extend((cond, problem, header, echo) for cond, problem in checks)
             if column.type == "id" and column.target == "person":
-                clean_columns.append(f"sha256($pepper || lower(trim({src}))) AS person_key")
+                clean_columns.append(f"{person_key_sql(src)} AS person_key")
                 clean_columns.append(f"regexp_full_match(trim({src}), '[0-9A-Fa-f]{{32}}') AS concealed")
             elif column.type == "id":  # the addresses of an identity change
-                clean_columns.append(f"sha256($pepper || lower(trim({src}))) AS {column.target}_key")
+                clean_columns.append(f"{person_key_sql(src)} AS {column.target}_key")
         # One pass over the file parses each cell once, keeps the clean values and marks every failed check;
         # the first failure is then found among the marks. The marks stay in `clean` unused.
         parsed = f"(SELECT {', '.join(parses)} FROM staged)"
