@@ -91,6 +91,14 @@ def aliases(conn, extra_edges=()) -> tuple[dict[str, str], list[tuple[str, list[
     return mapping, conflicts
 
 
+def alias_table(conn) -> str:
+    """person_alias, or an empty stand-in in a warehouse still on a schema from before it (an older version's
+    import in the middle of an upgrade)."""
+    held = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'person_alias' "
+                        "AND table_schema = 'main' AND table_catalog = current_database()").fetchone()[0]
+    return "person_alias" if held else "(SELECT '' AS person_key, '' AS canonical_key WHERE false)"
+
+
 def person_keys(conn, key: str) -> set[str]:
     """Every key of the person the address key `key` belongs to: all their linked addresses and the ids seen beside
     them (erasing any one address erases the person, docs/metrics.md#erasure)."""

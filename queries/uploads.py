@@ -135,7 +135,7 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
                 # each address counted under its person (docs/metrics.md#identity), as the rollups count it
                 matched, unmapped = conn.execute(
                     "WITH people AS (SELECT DISTINCT i.month, coalesce(a.canonical_key, i.person_key) AS person_key "
-                    "FROM incoming i LEFT JOIN person_alias a ON a.person_key = i.person_key) "
+                    f"FROM incoming i LEFT JOIN {identities.alias_table(conn)} a ON a.person_key = i.person_key) "
                     "SELECT count(DISTINCT i.person_key) FILTER (WHERE pm.person_key IS NOT NULL), "
                     "count(DISTINCT i.person_key) FILTER (WHERE pm.person_key IS NULL) FROM people i "
                     "LEFT JOIN person_month pm ON pm.month = i.month AND pm.person_key = i.person_key"
