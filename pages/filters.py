@@ -110,11 +110,11 @@ def sidebar(frame: views.Frame) -> views.Scope | None:
                               format_func=views.COMPARISONS.get, horizontal=True)
         units = st.multiselect("Business unit", options.units, key="f_units", placeholder="All business units")
         regions = st.multiselect("Region", options.regions, key="f_regions", placeholder="All regions")
+        departments = st.multiselect("Department", options.departments, key="f_departments",
+                                     placeholder="All departments")
         organised = st.radio("Departments", list(ORGANISED), key="f_organised", format_func=ORGANISED.get,
                              help="History under today's department names (renames and mergers recorded on the "
                                   "Data page), or under the names each month's roster had.")
-        departments = st.multiselect("Department", options.departments, key="f_departments",
-                                     placeholder="All departments")
         tool = st.selectbox("Tool", [ALL_TOOLS, *options.tools], key="f_tool")
         if frame.refreshed:
             st.caption(f"Last data refresh: {frame.refreshed:%d %b %Y, %H:%M} UTC")
