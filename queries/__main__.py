@@ -256,7 +256,8 @@ def cmd_backup(args) -> int:
     manifest = backup.backup(args.out, args.db)
     rows = sum(manifest["tables"].values())
     print(f"Wrote a backup of {warehouse.describe(warehouse.resolve_location(args.db))} to {args.out}: "
-          f"{rows:,} rows in {len(manifest['tables'])} tables, {len(manifest['erased'])} erased people listed.")
+          f"{rows:,} rows in {len(manifest['tables'])} tables, {len(manifest['erased'])} erasure-list entries "
+          "(one per erased address or id).")
     return 0
 
 
