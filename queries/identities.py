@@ -138,10 +138,7 @@ class Conflict(ImportRefused):
 
     def __init__(self, conflicts: list[tuple[str, list[str]]]):
         self.conflicts = conflicts
-        try:
-            refuse_conflicts(conflicts, "This change")
-        except ImportRefused as refused:
-            super().__init__(str(refused))
+        super().__init__(conflict_message(conflicts, "This change"))
 
 
 def relink(conn) -> Relinked:
@@ -167,8 +164,8 @@ def relink(conn) -> Relinked:
     return Relinked(int(moved))
 
 
-def refuse_conflicts(conflicts: list[tuple[str, list[str]]], file_name: str, rows=None, file_rows=None) -> None:
-    """Raise ImportRefused for the first person whose addresses carry two ids of one kind, naming the rows of the
+def conflict_message(conflicts: list[tuple[str, list[str]]], file_name: str, rows=None, file_rows=None) -> str:
+    """What a person hears about the first person whose addresses carry two ids of one kind, naming the rows of the
     file being imported (its canonical `rows`, which are the file's rows `file_rows`) that hold one of them."""
     space, addresses = conflicts[0]
     kind = {"object-id": "Entra object ids (id, objectId or User Id)",
@@ -183,7 +180,6 @@ def refuse_conflicts(conflicts: list[tuple[str, list[str]]], file_name: str, row
         shown = [str(file_rows[p]) for p in sorted(positions)[:5]]
         if shown:
             where = f" (row{'s' if len(shown) > 1 else ''} {', '.join(shown)})"
-    raise ImportRefused(
-        f"{file_name}: one person would carry two different {kind}{where}. An address belongs to one person: either "
-        "an earlier upload links the address to another person's id (undo that upload if it was wrong), or a row "
-        "of identity_changes.csv joins two people. Nothing was imported.")
+    return (f"{file_name}: one person would carry two different {kind}{where}. An address belongs to one person: "
+            "either an earlier upload links the address to another person's id (undo that upload if it was wrong), or "
+            "a row of identity_changes.csv joins two people. Nothing was imported.")

@@ -129,7 +129,8 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
             try:
                 linked = warehouse.refresh_rollups(conn)
             except identities.Conflict as conflict:
-                identities.refuse_conflicts(conflict.conflicts, staged.file_name, staged.rows, staged.file_rows)
+                raise ImportRefused(identities.conflict_message(conflict.conflicts, staged.file_name, staged.rows,
+                                                                staged.file_rows)) from None
             matched = unmapped = None
             if kind in PERSON_KINDS:
                 # each address counted under its person (docs/metrics.md#identity), as the rollups count it

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import DUCKLAKE, PEPPER, fresh_location, snapshot
+from small_org import person_key
 from queries import metrics, participation, uploads, warehouse
 from queries.imports import ImportRefused, stage_file
 
@@ -303,7 +304,7 @@ def test_erasing_any_one_address_erases_the_person_and_their_id_keeps_them_out(l
     people, acts = ada_changes_address()
     load("roster.csv", people)
     load("activity.csv", acts)
-    ada = [key(a) for a in ("a1@x.example", "a2@x.example")]
+    ada = [person_key(a) for a in ("a1@x.example", "a2@x.example")]
     with warehouse.opened(db) as conn:
         done = erasure.erase(conn, ["A1@x.example"], PEPPER, Actor("admin", "admin"))
         assert done.removed["roster"] == 3 and done.removed["activity"] == 3
@@ -314,8 +315,3 @@ def test_erasing_any_one_address_erases_the_person_and_their_id_keeps_them_out(l
                                       (dt.date(2026, 4, 1), "b@x.example", "Sales", "E2")]))
     assert again.row_count == 1 and "Dropped 1 rows of erased people" in again.summary()
 
-
-def key(email):
-    import hashlib
-
-    return hashlib.sha256(f"{PEPPER}{email.lower()}".encode()).hexdigest()
