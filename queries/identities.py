@@ -8,23 +8,15 @@ the key of the address seen first; `relink` keeps person_alias in step inside th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pyarrow
 
 from . import named
-from .imports import ImportRefused
+from .imports import ID_NAMESPACES, ImportRefused
 
 # The kinds whose rows carry links: a change in one of their slices may relink someone.
 LINKING_KINDS = ("roster", "activity", "devices", "identity_changes")
-
-
-@dataclass
-class Relinked:
-    """What a relink changed: how many addresses changed person, or the people it could not make (see `aliases`)."""
-
-    addresses: int = 0
-    conflicts: list[tuple[str, list[str]]] = field(default_factory=list)
+# An identity key starts with its namespace; an address key is a bare hash.
+_ID_PREFIXES = tuple(f"{space}:" for space in ID_NAMESPACES.values())
 
 
 class _People:
@@ -64,7 +56,7 @@ def aliases(conn, extra_edges=()) -> tuple[dict[str, str], list[tuple[str, list[
     for address, other, month, order in edges:
         people.join(address, other)
         for key, rank in ((address, (month, order)), (other, (month, 1))):
-            if not key.startswith(("object-id:", "employee-id:")):
+            if not key.startswith(_ID_PREFIXES):
                 seen = first_seen.get(key)
                 if seen is None or rank < seen:
                     first_seen[key] = rank
@@ -141,9 +133,10 @@ class Conflict(ImportRefused):
         super().__init__(conflict_message(conflicts, "This change"))
 
 
-def relink(conn) -> Relinked:
+def relink(conn) -> int:
     """Bring person_alias in step with the live links, inside the caller's transaction, and add to rollup_changes
-    every live slice holding an address whose person changed (its months are then recounted).
+    every live slice holding an address whose person changed (its months are then recounted). Returns how many
+    addresses changed person.
 
     Two ids of one kind reaching one person raise Conflict: the caller's transaction rolls back."""
     mapping, conflicts = aliases(conn)
@@ -161,7 +154,7 @@ def relink(conn) -> Relinked:
     finally:
         conn.unregister("alias_new")
         conn.execute("DROP TABLE IF EXISTS alias_moved")
-    return Relinked(int(moved))
+    return int(moved)
 
 
 def conflict_message(conflicts: list[tuple[str, list[str]]], file_name: str, rows=None, file_rows=None) -> str:

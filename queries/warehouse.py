@@ -532,7 +532,7 @@ def refresh_rollups(conn: duckdb.DuckDBPyConnection) -> int:
     relinked = 0
     if full or conn.execute("SELECT count(*) FROM rollup_changes WHERE kind IN "
                             f"{identities.LINKING_KINDS}").fetchone()[0]:
-        relinked = identities.relink(conn).addresses
+        relinked = identities.relink(conn)
     if not full and not conn.execute("SELECT count(*) FROM rollup_changes").fetchone()[0]:
         conn.execute("DROP TABLE rollup_changes")
         return 0  # a checklist answer: nothing the rollups hold
