@@ -1,11 +1,10 @@
 """Entry point of the social business dashboard: sign-in and roles, first-run demo data, the shared sidebar filters and the pages each role may see."""
 import streamlit as st
 
-from pages import filters, guard, signin
+from app import filters, guard, signin
 from queries import access, warehouse
 
 st.set_page_config(page_title="Social business dashboard", page_icon=":material/hub:", layout="wide")
-filters.use_navigation()  # a fresh server's first run: never the legacy pages/ menu, even before sign-in
 
 
 def secret(name: str) -> str | None:
@@ -18,7 +17,7 @@ def secret(name: str) -> str | None:
 
 
 def prepare() -> None:
-    """Before the run takes its turn (pages/turns.py): the pepper, and the data version pinned, which on DuckLake is
+    """Before the run takes its turn (app/turns.py): the pepper, and the data version pinned, which on DuckLake is
     a catalog round trip that the runs queued behind this one need not wait for."""
     # Secrets are read here, at the edge; queries/ never imports Streamlit. Every run passes the pepper again, so
     # a changed secrets file takes effect as the rest of the secrets do.
@@ -30,20 +29,19 @@ def prepare() -> None:
 def app() -> None:
     role = signin.role()
     pages = [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/stages.py", title="Where we stand", icon=":material/stairs:"),
-        st.Page("pages/adoption.py", title="Adoption", icon=":material/trending_up:"),
-        st.Page("pages/coe.py", title="CoE reach", icon=":material/groups:"),
-        st.Page("pages/communities.py", title="Communities", icon=":material/forum:"),
-        st.Page("pages/alignment.py", title="Business alignment", icon=":material/target:"),
+        st.Page("app/pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("app/pages/stages.py", title="Where we stand", icon=":material/stairs:"),
+        st.Page("app/pages/adoption.py", title="Adoption", icon=":material/trending_up:"),
+        st.Page("app/pages/coe.py", title="CoE reach", icon=":material/groups:"),
+        st.Page("app/pages/communities.py", title="Communities", icon=":material/forum:"),
+        st.Page("app/pages/alignment.py", title="Business alignment", icon=":material/target:"),
     ]
     # Viewers do not get the Data page at all: not in the menu, not by URL. Someone not let in yet gets no page
     # either way (setup() shows the sign-in screen or the refusal and stops), but a link to any page still finds it.
     if (role is None and not signin.exposed_without_sign_in()) or (role is not None and access.may(role, "upload")):
-        pages.append(st.Page("pages/data.py", title="Data", icon=":material/upload_file:"))
+        pages.append(st.Page("app/pages/data.py", title="Data", icon=":material/upload_file:"))
     # Declared before sign-in draws anything, and hidden until someone is let in: a run that stops at the sign-in
-    # screen would otherwise keep the menu an earlier run of the session declared, which on a fresh server's first
-    # run is the pages/ folder's files (filters.use_navigation).
+    # screen would otherwise keep the menu an earlier run of the session declared.
     page = st.navigation(pages, position="sidebar" if role else "hidden")
     filters.setup()
     page.run()

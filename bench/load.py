@@ -66,7 +66,7 @@ BROWSERS = 4
 # last 3 months (as bench/lake.py loads) measure the same per-run work at a fraction of the load time.
 LAKE_MONTHS = 3
 ERROR_TYPES = ("exception", "error")
-# pages/guard.py's two messages: an unexpected error's reference code, and the import-running notice
+# app/guard.py's two messages: an unexpected error's reference code, and the import-running notice
 ERROR_TEXTS = ("give your dashboard admin the reference", "An import is running")
 SETTLED = """() => !!document.querySelector("[data-testid='stApp'][data-test-script-state='notRunning']")
     && !document.querySelector("[data-stale='true']") && !document.querySelector("[data-testid='stSkeleton']")"""

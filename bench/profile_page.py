@@ -1,12 +1,12 @@
 """Benchmark (not a test): where one session's run of a page spends its server time, cold and warm.
 
-    python bench/profile_page.py [--db bench/out/load/pristine-200000x24.duckdb] [--page pages/overview.py] [--runs 7]
+    python bench/profile_page.py [--db bench/out/load/pristine-200000x24.duckdb] [--page app/pages/overview.py] [--runs 7]
 
 It runs the page through dashboard.py in Streamlit's AppTest (the same script run a server does, without a browser
 or a websocket) against a copy of the warehouse, once cold (new process, nothing cached: the file is opened and
 every read runs) and then warm, and splits each run's script time into what the app does before the page
-(pages/filters.py setup: sign-in, the data version, the frame's cached read and the sidebar's widgets), the page's
-cached reads (pages/cache.py read: its view model), its cached charts, and the rest of the page (layout: tiles,
+(app/filters.py setup: sign-in, the data version, the frame's cached read and the sidebar's widgets), the page's
+cached reads (app/cache.py read: its view model), its cached charts, and the rest of the page (layout: tiles,
 text and tables). Times are medians of the warm runs.
 """
 from __future__ import annotations
@@ -49,7 +49,7 @@ running: dict[str, int] = defaultdict(int)
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default=str(ROOT / "bench" / "out" / "load" / "pristine-200000x24.duckdb"))
-    parser.add_argument("--page", default="pages/overview.py")
+    parser.add_argument("--page", default="app/pages/overview.py")
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="profile-"))
@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     import conftest  # noqa: F401  (AppTest then runs pages as a server does: through dashboard.py)
     from streamlit.testing.v1 import AppTest
 
-    from pages import cache, chart_cache, filters, guard
+    from app import cache, chart_cache, filters, guard
 
     spent: dict[str, float] = defaultdict(float)
     # dashboard.py calls filters.pin_version() and filters.setup(), and the pages call cache.read(...): all looked
@@ -75,7 +75,7 @@ def main(argv=None) -> int:
     runs = []
     for index in range(args.runs + 1):
         spent.clear()
-        if index == 0 and args.page != "pages/overview.py":
+        if index == 0 and args.page != "app/pages/overview.py":
             at.run()
             at.switch_page(args.page)
             spent.clear()

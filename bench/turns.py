@@ -1,4 +1,4 @@
-"""Benchmark (not a test): what the garbage collector and the turns of pages/turns.py do to many viewers at once.
+"""Benchmark (not a test): what the garbage collector and the turns of app/turns.py do to many viewers at once.
 
     python bench/turns.py [--size 10000] [--pages Overview,Adoption]
 
@@ -8,7 +8,7 @@ page: warm cache, N = 1, 4, 8 and 16 sessions released together, at least 80 ses
 measures them. The settings, all measured in this one run:
 
 - before: Streamlit's full collection after every run (`runner.postScriptGC` on), nothing frozen, no turns;
-- freeze only: the same, with the modules' objects frozen out of the collector's sight (pages/turns.py);
+- freeze only: the same, with the modules' objects frozen out of the collector's sight (app/turns.py);
 - no post-run collection: `postScriptGC` off as well, no turns;
 - shipped: the above with one run at a time (DASHBOARD_CONCURRENT_RUNS=1, the default);
 - two at a time: DASHBOARD_CONCURRENT_RUNS=2.

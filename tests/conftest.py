@@ -21,24 +21,6 @@ os.environ.setdefault("DASHBOARD_RAISE_ERRORS", "1")
 
 from queries import uploads, warehouse  # noqa: E402
 
-
-def _serve_like_streamlit_run() -> None:
-    """AppTest re-detects the legacy pages/ folder on every run, so from the second run on it would run a
-    page file without dashboard.py. A real server decides once, and st.navigation switches it off for good.
-    Make AppTest behave like the server."""
-    from streamlit.runtime import pages_manager
-
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    pages_manager.PagesManager.__init__ = init
-
-
-_serve_like_streamlit_run()
-
 PEPPER = "test-pepper"
 
 # Browser tests drive Debian's Chromium through Playwright's Python package (a downloaded browser is never used).
@@ -346,7 +328,7 @@ ACTIVITY_SEPT = (
 
 
 def app(page: str | None = None, timeout: int = 120):
-    """An AppTest of the dashboard, optionally switched to a page such as 'pages/data.py'."""
+    """An AppTest of the dashboard, optionally switched to a page such as 'app/pages/data.py'."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=timeout)

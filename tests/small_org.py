@@ -113,8 +113,8 @@ def columns_holding(conn, key: str) -> list[str]:
     return found
 
 
-PAGES = ["pages/overview.py", "pages/stages.py", "pages/adoption.py", "pages/coe.py", "pages/communities.py",
-         "pages/alignment.py", "pages/data.py"]
+PAGES = ["app/pages/overview.py", "app/pages/stages.py", "app/pages/adoption.py", "app/pages/coe.py", "app/pages/communities.py",
+         "app/pages/alignment.py", "app/pages/data.py"]
 
 
 def page_text(location, page, monkeypatch):
@@ -125,6 +125,6 @@ def page_text(location, page, monkeypatch):
     at = app(page)
     assert not at.exception, at.exception
     shown = [m.value for m in at.markdown] + [(m.label, m.value) for m in at.metric]
-    if page != "pages/data.py":  # the Data page's tables hold the ledger, compared above
+    if page != "app/pages/data.py":  # the Data page's tables hold the ledger, compared above
         shown += [d.value.to_csv() for d in at.dataframe]
     return shown

@@ -68,7 +68,7 @@ def test_viewer_sees_views_but_no_data_page_and_cannot_reach_it(demo_db):
     assert {m.label: m.value for m in at.metric}["Adoption"] == "64%"
     assert not any("Local mode" in w.value for w in at.warning)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/data.py")  # not registered in the viewer's navigation: no menu entry, no URL
+        at.switch_page("app/pages/data.py")  # not registered in the viewer's navigation: no menu entry, no URL
 
 
 def test_viewer_on_an_empty_warehouse_is_not_linked_to_the_data_page(db):
@@ -92,7 +92,7 @@ def test_viewer_is_refused_by_the_core_functions(db):
 
 
 def test_champion_uploads_but_cannot_undo(demo_db):
-    at = hosted("ana@comms.example.com", "pages/data.py")
+    at = hosted("ana@comms.example.com", "app/pages/data.py")
     assert not at.exception
     assert "Data" in page_titles(at)
     assert [f for f in at.get("file_uploader")]
@@ -100,7 +100,7 @@ def test_champion_uploads_but_cannot_undo(demo_db):
 
 
 def test_admin_can_undo(demo_db):
-    at = hosted("boss@example.com", "pages/data.py")
+    at = hosted("boss@example.com", "app/pages/data.py")
     assert not at.exception
     assert [b for b in at.button if b.label == "Undo this upload"]
 
@@ -112,7 +112,7 @@ def test_outsider_is_turned_away(demo_db):
 
 
 def test_local_mode_has_full_access_and_a_banner(demo_db):
-    at = app("pages/data.py")
+    at = app("app/pages/data.py")
     assert any("Local mode" in w.value for w in at.warning)
     assert [b for b in at.button if b.label == "Undo this upload"]
 

@@ -4,7 +4,7 @@ from queries import uploads, warehouse
 
 
 def data_page():
-    at = app("pages/data.py")
+    at = app("app/pages/data.py")
     assert not at.exception
     return at
 

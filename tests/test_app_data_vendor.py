@@ -10,7 +10,7 @@ VENDOR = Path(__file__).parent / "fixtures" / "vendor"
 
 
 def data_page():
-    at = app("pages/data.py")
+    at = app("app/pages/data.py")
     assert not at.exception
     return at
 

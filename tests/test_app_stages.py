@@ -5,7 +5,7 @@ from conftest import app
 from queries import checklist, uploads, warehouse
 from queries.rubric import DEFAULT_RUBRIC
 
-PAGE = "pages/stages.py"
+PAGE = "app/pages/stages.py"
 
 
 def charts(at):

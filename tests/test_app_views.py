@@ -4,7 +4,7 @@ import pytest
 
 from conftest import ACTIVITY_SEPT, ROSTER_SEPT, app
 
-VIEWS = ["pages/overview.py", "pages/adoption.py", "pages/coe.py", "pages/communities.py", "pages/alignment.py"]
+VIEWS = ["app/pages/overview.py", "app/pages/adoption.py", "app/pages/coe.py", "app/pages/communities.py", "app/pages/alignment.py"]
 
 
 def param(at, key) -> list:
@@ -46,33 +46,33 @@ def test_each_view_on_an_empty_warehouse_points_to_the_data_page(db, page):
 
 @pytest.mark.parametrize("page", VIEWS)
 def test_each_view_with_only_a_roster_and_one_activity_file(load, page, monkeypatch):
-    if page == "pages/coe.py":
+    if page == "app/pages/coe.py":
         monkeypatch.setenv("DASHBOARD_MIN_GROUP_SIZE", "1")  # four people: see the empty state, not the withheld one
     load("roster.csv", ROSTER_SEPT, month="2026-09")
     load("activity.csv", ACTIVITY_SEPT)
     at = app(page)
     assert not at.exception, at.exception
     text = " ".join(e.value for e in [*at.info, *at.markdown, *at.caption, *at.warning])
-    if page == "pages/coe.py":
+    if page == "app/pages/coe.py":
         assert "champion register" in text
-    if page == "pages/alignment.py":
+    if page == "app/pages/alignment.py":
         assert "kpis.csv" in text
-    if page == "pages/communities.py":
+    if page == "app/pages/communities.py":
         assert "No communities data" in text
-    if page in ("pages/overview.py", "pages/adoption.py"):
+    if page in ("app/pages/overview.py", "app/pages/adoption.py"):
         # four people is below the minimum group size: no figures at all
         assert "fewer than 5 people" in text
 
 
 def test_filters_persist_across_pages_and_open_from_the_url(demo_db):
-    at = app("pages/overview.py")
+    at = app("app/pages/overview.py")
     at.multiselect(key="f_departments").set_value(["Legal"])
     at.selectbox(key="f_month").set_value(at.selectbox(key="f_month").options and
                                           __import__("datetime").date(2026, 6, 1))
     at.run()
     before = at.markdown[0].value
     assert "June 2026" in before
-    at.switch_page("pages/adoption.py")
+    at.switch_page("app/pages/adoption.py")
     at.run()
     assert at.multiselect(key="f_departments").value == ["Legal"]
     assert param(at, "month") == ["2026-06"] and param(at, "dept") == ["Legal"]
@@ -101,7 +101,7 @@ def test_overview_tiles_and_sentence_on_the_demo(demo_db):
 
 def test_coe_page_flags_the_pitfall_above_the_configured_share(demo_db, monkeypatch):
     monkeypatch.setenv("DASHBOARD_PITFALL_SHARE", "0.01")
-    at = app("pages/coe.py")
+    at = app("app/pages/coe.py")
     assert any("CoE pitfall" in w.value for w in at.warning)
     monkeypatch.setenv("DASHBOARD_PITFALL_SHARE", "0.99")
     at.run()
@@ -116,7 +116,7 @@ def test_user_text_is_never_rendered_as_markdown(load):
     load("roster.csv", roster, month="2026-09")
     load("activity.csv", "month,email,tool,posts\n" + "".join(f"2026-09,q{i}@x.com,slack,1\n" for i in range(6))
          + "2026-09,p0@x.com,slack,1\n")
-    for page in ("pages/overview.py", "pages/adoption.py"):
+    for page in ("app/pages/overview.py", "app/pages/adoption.py"):
         at = app(page)
         assert not at.exception
         sentence = at.markdown[0].value
@@ -126,7 +126,7 @@ def test_user_text_is_never_rendered_as_markdown(load):
 
 
 def test_adoption_page_shows_participation_habits_and_cohorts(demo_db):
-    at = app("pages/adoption.py")
+    at = app("app/pages/adoption.py")
     assert not at.exception, at.exception
     headings = [h.value for h in at.subheader]
     assert "Who creates, responds, observes" in headings and "Do newcomers stay?" in headings

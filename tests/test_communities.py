@@ -210,7 +210,7 @@ def test_view_model_headline_tiles_rankings_and_table(held, db):
 
 
 def test_page_lists_only_communities_of_the_minimum_size_and_downloads_exactly_them(held, db):
-    at = app("pages/communities.py")
+    at = app("app/pages/communities.py")
     assert not at.exception, at.exception
     assert at.markdown[0].value == ("## 3 of 7 communities had posts in October 2026; 1 is dormant, with no posts "
                                     "for two months or more.")
@@ -234,7 +234,7 @@ def test_page_lists_only_communities_of_the_minimum_size_and_downloads_exactly_t
 
 def test_page_for_a_month_without_communities_data_points_to_the_data_page(held, load):
     load("roster.csv", ROSTER_SEPT, month="2026-11")  # November is held, with no communities upload
-    at = app("pages/communities.py")
+    at = app("app/pages/communities.py")
     assert not at.exception, at.exception
     assert at.markdown[0].value == "## No communities data for November 2026."
     assert any("Data page" in i.value for i in at.info)
@@ -242,7 +242,7 @@ def test_page_for_a_month_without_communities_data_points_to_the_data_page(held,
 
 
 def test_a_viewer_has_the_page_in_the_menu_and_sees_it(held):
-    at = hosted("someone@example.com", "pages/communities.py")  # raises if the viewer's menu lacks the page
+    at = hosted("someone@example.com", "app/pages/communities.py")  # raises if the viewer's menu lacks the page
     assert not at.exception, at.exception
     assert at.title[0].value == "Communities"
     assert at.markdown[0].value.startswith("## 3 of 7 communities had posts in October 2026")

@@ -179,7 +179,7 @@ def test_no_suggestion_when_most_people_do_not_follow_one_new_name(load, conn):
 
 
 def test_the_sidebar_choice_shows_departments_as_then_and_is_kept_in_the_url(organisation):
-    at = app("pages/adoption.py")
+    at = app("app/pages/adoption.py")
     assert not at.exception, at.exception
     assert at.radio(key="f_organised").value == "today"
     assert at.multiselect(key="f_departments").options == ["Legal", "Operations", "Sales"]
@@ -206,7 +206,7 @@ def test_the_sidebar_choice_shows_departments_as_then_and_is_kept_in_the_url(org
 def test_the_data_page_preview_offers_the_rename_and_records_it_on_the_button(load, db):
     for month in ("2026-01", "2026-02"):
         load(f"roster-{month}.csv", roster(month), month=month)
-    at = app("pages/data.py")
+    at = app("app/pages/data.py")
     at.selectbox(key="upload_month").set_value("2026-03")
     at.file_uploader[0].set_value(("roster-march.csv", roster("2026-03").encode(), "text/csv"))
     at.run()

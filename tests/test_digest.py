@@ -502,7 +502,7 @@ def data_page(secrets: dict, email_address: str | None = None):
     if email_address:
         at.user = {"is_logged_in": True, "email": email_address}
     at.run()
-    at.switch_page("pages/data.py")
+    at.switch_page("app/pages/data.py")
     at.run()
     assert not at.exception, at.exception
     return at

@@ -177,7 +177,7 @@ def test_the_data_page_erases_for_admins_and_shows_the_retention(own_db, monkeyp
     people = emails()
     load_org(own_db, people, months=("2026-09",))
     monkeypatch.setenv("DASHBOARD_RETENTION_MONTHS", "13")
-    at = app("pages/data.py")
+    at = app("app/pages/data.py")
     assert not at.exception
     assert any("kept for 13 months" in m.value and "2026-09" in m.value for m in at.markdown)
     at.text_area(key="erase_emails_0").set_value(people[0])

@@ -540,7 +540,7 @@ def test_activity_joins_to_the_mapped_roster_and_no_name_or_title_is_stored(db, 
 def champion_data_page():
     from test_access import hosted
 
-    at = hosted("ana@comms.example.com", "pages/data.py")
+    at = hosted("ana@comms.example.com", "app/pages/data.py")
     assert not at.exception
     return at
 

@@ -168,7 +168,7 @@ def test_the_pages_say_so(load, conn):
 
 def test_the_data_page_previews_and_records_the_sentence(db, load):
     load("roster.csv", ROSTER_FEB, month="2021-10")
-    at = app("pages/data.py")
+    at = app("app/pages/data.py")
     at.file_uploader[0].set_value(("teams.csv", OLDER.encode(), "text/csv"))
     at.run()
     assert not at.exception
@@ -184,6 +184,6 @@ def test_the_data_page_previews_and_records_the_sentence(db, load):
 def test_the_adoption_page_shows_the_sentence(db, load):
     load("roster.csv", ROSTER_FEB, month="2021-10")
     load("teams.csv", OLDER)
-    at = app("pages/adoption.py")
+    at = app("app/pages/adoption.py")
     assert not at.exception
     assert any("so Teams contribution for October 2021 is no data" in c.value for c in at.caption)

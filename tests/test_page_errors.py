@@ -15,7 +15,7 @@ SECRET_PATH = "/srv/dashboard/private/warehouse.duckdb"
 @pytest.fixture
 def hosted_errors(monkeypatch, demo_db):
     """Errors handled as a viewer meets them (the suite otherwise lets them raise), on a fresh cache."""
-    from pages import cache
+    from app import cache
 
     monkeypatch.delenv("DASHBOARD_RAISE_ERRORS", raising=False)
     cache._cached_read.clear()
@@ -25,7 +25,7 @@ def hosted_errors(monkeypatch, demo_db):
 
 @pytest.fixture
 def log_records():
-    from pages import guard
+    from app import guard
 
     records = []
     handler = logging.Handler()

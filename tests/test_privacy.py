@@ -567,8 +567,8 @@ APP_CASES = {  # the issue's cases: ?dept=Board%20Office, ?dept=Legal&region=EME
     "Legal in NA, 4 people": ({"dept": "Legal", "region": "NA"}, Filters(("Legal",), ("NA",)), 4),
     "Legal in APAC, 4 people": ({"dept": "Legal", "region": "APAC"}, Filters(("Legal",), ("APAC",)), 4),
 }
-APP_PAGES = ("pages/overview.py", "pages/adoption.py", "pages/coe.py", "pages/stages.py", "pages/alignment.py")
-ORG_WIDE_APP_PAGES = ("pages/stages.py", "pages/alignment.py")
+APP_PAGES = ("app/pages/overview.py", "app/pages/adoption.py", "app/pages/coe.py", "app/pages/stages.py", "app/pages/alignment.py")
+ORG_WIDE_APP_PAGES = ("app/pages/stages.py", "app/pages/alignment.py")
 WHOLE_ORGANISATION = re.compile(r"whole[- ]organisation", re.IGNORECASE)
 LATEST = MONTHS[-1]
 
@@ -695,7 +695,7 @@ def test_a_small_selection_shows_no_number_about_it(org_app, page, case):
     assert not problems, f"{page} with {case}: " + "\n".join(problems)
 
     boxed = [(type(e).__name__, _text(e)) for e, box in leaves if box]
-    if page == "pages/overview.py":
+    if page == "app/pages/overview.py":
         assert boxed, "the Overview keeps its organisation-wide stage box"
         unfiltered = [(type(e).__name__, _text(e)) for e, box in _leaves(_open(page).main) if box]
         assert boxed == unfiltered, "the stage box changes with the filters"

@@ -1,4 +1,4 @@
-"""The read path every page takes (pages/cache.py read: the data version, the read cache, one warehouse instance per process
+"""The read path every page takes (app/cache.py read: the data version, the read cache, one warehouse instance per process
 with a cursor per caller) under many threads at once: while imports and undos run, and on a cold cache."""
 import contextlib
 import datetime as dt
@@ -19,7 +19,7 @@ FILTERS = [metrics.ALL, metrics.Filters(departments=("Sales",)), metrics.Filters
 
 @pytest.fixture
 def shell():
-    from pages import cache as module
+    from app import cache as module
 
     module._cached_read.clear()
     return module

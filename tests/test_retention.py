@@ -41,7 +41,7 @@ def test_expired_rows_and_their_bytes_go_and_every_months_figures_stay(own_db, e
     results = load_org(own_db, people + [leaver], months=("2026-07",))
     load_org(own_db, people, months=("2026-08", "2026-09"))
     before = figures(own_db)
-    pages = {page: page_text(own_db, page, monkeypatch) for page in PAGES if page != "pages/data.py"}
+    pages = {page: page_text(own_db, page, monkeypatch) for page in PAGES if page != "app/pages/data.py"}
     gone, kept = person_key(leaver), person_key(people[1])
     assert holders(own_db, gone)
 

@@ -280,11 +280,10 @@ def test_an_account_outside_the_allowed_domains_is_turned_away(signin):
 
 def test_a_fresh_servers_first_visitor_signed_out_sees_the_sign_in_screen_without_a_menu(chromium_browser, tmp_path,
                                                                                           demo_template):
-    """Until st.navigation has run once in a server, Streamlit takes the pages/ folder for a legacy multipage app,
-    and a run that stops before st.navigation showed the folder's files (cache, guard, turns…) as a menu. The
-    outsider test above met it only when it happened to be its server's first visitor; here the first visitor of a
-    server of its own, signed out, opens a page by its link (filters.use_navigation). The sign-in screen never
-    reaches the provider, so none is started."""
+    """A server's very first run may stop at the sign-in screen before st.navigation has declared any page; it must
+    show no menu then either (a pages/ folder beside dashboard.py would make Streamlit list its files). Here the
+    first visitor of a server of its own, signed out, opens a page by its link. The sign-in screen never reaches the
+    provider, so none is started."""
     secrets_file = write_secrets(tmp_path, free_port(), "http://127.0.0.1:9/.well-known/openid-configuration")
     location = copy_warehouse(demo_template, fresh_location(tmp_path, "fresh"))
     with open(tmp_path / "server.log", "w") as log:

@@ -106,12 +106,12 @@ def _champion_written_help(at) -> str:
 
 
 def test_the_coe_page_shows_the_rubric_pitfall_share(demo_db, tmp_path, monkeypatch):
-    at = app("pages/coe.py")
+    at = app("app/pages/coe.py")
     assert not at.exception, at.exception
     assert f"Above {rubric.pitfall_share():.0%} " in _champion_written_help(at)
     monkeypatch.setenv("DASHBOARD_RUBRIC", str(_rubric_with(tmp_path, "coe_pitfall_share = 0.30",
                                                              "coe_pitfall_share = 0.01")))
-    at = app("pages/coe.py")
+    at = app("app/pages/coe.py")
     assert not at.exception, at.exception
     assert "Above 1% " in _champion_written_help(at)
     assert any("CoE pitfall" in w.value and "(above 1%)" in w.value for w in at.warning)

@@ -1,4 +1,4 @@
-"""Script runs take turns (pages/turns.py): never more than the set number at once, first come first served, a place
+"""Script runs take turns (app/turns.py): never more than the set number at once, first come first served, a place
 always given back, and the modules' objects frozen out of the garbage collector's sight once per new import."""
 import gc
 import threading
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pages import turns
+from app import turns
 
 
 def _crowd(gate: turns.Turns, people: int, work=lambda: time.sleep(0.002)) -> tuple[int, list[int]]:
@@ -219,7 +219,7 @@ def test_the_code_is_frozen_once_per_new_import(monkeypatch):
 
 
 def test_streamlit_does_not_collect_all_garbage_after_every_run():
-    """The project's config turns Streamlit's full collection after each run off (pages/turns.py says why)."""
+    """The project's config turns Streamlit's full collection after each run off (app/turns.py says why)."""
     import tomllib
 
     from conftest import ROOT

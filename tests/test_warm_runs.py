@@ -1,6 +1,6 @@
 """A warm run of a page is layout only: it shares the cached view models instead of copying them, sends the Arrow
 tables, chart specs and chart data it already has, and makes a table's CSV only when its download is clicked
-(pages/cache.py, pages/layout.py, pages/chart_cache.py). Many viewers queue behind each other's warm runs (pages/turns.py), so
+(app/cache.py, app/layout.py, app/chart_cache.py). Many viewers queue behind each other's warm runs (app/turns.py), so
 whatever a warm run repeats, every viewer waits for."""
 import pickle
 
@@ -11,14 +11,14 @@ from streamlit import dataframe_util
 from conftest import app
 from queries import formats, warehouse
 
-PAGES = ["pages/overview.py", "pages/adoption.py", "pages/coe.py", "pages/communities.py", "pages/alignment.py",
-         "pages/stages.py"]
+PAGES = ["app/pages/overview.py", "app/pages/adoption.py", "app/pages/coe.py", "app/pages/communities.py", "app/pages/alignment.py",
+         "app/pages/stages.py"]
 
 
 @pytest.fixture
 def counted(monkeypatch):
     """How many times each conversion a warm run should not repeat was called."""
-    from pages import chart_cache
+    from app import chart_cache
 
     calls = {"DataFrame to Arrow": 0, "rows to DataFrame": 0, "CSV": 0, "chart spec looked up": 0}
 
@@ -39,7 +39,7 @@ def counted(monkeypatch):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_a_warm_run_converts_nothing_and_makes_no_csv(demo_db, page, counted):
-    at = app(page if page != "pages/overview.py" else None)  # the first run fills the caches
+    at = app(page if page != "app/pages/overview.py" else None)  # the first run fills the caches
     assert not at.exception, at.exception
     for name in counted:
         counted[name] = 0
@@ -60,7 +60,7 @@ def test_no_page_changes_the_view_models_it_shares(demo_db, page, monkeypatch):
         return model
 
     monkeypatch.setattr(warehouse, "read_at", recording)
-    at = app(page if page != "pages/overview.py" else None)
+    at = app(page if page != "app/pages/overview.py" else None)
     at.run()
     assert not at.exception, at.exception
     assert models, "the page read its view model through the cache"
@@ -69,7 +69,7 @@ def test_no_page_changes_the_view_models_it_shares(demo_db, page, monkeypatch):
 
 
 def test_a_table_download_is_made_on_click_from_the_rows_shown(monkeypatch):
-    from pages import layout
+    from app import layout
     from queries import views
 
     table = views.Table(pd.DataFrame({"Department": ["=HYPERLINK(1)", "Sales"], "Adoption": ["10%", "20%"]}),
@@ -84,7 +84,7 @@ def test_a_table_download_is_made_on_click_from_the_rows_shown(monkeypatch):
 def test_what_a_run_makes_for_a_shared_part_is_made_once_and_forgotten_with_it():
     import gc
 
-    from pages import cache
+    from app import cache
 
     frame, made = pd.DataFrame({"Department": ["Sales"]}), []
     first = cache.once_per(frame, "arrow", lambda: made.append("first") or "the table")
@@ -97,7 +97,7 @@ def test_what_a_run_makes_for_a_shared_part_is_made_once_and_forgotten_with_it()
 
 
 def test_a_part_without_weak_references_is_refused_and_nothing_is_kept():
-    from pages import cache
+    from app import cache
 
     kept = dict(cache._derived)
     with pytest.raises(TypeError):
@@ -106,11 +106,11 @@ def test_a_part_without_weak_references_is_refused_and_nothing_is_kept():
 
 
 def test_showing_a_cached_spec_never_changes_it():
-    """Every run shows the same cached spec (pages/chart_cache.py show): st.vega_lite_chart must find nothing to
+    """Every run shows the same cached spec (app/chart_cache.py show): st.vega_lite_chart must find nothing to
     change in it, even below its top level (it writes a colour legend's null title as " ")."""
     import copy
 
-    from pages import chart_cache
+    from app import chart_cache
     from queries import charts
 
     rows = [{"month": "2026-09-01", "adoption_rate": 0.4}, {"month": "2026-10-01", "adoption_rate": 0.5}]

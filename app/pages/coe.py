@@ -1,7 +1,7 @@
 """CoE reach: where champions are, how many, who is trained, the champion lift and the CoE-pitfall signal."""
 import streamlit as st
 
-from pages import cache, filters, layout
+from app import cache, filters, layout
 from queries import views
 
 scope = filters.scope()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import cache
+from app import cache
 from queries import access, warehouse
 
 

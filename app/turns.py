@@ -88,7 +88,7 @@ class Turns:
     @contextlib.contextmanager
     def aside(self):
         """Give this run's place to the next waiting run during a long write, and take it back first in line.
-        Only around writes: the block must not read through pages/cache.py, whose single-flight lock a run with
+        Only around writes: the block must not read through app/cache.py, whose single-flight lock a run with
         a place may be waiting on."""
         self.step_aside()  # nothing to give when the queue is off or the run has no place (a test's run)
         try:
@@ -115,12 +115,12 @@ RUNS = Turns(_configured())
 
 
 def turn(first: bool = False):
-    """`with turns.turn():` around a whole script run (pages/guard.py)."""
+    """`with turns.turn():` around a whole script run (app/guard.py)."""
     return RUNS.turn(first)
 
 
 def step_aside() -> None:
-    """In a cache miss, before the warehouse is read (pages/cache.py); come_back() after the cached call."""
+    """In a cache miss, before the warehouse is read (app/cache.py); come_back() after the cached call."""
     RUNS.step_aside()
 
 

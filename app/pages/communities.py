@@ -1,7 +1,7 @@
 """Communities: which communities thrive, which have gone quiet or dormant, and how that changes month to month."""
 import streamlit as st
 
-from pages import cache, filters, layout
+from app import cache, filters, layout
 from queries import views
 
 scope = filters.scope()

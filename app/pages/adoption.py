@@ -2,7 +2,7 @@
 participation segments, habits and cohort retention."""
 import streamlit as st
 
-from pages import cache, filters, layout
+from app import cache, filters, layout
 from queries import views
 
 scope = filters.scope()

@@ -20,7 +20,7 @@ import pyarrow as pa
 import streamlit as st
 from streamlit import dataframe_util
 
-from pages import cache_keys
+from app import cache_keys
 
 DATA_LABEL = "Data behind this chart"
 _KINDS = {"line": "Line chart", "trail": "Line chart", "bar": "Bar chart", "area": "Area chart", "arc": "Pie chart",

@@ -1,7 +1,7 @@
 """Business alignment: are the KPIs on target, and does social activity move with them?"""
 import streamlit as st
 
-from pages import cache, filters, layout
+from app import cache, filters, layout
 from queries import views
 
 scope = filters.scope()

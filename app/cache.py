@@ -7,7 +7,7 @@ import weakref
 
 import streamlit as st
 
-from pages import cache_keys, turns
+from app import cache_keys, turns
 from queries import warehouse
 
 
@@ -34,7 +34,7 @@ def _cached_read(where: str, version: int, function: str, key: str, _args: tuple
     # Keyed on the data version: a new upload or undo bumps it, so every page reads fresh numbers. When many
     # sessions miss the same key at once (right after an import), it is computed once: Streamlit's caches hold a
     # lock per key while computing, and the others wait and take that result (tests/test_read_path.py checks it).
-    # The arguments are keyed by their repr (pages/cache_keys.py), so the underscored ones are not hashed again.
+    # The arguments are keyed by their repr (app/cache_keys.py), so the underscored ones are not hashed again.
     # Every run that reads a key gets the same view model, not a copy of it (st.cache_data would unpickle one for
     # each run, a tenth of a warm page's time), so what the pages derive from it (layout.shown) is made once too.
     # Pages only read their view models; tests/test_warm_runs.py checks that no page changes one.
@@ -49,7 +49,7 @@ def read(func, *args, **kwargs):
     view model this way (`cache.read(views.overview, scope)`).
 
     A miss reads through a cursor of the process's one warehouse instance; if the data moved on since the run
-    pinned its version, warehouse.VersionMoved reruns the page at the new version (see pages/guard.py).
+    pinned its version, warehouse.VersionMoved reruns the page at the new version (see app/guard.py).
     """
     return read_at(data_version(), func, *args, **kwargs)
 
@@ -60,7 +60,7 @@ def read_at(version: int, func, *args, **kwargs):
         return _cached_read(location(), version, f"{func.__module__}.{func.__qualname__}",
                             cache_keys.key(args, kwargs), args, kwargs)
     finally:
-        turns.come_back()  # after the cache has let go of its lock on the key (pages/turns.py)
+        turns.come_back()  # after the cache has let go of its lock on the key (app/turns.py)
 
 
 _derived: dict[tuple[str, int], object] = {}

@@ -2,7 +2,7 @@
 trend and who moved most."""
 import streamlit as st
 
-from pages import cache, filters, layout
+from app import cache, filters, layout
 from queries import stages, views
 
 scope = filters.scope()
@@ -31,7 +31,7 @@ if model.stage is not None:
             layout.chart(model.stage.ladder)
             if model.stage.next_steps:
                 st.caption(layout.markdown(model.stage.next_steps))
-        st.page_link("pages/stages.py", label="Where we stand: the evidence, the outlook and the checklist",
+        st.page_link("app/pages/stages.py", label="Where we stand: the evidence, the outlook and the checklist",
                      icon=":material/stairs:")
 
 if model.withheld:

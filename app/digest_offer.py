@@ -5,7 +5,7 @@ import os
 
 import streamlit as st
 
-from pages import cache, signin, turns
+from app import cache, signin, turns
 from queries import access, digest, stages, warehouse
 
 

@@ -9,7 +9,7 @@ import pyarrow as pa
 import streamlit as st
 from streamlit import dataframe_util
 
-from pages import cache, chart_cache, signin
+from app import cache, chart_cache, signin
 from queries import formats
 
 
@@ -77,7 +77,7 @@ def withheld(reason: str) -> None:
 def link_to_data() -> None:
     """A link to the Data page, for the roles that have it; viewers are told who fills the gap instead."""
     if signin.actor().may("upload"):
-        st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+        st.page_link("app/pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
     else:
         st.caption("Your champions or CoE lead upload the data; ask them to fill this gap.")
 

@@ -12,7 +12,7 @@ import secrets
 
 import streamlit as st
 
-from pages import turns
+from app import turns
 from queries import warehouse
 
 log = logging.getLogger("dashboard")
@@ -33,7 +33,7 @@ def run(body, local_mode: bool, before_turn=None) -> None:
     try:
         if before_turn is not None:
             before_turn()
-        # runs take turns, first come first served (pages/turns.py); a run started again because the data moved
+        # runs take turns, first come first served (app/turns.py); a run started again because the data moved
         # while it read has waited its turn once already
         with turns.turn(first=st.session_state.pop("_turn_first", False)):
             body()

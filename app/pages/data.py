@@ -6,7 +6,7 @@ import os
 import pandas as pd
 import streamlit as st
 
-from pages import cache, digest_offer, filters, layout, signin, turns
+from app import cache, digest_offer, filters, layout, signin, turns
 from queries import departments, erasure, formats, imports, retention, storage, uploads, warehouse
 from queries.imports import m365, slack, templates
 from queries.imports import mapping as column_mapping

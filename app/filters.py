@@ -7,7 +7,7 @@ import threading
 
 import streamlit as st
 
-from pages import cache, signin
+from app import cache, signin
 from queries import demo, metrics, views, warehouse
 
 ALL_TOOLS = "All tools"
@@ -126,7 +126,7 @@ def sidebar(frame: views.Frame) -> views.Scope | None:
 
 def pin_version(signed_in: bool) -> None:
     """This run's data version, pinned before the run takes its turn (dashboard.py): every read of the run is
-    answered at it (pages/cache.py). Not for a visitor who has not signed in: the sign-in screen reads nothing, and
+    answered at it (app/cache.py). Not for a visitor who has not signed in: the sign-in screen reads nothing, and
     must show even when the warehouse cannot be read."""
     warehouse.serve()
     st.session_state.pop("_data_version", None)  # a version pinned by an earlier run never stands for this one
@@ -146,31 +146,14 @@ def setup() -> views.Scope | None:
     result = sidebar(frame)
     st.session_state["_frame"] = frame
     st.session_state["_scope"] = result
-    st.session_state["_setup_done"] = True
     return result
 
 
 def scope() -> views.Scope | None:
     """The scope the sidebar selected in this run (dashboard.py sets it up before the page runs)."""
-    if not st.session_state.pop("_setup_done", False):  # the page ran alone, not through dashboard.py
-        use_navigation(always=True)
     return st.session_state.get("_scope")
 
 
 def frame() -> views.Frame | None:
     return st.session_state.get("_frame")
 
-
-def use_navigation(always: bool = False) -> None:
-    """Streamlit decides once per server whether an app uses the legacy pages/ folder, and says yes when that
-    folder exists, until st.navigation first runs. So on a fresh server, a run that stops before st.navigation (the
-    sign-in screen, an account turned away) showed the folder's files (cache, guard, turns…) as a menu, and a deep
-    link such as /adoption ran pages/adoption.py alone, with no sidebar. Switch the server to st.navigation and run
-    again: dashboard.py calls this on every run (later runs pay one attribute read), and a page that finds it ran
-    alone calls it `always` (scope()), so it runs again through dashboard.py (page identity is the URL path in both
-    modes)."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if always or PagesManager.uses_pages_directory is not False:
-        PagesManager.uses_pages_directory = False
-        st.rerun()

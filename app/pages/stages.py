@@ -2,7 +2,7 @@
 month, and the checklist champions answer."""
 import streamlit as st
 
-from pages import cache, filters, layout, signin, turns
+from app import cache, filters, layout, signin, turns
 from queries import checklist, imports, stages, uploads, views, warehouse
 
 scope = filters.scope()
