@@ -18,9 +18,9 @@ import inspect
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from streamlit import dataframe_util
 
-from app import cache_keys
+from app import arrow, cache_keys
+from queries import formats
 
 DATA_LABEL = "Data behind this chart"
 _KINDS = {"line": "Line chart", "trail": "Line chart", "bar": "Bar chart", "area": "Area chart", "arc": "Pie chart",
@@ -37,7 +37,7 @@ def _spec(builder: str, key: str, _builder, _args: tuple, _kwargs: dict) -> tupl
     spec = _builder(*_args, **_kwargs).to_dict()
     if not spec.get("description"):
         spec["description"] = describe(spec, _summary(_builder))
-    table = _arrow(data_table(spec))
+    table = arrow.table(data_table(spec), preserve_index=False)
     return _with_arrow_datasets(_legend_titles_shown(spec)), table
 
 
@@ -54,17 +54,17 @@ def show(spec: dict, table: pa.Table) -> None:
     (_legend_titles_shown), so showing a spec never changes it."""
     st.vega_lite_chart(spec, width="stretch")
     with st.expander(DATA_LABEL, expanded=False):
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", placeholder=formats.MISSING)
 
 
 def _with_arrow_datasets(spec: dict) -> dict:
     """The spec with its inline datasets (lists of rows, as Altair writes them) as the Arrow bytes that
-    st.vega_lite_chart sends to the browser. Given rows, it converts them to a DataFrame and that to Arrow on every
-    run, which was most of a warm page's time; given bytes, it sends them as they are. Converted here with
-    Streamlit's own conversion, once per cached spec, so the browser receives exactly what it did before."""
+    st.vega_lite_chart sends to the browser, converted once per cached spec. Given rows, it converts them to a
+    DataFrame and that to Arrow on every run, which was most of a warm page's time; given bytes, it sends them as
+    they are."""
     datasets = spec.get("datasets")
     if isinstance(datasets, dict):
-        spec["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(rows) if _tabular(rows) else rows
+        spec["datasets"] = {name: arrow.stream(arrow.table(pd.DataFrame(rows))) if _tabular(rows) else rows
                             for name, rows in datasets.items()}
     return spec
 
@@ -184,33 +184,23 @@ def _heading(definition: dict) -> str:
 
 
 def _shown(values: pd.Series, definition: dict) -> pd.Series:
-    """Values as the tooltip shows them: months as "Oct 2026", numbers in the tooltip's format."""
+    """Values as the tooltip shows them: months as "Oct 2026", numbers in the tooltip's format. A missing value
+    stays missing, so the table shows it as a dash (show)."""
     kind, unit, fmt = definition.get("type"), definition.get("timeUnit"), definition.get("format")
     if kind == "temporal" or unit:
         dates = pd.to_datetime(values, errors="coerce")
         pattern = "%b %Y" if unit in ("yearmonth", "month") else ("%Y" if unit == "year" else "%d %b %Y")
-        return dates.dt.strftime(pattern).fillna("")
+        return dates.dt.strftime(pattern).where(dates.notna(), None)
     if isinstance(fmt, str) and fmt and definition.get("formatType") in (None, "number"):
         def formatted(value):
             if value is None or (isinstance(value, float) and pd.isna(value)):
-                return ""
+                return None
             try:
                 return format(value, fmt.lstrip("~"))
             except (TypeError, ValueError):
                 return str(value)
         return values.map(formatted)
     return values
-
-
-def _arrow(frame: pd.DataFrame) -> pa.Table:
-    """The table as Arrow: a warm run then neither unpickles a DataFrame nor converts it (2 ms for a 2,400-cell
-    heatmap, against 0.05 ms)."""
-    try:
-        return pa.Table.from_pandas(frame, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a column of mixed types: show it as text
-        text = {c: frame[c].map(lambda v: "" if v is None or v != v else str(v)) if frame[c].dtype == object
-                else frame[c] for c in frame.columns}
-        return pa.Table.from_pandas(pd.DataFrame(text), preserve_index=False)
 
 
 def data_table(spec: dict) -> pd.DataFrame:

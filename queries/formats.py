@@ -3,6 +3,8 @@ pages, the brief and the CLI so that a figure reads the same everywhere."""
 from __future__ import annotations
 
 WITHHELD = "—"
+# What a table shows in a cell with no value: the same dash, since there is nothing to read there either.
+MISSING = WITHHELD
 
 
 def percent(value: float | None) -> str:

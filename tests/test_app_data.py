@@ -1,4 +1,6 @@
 """AppTest of the Data page: preview, confirm, refusals, the ledger with undo, and the templates."""
+import pandas as pd
+
 from conftest import ACTIVITY_SEPT, ROSTER_SEPT, app
 from queries import uploads, warehouse
 
@@ -58,3 +60,20 @@ def test_templates_are_downloadable(db):
     labels = {b.label for b in at.get("download_button")}
     assert {f"{k}.csv" for k in ("roster", "activity", "communities", "champions", "training", "kpis",
                                  "checklist")} <= labels
+
+
+def test_every_table_shows_a_dash_for_no_value_and_keeps_numbers_numeric(demo_db):
+    """The ledger's "Matched to roster" is empty for a communities file (it names no people): the cell shows a dash,
+    never "None", and the column stays numeric so that it sorts as numbers."""
+    at = data_page()
+    ledger = next(frame for frame in at.dataframe if "Matched to roster" in frame.value.columns)
+    matched = ledger.value["Matched to roster"]
+    assert matched.isna().any(), "the demo ledger holds a file matched to no roster"
+    assert pd.api.types.is_numeric_dtype(matched)
+    for table in at.dataframe:
+        # Streamlit shows a missing value as the element's placeholder, or as "None" when it has none.
+        shown = {str(value) if not pd.isna(value) else (table.proto.placeholder or "None")
+                 for value in table.value.to_numpy().ravel()}
+        assert "None" not in shown and "nan" not in shown
+        if table.value.isna().any().any():
+            assert table.proto.placeholder == "—"

@@ -1,24 +1,26 @@
 """A warm run of a page is layout only: it shares the cached view models instead of copying them, sends the Arrow
 tables, chart specs and chart data it already has, and makes a table's CSV only when its download is clicked
-(app/cache.py, app/layout.py, app/chart_cache.py). Many viewers queue behind each other's warm runs (app/turns.py), so
-whatever a warm run repeats, every viewer waits for."""
+(app/cache.py, app/layout.py, app/chart_cache.py). Many viewers queue behind each other's warm runs (app/turns.py),
+so whatever a warm run repeats, every viewer waits for."""
 import pickle
 
 import pandas as pd
+import pyarrow as pa
 import pytest
-from streamlit import dataframe_util
+import streamlit
 
 from conftest import app
 from queries import formats, warehouse
 
-PAGES = ["app/pages/overview.py", "app/pages/adoption.py", "app/pages/coe.py", "app/pages/communities.py", "app/pages/alignment.py",
-         "app/pages/stages.py"]
+PAGES = ["app/pages/overview.py", "app/pages/adoption.py", "app/pages/coe.py", "app/pages/communities.py",
+         "app/pages/alignment.py", "app/pages/stages.py"]
 
 
 @pytest.fixture
 def counted(monkeypatch):
-    """How many times each conversion a warm run should not repeat was called."""
-    from app import chart_cache
+    """How many times each conversion a warm run should not repeat was called: ours (app/arrow.py), and the ones
+    Streamlit would make if it were given a DataFrame, or a chart's rows, instead of their Arrow form."""
+    from app import arrow, chart_cache
 
     calls = {"DataFrame to Arrow": 0, "rows to DataFrame": 0, "CSV": 0, "chart spec looked up": 0}
 
@@ -28,10 +30,19 @@ def counted(monkeypatch):
             return func(*args, **kwargs)
         return wrapper
 
-    monkeypatch.setattr(dataframe_util, "convert_pandas_df_to_arrow_table",
-                        counting("DataFrame to Arrow", dataframe_util.convert_pandas_df_to_arrow_table))
-    monkeypatch.setattr(dataframe_util, "convert_anything_to_pandas_df",
-                        counting("rows to DataFrame", dataframe_util.convert_anything_to_pandas_df))
+    def dataframe(data=None, *args, **kwargs):
+        calls["DataFrame to Arrow"] += not isinstance(data, pa.Table)
+        return shown_table(data, *args, **kwargs)
+
+    def vega_lite_chart(spec, *args, **kwargs):  # the pages pass the spec alone, its data in its datasets
+        calls["rows to DataFrame"] += sum(chart_cache._tabular(rows) for rows in spec.get("datasets", {}).values())
+        return shown_chart(spec, *args, **kwargs)
+
+    shown_table, shown_chart = streamlit.dataframe, streamlit.vega_lite_chart
+    monkeypatch.setattr(streamlit, "dataframe", dataframe)
+    monkeypatch.setattr(streamlit, "vega_lite_chart", vega_lite_chart)
+    monkeypatch.setattr(arrow, "table", counting("DataFrame to Arrow", arrow.table))
+    monkeypatch.setattr(arrow, "stream", counting("rows to DataFrame", arrow.stream))
     monkeypatch.setattr(formats, "safe_csv", counting("CSV", formats.safe_csv))
     monkeypatch.setattr(chart_cache, "spec_for", counting("chart spec looked up", chart_cache.spec_for))
     return calls

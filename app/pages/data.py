@@ -213,7 +213,7 @@ for index, upload in enumerate(files or []):
 
 if preview_rows:
     st.header("Preview")
-    st.dataframe(pd.DataFrame(preview_rows), hide_index=True, width="stretch")
+    layout.dataframe(pd.DataFrame(preview_rows))
     if staged:
         label = f"Import {len(staged)} file{'s' if len(staged) != 1 else ''}"
         if st.button(label, type="primary", icon=":material/upload:"):
@@ -255,14 +255,14 @@ else:
         "row_count": "Rows", "matched": "Matched to roster", "unmapped": "Unmapped",
         "join_coverage": "Join coverage", "uploaded_by": "By",
         "uploaded_at": "When (UTC)", "status": "Status", "notes": "Notes", "sha256": "SHA-256"})
-    st.dataframe(table.drop(columns=["SHA-256"]), hide_index=True, width="stretch")
+    layout.dataframe(table.drop(columns=["SHA-256"]))
     st.download_button("Download the ledger (CSV)", formats.safe_csv(table), "upload-ledger.csv", "text/csv",
                        icon=":material/download:")
     with st.expander("Audit trail: who uploaded, replaced, undid, restored or answered what, and when"):
         trail = pd.DataFrame(cache.read(uploads.events)).rename(columns={
             "event_id": "Event", "upload_id": "Upload", "action": "Action", "who": "Who",
             "happened_at": "When (UTC)", "detail": "Detail"})
-        st.dataframe(trail, hide_index=True, width="stretch")
+        layout.dataframe(trail)
         st.download_button("Download the audit trail (CSV)", formats.safe_csv(trail), "audit-trail.csv", "text/csv",
                            icon=":material/download:", key="download_audit")
     undoable = [row for row in ledger if row["status"] != "undone"]
