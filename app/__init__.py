@@ -1,2 +1,2 @@
-"""The Streamlit app around queries/: page scripts in app/pages/, and what they share (sign-in, the sidebar, cached reads,
-layout, turns) beside them."""
+"""The Streamlit app around queries/: page scripts in app/pages/, and what they share (sign-in, the sidebar, cached
+reads, layout, turns) beside them."""

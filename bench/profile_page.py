@@ -1,6 +1,7 @@
 """Benchmark (not a test): where one session's run of a page spends its server time, cold and warm.
 
-    python bench/profile_page.py [--db bench/out/load/pristine-200000x24.duckdb] [--page app/pages/overview.py] [--runs 7]
+    python bench/profile_page.py [--db bench/out/load/pristine-200000x24.duckdb] [--page app/pages/overview.py]
+                                 [--runs 7]
 
 It runs the page through dashboard.py in Streamlit's AppTest (the same script run a server does, without a browser
 or a websocket) against a copy of the warehouse, once cold (new process, nothing cached: the file is opened and

@@ -113,8 +113,8 @@ def columns_holding(conn, key: str) -> list[str]:
     return found
 
 
-PAGES = ["app/pages/overview.py", "app/pages/stages.py", "app/pages/adoption.py", "app/pages/coe.py", "app/pages/communities.py",
-         "app/pages/alignment.py", "app/pages/data.py"]
+PAGES = ["app/pages/overview.py", "app/pages/stages.py", "app/pages/adoption.py", "app/pages/coe.py",
+         "app/pages/communities.py", "app/pages/alignment.py", "app/pages/data.py"]
 
 
 def page_text(location, page, monkeypatch):

@@ -4,7 +4,8 @@ import pytest
 
 from conftest import ACTIVITY_SEPT, ROSTER_SEPT, app
 
-VIEWS = ["app/pages/overview.py", "app/pages/adoption.py", "app/pages/coe.py", "app/pages/communities.py", "app/pages/alignment.py"]
+VIEWS = ["app/pages/overview.py", "app/pages/adoption.py", "app/pages/coe.py", "app/pages/communities.py",
+         "app/pages/alignment.py"]
 
 
 def param(at, key) -> list:

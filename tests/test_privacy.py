@@ -567,7 +567,8 @@ APP_CASES = {  # the issue's cases: ?dept=Board%20Office, ?dept=Legal&region=EME
     "Legal in NA, 4 people": ({"dept": "Legal", "region": "NA"}, Filters(("Legal",), ("NA",)), 4),
     "Legal in APAC, 4 people": ({"dept": "Legal", "region": "APAC"}, Filters(("Legal",), ("APAC",)), 4),
 }
-APP_PAGES = ("app/pages/overview.py", "app/pages/adoption.py", "app/pages/coe.py", "app/pages/stages.py", "app/pages/alignment.py")
+APP_PAGES = ("app/pages/overview.py", "app/pages/adoption.py", "app/pages/coe.py", "app/pages/stages.py",
+             "app/pages/alignment.py")
 ORG_WIDE_APP_PAGES = ("app/pages/stages.py", "app/pages/alignment.py")
 WHOLE_ORGANISATION = re.compile(r"whole[- ]organisation", re.IGNORECASE)
 LATEST = MONTHS[-1]
