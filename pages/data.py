@@ -136,12 +136,13 @@ def mapping_form(index: int, name: str, data: bytes, offer, current) -> None:
                 st.rerun()
 
 
-def staged_or_refused(name: str, data: bytes, mapping) -> tuple[imports.StagedFile | None, str | None]:
+def staged_or_refused(name: str, data: bytes, mapping) -> tuple[imports.StagedFile | None,
+                                                                imports.ImportRefused | None]:
     try:
         return imports.stage_file(name, data, pepper=pepper, month=month, kind=kind, allow_period=allow_period,
                                   mapping=mapping), None
     except imports.ImportRefused as refused:
-        return None, str(refused)
+        return None, refused
 
 
 saved_mappings = cache.read(uploads.saved_mappings) if files else []
@@ -155,7 +156,7 @@ for index, upload in enumerate(files or []):
     if mapping is not None:
         result, refusal = staged_or_refused(upload.name, data, mapping)
     if result is None:
-        invited = offer is not None and mapping is None and offer.invites_mapping(upload.name, refusal)
+        invited = offer is not None and mapping is None and offer.invites_mapping(refusal)
         preview_rows.append({"File": upload.name, "Kind": "—", "Source": "—", "Months": "—", "Rows": None,
                              "Matched to roster": None, "Unmapped": None,
                              "Status": "Map its columns" if invited else "Refused"})
@@ -164,7 +165,7 @@ for index, upload in enumerate(files or []):
                     "roster. Map its columns below and save the mapping; the file then previews as a roster.",
                     icon=":material/table_edit:")
         else:
-            st.error(offer.refusal(upload.name, refusal) if offer is not None and mapping is None else refusal,
+            st.error(offer.refusal(refusal) if offer is not None and mapping is None else str(refusal),
                      icon=":material/block:")
         if offer is not None and offer.roster_like:
             mapping_form(index, upload.name, data, offer, mapping)

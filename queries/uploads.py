@@ -72,10 +72,11 @@ def _event(conn, upload_id: int, action: str, who: str, detail: str = "") -> Non
 
 
 def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None = None,
-           actor: Actor = LOCAL) -> UploadResult:
+           actor: Actor = LOCAL, permission: str = "upload") -> UploadResult:
     """Write a staged file as one transaction: rows, slices replacing the same (kind, tool, month),
-    the ledger row and events, and the rollups for the months it affects. The actor's role must allow it."""
-    require(actor, "answer" if staged.kind == "checklist" and staged.source == "stage page" else "upload")
+    the ledger row and events, and the rollups for the months it affects. The actor's role must allow
+    `permission` (an answer given on the stage page needs "answer", any other file "upload")."""
+    require(actor, permission)
     who = who or actor.label
     kind = staged.kind
     def write() -> UploadResult:  # one whole transaction, run again if it loses a DuckLake write conflict

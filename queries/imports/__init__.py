@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import duckdb
 
 from .formats import FORMATS, KINDS, Column, Format, detect, register  # noqa: F401  (re-exported)
-from .reading import (ImportRefused, MAX_UPLOAD_BYTES, normalise_header, stage_text, stage_upload,  # noqa: F401
-                      text_of)
+from .reading import (ImportRefused, MAX_UPLOAD_BYTES, MonthNotGiven, UnknownFormat,  # noqa: F401
+                      normalise_header, stage_text, stage_upload, text_of)
 
 TOOL_ALIASES = {
     "vivaengage": "viva-engage", "engage": "viva-engage", "yammer": "viva-engage",
@@ -363,11 +363,11 @@ def _resolve_month(conn, file_name, fmt, present_targets, given_month, file_mont
         # A month the file name suggests is offered, never taken: the uploader confirms it.
         named = slack.month_named(file_name)
         if named is not None:
-            raise ImportRefused(
+            raise MonthNotGiven(
                 f"{file_name}: this {fmt.source} file does not say which month it covers. Its name suggests "
                 f"{named.label} ({named.reason}). If that is right, choose {named.label} on the upload form, or "
                 f"pass --month {named.label} on the command line.")
-        raise ImportRefused(
+        raise MonthNotGiven(
             f"{file_name}: this {fmt.source} file does not say which month it covers. "
             "Choose the month on the upload form, or pass --month YYYY-MM on the command line.")
     return f"DATE '{given_month.isoformat()}'"

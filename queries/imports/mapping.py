@@ -23,7 +23,7 @@ import duckdb
 
 from .entra import LEVELS, roster_rules, rules_for_import
 from .formats import Column, Format, detect
-from .reading import ImportRefused, is_ndjson, normalise_header, sniff_delimiter, stage_upload
+from .reading import ImportRefused, UnknownFormat, is_ndjson, normalise_header, sniff_delimiter, stage_upload
 
 # field → what the Data page and the messages call it, in the order the form asks for them
 FIELDS = {
@@ -358,20 +358,18 @@ class MappingOffer:
     kind: str | None = None
     email_like: bool = False  # a column is named like an email or user principal name
 
-    def invites_mapping(self, file_name: str, message: str) -> bool:
+    def invites_mapping(self, refused: ImportRefused) -> bool:
         """The file was refused only because no format reads it, and it looks like a roster: the Data page invites
         the mapping instead of showing an error (a vendor export's refusal keeps its own advice)."""
-        return self.roster_like and message.startswith(f"{file_name}: unknown format")
+        return self.roster_like and isinstance(refused, UnknownFormat)
 
-    def refusal(self, file_name: str, message: str) -> str:
+    def refusal(self, refused: ImportRefused) -> str:
         """A refusal as the Data page shows it. An unknown format with an email-like column, detected rather than
-        uploaded as a roster and not offered the mapping form, is told how to get the form."""
-        # detect() words a file no format fits as "{file}: unknown format (columns: …)"; a vendor export that
-        # misses columns or a summary export is refused otherwise, and keeps its own advice.
-        if self.kind is None and self.email_like and not self.roster_like \
-                and message.startswith(f"{file_name}: unknown format"):
-            return f"{message} {CHOOSE_ROSTER}"
-        return message
+        uploaded as a roster and not offered the mapping form, is told how to get the form; a vendor export that
+        misses columns, or a summary export, keeps its own advice."""
+        if self.kind is None and self.email_like and not self.roster_like and isinstance(refused, UnknownFormat):
+            return f"{refused} {CHOOSE_ROSTER}"
+        return str(refused)
 
 
 def offer(file_name: str, data: bytes, saved, kind: str | None, *, read_without_mapping: bool) -> MappingOffer | None:

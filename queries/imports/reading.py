@@ -19,6 +19,14 @@ class ImportRefused(ValueError):
     """A file we will not import, with a message for the person who uploaded it."""
 
 
+class UnknownFormat(ImportRefused):
+    """No format reads the file's columns, nor misses only a few of one: a column mapping may read it as a roster."""
+
+
+class MonthNotGiven(ImportRefused):
+    """The file does not say which month it covers and no month was given: given one, it may import."""
+
+
 def normalise_header(name: str) -> str:
     """Header names compare without case, spaces or punctuation: 'User Principal Name' == 'userprincipalname'."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
