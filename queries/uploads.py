@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -11,6 +12,7 @@ import duckdb
 from . import erasure, identities, retention, warehouse
 from .access import CLI, LOCAL, Actor, PermissionDenied, require  # noqa: F401  (PermissionDenied re-exported)
 from .imports import CANONICAL_COLUMNS, ImportRefused, StagedFile, stage_file
+from .imports import m365
 from .imports import mapping as column_mapping
 
 PERSON_KINDS = ("activity", "champions", "training", "devices")
@@ -245,45 +247,137 @@ def undo(conn: duckdb.DuckDBPyConnection, upload_id: int, who: str | None = None
         return warehouse.retrying(write)
 
 
+@dataclass
+class UploadPreview:
+    """One uploaded file as the Data page shows it before anything is stored: read and ready to commit, or refused;
+    the saved column mappings offered for it; its join coverage, notes and the department renames it suggests."""
+
+    file_name: str
+    pending: StagedFile | None  # what `commit` stores on the confirm; None when the file is refused
+    refused: ImportRefused | None = None
+    offer: column_mapping.MappingOffer | None = None  # None when a mapping has no part in reading the file
+    mapping: column_mapping.ColumnMapping | None = None  # the saved mapping the file was read with
+    coverage: dict | None = None  # preview_coverage, when the preview was asked for it
+    renames: tuple = ()  # departments.Suggestion: offered, never applied
+
+    @property
+    def invites_mapping(self) -> bool:
+        """Refused only because no format reads a file that looks like an HR roster: map its columns instead."""
+        return self.refused is not None and self.offer is not None and self.mapping is None \
+            and self.offer.invites_mapping(self.refused)
+
+    @property
+    def refusal(self) -> str | None:
+        """Why the file was refused, as the Data page says it."""
+        if self.refused is None:
+            return None
+        return self.offer.refusal(self.refused) if self.offer is not None and self.mapping is None \
+            else str(self.refused)
+
+    def command_line_refusal(self) -> ImportRefused:
+        """Why the file was refused, as the command line says it: an HR export no saved mapping reads is told to map
+        its columns on the Data page."""
+        if self.offer is not None and self.mapping is None and self.offer.roster_like:
+            return ImportRefused(f"{self.refused} {column_mapping.MAP_IT}")
+        return self.refused
+
+    @property
+    def notes(self) -> list[str]:
+        """What reading the file left out or derived (rows skipped, levels from job titles)."""
+        return list(self.pending.notes) if self.pending is not None else []
+
+    @property
+    def linked_note(self) -> str | None:
+        if not self.coverage or not self.coverage["linked"]:
+            return None
+        return linked_note(self.coverage["linked"], previewed=True)
+
+    @property
+    def unmatched_note(self) -> str | None:
+        """The people the roster does not list, and why when their Microsoft 365 ids are concealed."""
+        coverage = self.coverage
+        if not coverage or not (coverage["unmapped"] or coverage["concealed"]):
+            return None
+        people = coverage["unmapped"] or coverage["concealed"]
+        note = (f"{people} {'person' if people == 1 else 'people'} in this file could not be matched to the roster; "
+                "they are imported and counted as Unmapped.")
+        if coverage["concealed"] and m365.is_m365(self.pending.format):
+            note += (f" {coverage['concealed']} of them {'has' if coverage['concealed'] == 1 else 'have'} a "
+                     "concealed Microsoft 365 id (a 32-character code instead of a user name). To turn off "
+                     f"concealment: {m365.CONCEALMENT_PATH}, then export the report again.")
+        elif coverage["unmapped"]:
+            note += " Check that the roster for this month lists them (contractors and joiners often are not)."
+        return note
+
+
+def preview_upload(file_name: str, data: bytes, *, location: str | None = None, month=None, kind: str | None = None,
+                   allow_period: bool = False, mapping: str | None = None,
+                   choose: Callable[[column_mapping.MappingOffer], column_mapping.ColumnMapping | None] | None = None,
+                   saved: list[column_mapping.ColumnMapping] | None = None,
+                   with_coverage: bool = True) -> UploadPreview:
+    """Read a file for import without storing anything: what the Data page shows, and what `commit` then stores.
+
+    A saved column mapping reads the file (docs/formats.md#other-hr-exports) when `mapping` names it; otherwise
+    only when the file does not import as it is. Then `choose` (the Data page's choice, given the offer) picks it,
+    or without `choose` the one mapping saved for the file's very header, if exactly one was. `saved` is the saved
+    mappings when the caller holds them already. A mapping that is named but not saved, or several saved for one
+    header, is refused (ImportRefused); a refused file comes back as `refused`. `with_coverage` reads the warehouse
+    for the join coverage and the renames the file suggests."""
+    location = warehouse.resolve_location(location)
+    pepper = warehouse.pepper_for(location)
+
+    def saved_mappings_now() -> list[column_mapping.ColumnMapping]:
+        nonlocal saved
+        if saved is None:
+            with warehouse.opened(location) as conn:
+                saved = saved_mappings(conn)
+        return saved
+
+    def read(chosen: column_mapping.ColumnMapping | None) -> tuple[StagedFile | None, ImportRefused | None]:
+        try:
+            return stage_file(file_name, data, pepper=pepper, month=month, kind=kind, allow_period=allow_period,
+                              mapping=chosen), None
+        except ImportRefused as refused:
+            return None, refused
+
+    offer = chosen = None
+    if mapping is not None:
+        chosen = column_mapping.for_import(file_name, data, saved_mappings_now(), name=mapping, kind=kind)
+        pending, refused = read(chosen)
+    else:
+        pending, refused = read(None)
+        # Without a form to choose on, a saved mapping is sought only for a file that does not import as it is.
+        if kind in (None, "roster") and (choose is not None or pending is None):
+            offer = column_mapping.offer(file_name, data, saved_mappings_now(), kind,
+                                         read_without_mapping=pending is not None)
+        if offer is not None:
+            chosen = choose(offer) if choose is not None else \
+                column_mapping.for_import(file_name, data, saved_mappings_now(), name=None, kind=kind)
+        if chosen is not None:
+            pending, refused = read(chosen)
+    preview = UploadPreview(file_name, pending, refused, offer, chosen)
+    if pending is not None and with_coverage:
+        from . import departments
+
+        with warehouse.opened(location) as conn:  # read-only: nothing is stored before the confirm
+            preview.coverage = preview_coverage(conn, pending)
+            preview.renames = tuple(departments.suggested_renames(conn, pending))
+    return preview
+
+
 def import_file(file_name: str, data: bytes, *, location: str | None = None, month=None, kind: str | None = None,
                 who: str | None = None, allow_period: bool = False, actor: Actor = LOCAL,
                 mapping: str | None = None) -> UploadResult:
-    """The one import path the upload page and the CLI share: validate without holding the warehouse,
-    then commit in one transaction. `mapping` names a saved column mapping to read an HR export with; without it,
-    a file that does not import as it is is read with the one mapping saved for its very header, if exactly one
-    was (docs/formats.md#other-hr-exports)."""
+    """Import a file without a form (the command line, the demo, the checklist): preview it as the Data page does,
+    then commit it in one transaction. A refused file raises ImportRefused."""
     require(actor, "upload")
     location = warehouse.resolve_location(location)
-
-    def staged_with(chosen: column_mapping.ColumnMapping | None) -> StagedFile:
-        return stage_file(file_name, data, pepper=warehouse.pepper_for(location), month=month, kind=kind,
-                          allow_period=allow_period, mapping=chosen)
-
-    if mapping is not None:
-        with warehouse.opened(location) as conn:
-            saved = saved_mappings(conn)
-        staged = staged_with(column_mapping.for_import(file_name, data, saved, name=mapping, kind=kind))
-    else:
-        try:
-            staged = staged_with(None)
-        except ImportRefused as refused:
-            # A saved mapping is taken unasked only for a file that does not import without one: a file a
-            # built-in format reads is never read otherwise unless the mapping is named.
-            headers = _headers_or_none(file_name, data)
-            if headers is None or kind not in (None, "roster"):
-                raise
-            with warehouse.opened(location) as conn:
-                saved = saved_mappings(conn)
-            chosen = column_mapping.for_import(file_name, data, saved, name=None, kind=kind)
-            if chosen is not None:
-                staged = staged_with(chosen)
-            elif column_mapping.may_need_mapping(file_name, headers, kind) \
-                    and column_mapping.looks_like_roster(headers, kind):
-                raise ImportRefused(f"{refused} {column_mapping.MAP_IT}") from None
-            else:
-                raise
+    preview = preview_upload(file_name, data, location=location, month=month, kind=kind, allow_period=allow_period,
+                             mapping=mapping, with_coverage=False)
+    if preview.refused is not None:
+        raise preview.command_line_refusal() from None
     with warehouse.opened(location) as conn:
-        return commit(conn, staged, who, actor)
+        return commit(conn, preview.pending, who, actor)
 
 
 def ledger(conn: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -317,13 +411,6 @@ MAPPING_SAVED = "mapping saved"
 DIGEST_SENT = "digest sent"  # written by queries/digest.sql, one event per recipient
 # Saving a mapping reads the whole file with it first; the month a roster counts for has no bearing on that.
 _ANY_MONTH = "2000-01"
-
-
-def _headers_or_none(file_name: str, data: bytes) -> list[str] | None:
-    try:
-        return column_mapping.read_headers(file_name, data)
-    except ImportRefused:
-        return None  # staging refuses the file and says why
 
 
 def saved_mappings(conn: duckdb.DuckDBPyConnection) -> list[column_mapping.ColumnMapping]:
