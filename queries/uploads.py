@@ -1,4 +1,4 @@
-"""Uploads: commit a staged file as one transaction with its ledger row, undo it, list the ledger, and keep the
+"""Uploads: commit a pending upload as one transaction with its ledger row, undo it, list the ledger, and keep the
 column mappings that read HR exports as rosters."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import duckdb
 
 from . import erasure, identities, retention, warehouse
 from .access import CLI, LOCAL, Actor, PermissionDenied, require  # noqa: F401  (PermissionDenied re-exported)
-from .imports import CANONICAL_COLUMNS, ImportRefused, StagedFile, stage_file
+from .imports import CANONICAL_COLUMNS, ImportRefused, PendingUpload, read_upload
 from .imports import m365
 from .imports import mapping as column_mapping
 
@@ -73,25 +73,25 @@ def _event(conn, upload_id: int, action: str, who: str, detail: str = "") -> Non
     )
 
 
-def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None = None,
+def commit(conn: duckdb.DuckDBPyConnection, pending: PendingUpload, who: str | None = None,
            actor: Actor = LOCAL, permission: str = "upload") -> UploadResult:
-    """Write a staged file as one transaction: rows, slices replacing the same (kind, tool, month),
+    """Write a pending upload as one transaction: rows, slices replacing the same (kind, tool, month),
     the ledger row and events, and the rollups for the months it affects. The actor's role must allow
     `permission` (an answer given on the stage page needs "answer", any other file "upload")."""
     require(actor, permission)
     who = who or actor.label
-    kind = staged.kind
+    kind = pending.kind
     def write() -> UploadResult:  # one whole transaction, run again if it loses a DuckLake write conflict
         with warehouse.transaction(conn):
             upload_id = _next_id(conn, "uploads", "upload_id")
             # Erased people never come back: their rows are dropped here, inside the transaction, and said so.
-            rows, dropped = erasure.drop_erased(conn, staged.rows)
-            notes = tuple(staged.notes) + ((f"Dropped {dropped} rows of erased people "
-                                            "(docs/metrics.md#erasure).",) if dropped else ())
+            rows, dropped = erasure.drop_erased(conn, pending.rows)
+            notes = tuple(pending.notes) + ((f"Dropped {dropped} rows of erased people "
+                                             "(docs/metrics.md#erasure).",) if dropped else ())
             conn.register("incoming", rows)
             if kind in PERSON_KINDS + ("roster",):  # a month whose person rows expired cannot be recounted
                 retention.refuse_expired(conn, [r[0] for r in conn.execute("SELECT DISTINCT month FROM incoming")
-                                                .fetchall()], staged.file_name)
+                                                .fetchall()], pending.file_name)
             columns = ", ".join(CANONICAL_COLUMNS[kind])
             if kind == "checklist":
                 conn.execute(f"INSERT INTO checklist SELECT ?, {columns}, ?, {NOW_UTC} FROM incoming",
@@ -124,7 +124,7 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
                 "INSERT INTO uploads (upload_id, kind, source, file_name, sha256, months, row_count, matched, "
                 "unmapped, uploaded_by, uploaded_at, status) "
                 f"VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, {NOW_UTC}, 'active')",
-                [upload_id, kind, staged.source, staged.file_name, staged.sha256, ",".join(staged.month_labels()),
+                [upload_id, kind, pending.source, pending.file_name, pending.sha256, ",".join(pending.month_labels()),
                  rows.num_rows, who],
             )
             if notes:  # what the preview said about the file, for the ledger (migration 007)
@@ -132,8 +132,8 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
             try:
                 linked = warehouse.refresh_rollups(conn)
             except identities.Conflict as conflict:
-                raise ImportRefused(identities.conflict_message(conflict.conflicts, staged.file_name, staged.rows,
-                                                                staged.file_rows)) from None
+                raise ImportRefused(identities.conflict_message(conflict.conflicts, pending.file_name, pending.rows,
+                                                                pending.file_rows)) from None
             matched = unmapped = None
             if kind in PERSON_KINDS:
                 # each address counted under its person (docs/metrics.md#identity), as the rollups count it
@@ -146,18 +146,18 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
                 ).fetchone()
                 conn.execute("UPDATE uploads SET matched = ?, unmapped = ? WHERE upload_id = ?",
                              [matched, unmapped, upload_id])
-            _event(conn, upload_id, "uploaded", who, staged.file_name)
+            _event(conn, upload_id, "uploaded", who, pending.file_name)
             conn.unregister("incoming")
         notes = notes + ((linked_note(linked),) if linked else ())
-        return UploadResult(upload_id, kind, staged.source, staged.file_name, staged.month_labels(), staged.tools,
-                            rows.num_rows, replaced, matched, unmapped, staged.concealed_rows, notes, linked)
+        return UploadResult(upload_id, kind, pending.source, pending.file_name, pending.month_labels(), pending.tools,
+                            rows.num_rows, replaced, matched, unmapped, pending.concealed_rows, notes, linked)
 
     with warehouse.WRITE_LOCK:
         return warehouse.retrying(write)
 
 
-def preview_coverage(conn: duckdb.DuckDBPyConnection, staged: StagedFile) -> dict:
-    """Join coverage of a staged (not yet committed) file, read-only: the distinct people in its rows found
+def preview_coverage(conn: duckdb.DuckDBPyConnection, pending: PendingUpload) -> dict:
+    """Join coverage of a pending upload (read, not yet committed), read-only: the distinct people in its rows found
     (`matched`) or not found (`unmapped`) on the roster that applies to each of its months (the latest active
     roster upload of that month or earlier), and how many of them are M365 concealed ids (`concealed`).
 
@@ -165,11 +165,11 @@ def preview_coverage(conn: duckdb.DuckDBPyConnection, staged: StagedFile) -> dic
     give None for matched and unmapped. `linked`: the addresses the file would link to another address of the same
     person (docs/metrics.md#identity).
     """
-    names = staged.rows.column_names
-    linked = identities.preview_linked(conn, staged.rows)
-    if staged.kind not in PERSON_KINDS or "person_key" not in names:
+    names = pending.rows.column_names
+    linked = identities.preview_linked(conn, pending.rows)
+    if pending.kind not in PERSON_KINDS or "person_key" not in names:
         return {"matched": None, "unmapped": None, "concealed": 0, "linked": linked}
-    conn.register("preview_rows", staged.rows)
+    conn.register("preview_rows", pending.rows)
     try:
         concealed = "i.concealed" if "concealed" in names else "false"
         matched, unmapped, hidden = conn.execute(
@@ -189,7 +189,7 @@ def preview_coverage(conn: duckdb.DuckDBPyConnection, staged: StagedFile) -> dic
     finally:
         conn.unregister("preview_rows")
     if "concealed" not in names:  # device usage keeps no concealed flag per row; the file-level count stands in
-        hidden = staged.concealed_rows
+        hidden = pending.concealed_rows
     return {"matched": int(matched), "unmapped": int(unmapped), "concealed": int(hidden), "linked": linked}
 
 
@@ -253,7 +253,7 @@ class UploadPreview:
     the saved column mappings offered for it; its join coverage, notes and the department renames it suggests."""
 
     file_name: str
-    pending: StagedFile | None  # what `commit` stores on the confirm; None when the file is refused
+    pending: PendingUpload | None  # what `commit` stores on the confirm; None when the file is refused
     refused: ImportRefused | None = None
     offer: column_mapping.MappingOffer | None = None  # None when a mapping has no part in reading the file
     mapping: column_mapping.ColumnMapping | None = None  # the saved mapping the file was read with
@@ -333,10 +333,10 @@ def preview_upload(file_name: str, data: bytes, *, location: str | None = None, 
                 saved = saved_mappings(conn)
         return saved
 
-    def read(chosen: column_mapping.ColumnMapping | None) -> tuple[StagedFile | None, ImportRefused | None]:
+    def read(chosen: column_mapping.ColumnMapping | None) -> tuple[PendingUpload | None, ImportRefused | None]:
         try:
-            return stage_file(file_name, data, pepper=pepper, month=month, kind=kind, allow_period=allow_period,
-                              mapping=chosen), None
+            return read_upload(file_name, data, pepper=pepper, month=month, kind=kind, allow_period=allow_period,
+                               mapping=chosen), None
         except ImportRefused as refused:
             return None, refused
 
@@ -434,7 +434,7 @@ def save_mapping(conn: duckdb.DuckDBPyConnection, mapping: column_mapping.Column
                             "(or detected), and no mapping is saved.")
     mapping = dataclasses.replace(mapping, name=name, signature=column_mapping.header_signature(headers),
                                   headers=tuple(headers), saved_by=None, saved_at=None)
-    stage_file(file_name, data, pepper=pepper, month=_ANY_MONTH, mapping=mapping)
+    read_upload(file_name, data, pepper=pepper, month=_ANY_MONTH, mapping=mapping)
     detail = f"\"{name}\": {mapping.describe()}"
 
     def write() -> bool:

@@ -33,7 +33,7 @@ class Format:
     kind: str
     columns: tuple[Column, ...]
     tool: str | None = None  # fixed tool for vendor exports; canonical activity names it per row
-    # Extra SQL (over the staged table) that a vendor adapter needs; None for canonical templates.
+    # Extra SQL (over the table of the file's cells) that a vendor adapter needs; None for canonical templates.
     adapter: object = field(default=None, compare=False)
 
     def required(self) -> list[Column]:
