@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from .formats import FORMATS, KINDS, Column, Format, detect, register  # noqa: F401  (re-exported)
+from .file_formats import FORMATS, KINDS, Column, Format, detect, register  # noqa: F401  (re-exported)
 from .reading import (ImportRefused, MAX_UPLOAD_BYTES, MonthNotGiven, UnknownFormat,  # noqa: F401
                       normalise_header, load_text, load_cells, text_of)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .formats import Column, Format, Summary, register, register_summary
+from .file_formats import Column, Format, Summary, register, register_summary
 from .reading import ImportRefused
 
 MONTH_DAYS = 30

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import duckdb
 
 from .entra import LEVELS, roster_rules, rules_for_import
-from .formats import Column, Format, detect
+from .file_formats import Column, Format, detect
 from .reading import ImportRefused, UnknownFormat, is_ndjson, normalise_header, sniff_delimiter, load_cells
 
 # field → what the Data page and the messages call it, in the order the form asks for them
