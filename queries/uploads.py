@@ -1,5 +1,7 @@
-"""Uploads: commit a pending upload as one transaction with its ledger row, undo it, list the ledger, and keep the
-column mappings that read HR exports as rosters."""
+"""Uploads: preview a file, commit it in one transaction, undo it, list the ledger, and keep saved column mappings.
+
+The Data page and the command line import through the same two steps: `preview_upload` reads a file and stores
+nothing, and `commit` stores what it read with its ledger row. Column mappings read HR exports as rosters."""
 from __future__ import annotations
 
 import dataclasses

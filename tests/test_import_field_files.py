@@ -9,7 +9,7 @@ import pytest
 
 from conftest import PEPPER, snapshot
 from queries import metrics, uploads
-from queries.imports import ImportRefused, slack, read_upload
+from queries.imports import ImportRefused, read_upload, slack
 from test_import_vendor import FEB, HEX, ROSTER_FEB, key
 
 REAL = Path(__file__).parent / "corpus" / "real"

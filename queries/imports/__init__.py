@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from .file_formats import FORMATS, KINDS, Column, Format, detect, register  # noqa: F401  (re-exported)
-from .reading import (ImportRefused, MAX_UPLOAD_BYTES, MonthNotGiven, UnknownFormat,  # noqa: F401
-                      normalise_header, load_text, load_cells, text_of)
+from .file_formats import KINDS, Column, Format, detect  # noqa: F401  (KINDS re-exported)
+from .reading import ImportRefused, MonthNotGiven, UnknownFormat, load_cells, normalise_header  # noqa: F401
 
 TOOL_ALIASES = {
     "vivaengage": "viva-engage", "engage": "viva-engage", "yammer": "viva-engage",
