@@ -160,20 +160,20 @@ for index, upload in enumerate(files or []):
     if offer is not None and offer.roster_like:
         mapping_form(index, upload.name, data, offer, preview.mapping)
     previews.append(preview)
-    result, coverage = preview.pending, preview.coverage
-    preview_rows.append({"File": result.file_name, "Kind": result.kind, "Source": result.source,
-                         "Months": ", ".join(result.month_labels()), "Rows": result.row_count,
+    pending, coverage = preview.pending, preview.coverage
+    preview_rows.append({"File": pending.file_name, "Kind": pending.kind, "Source": pending.source,
+                         "Months": ", ".join(pending.month_labels()), "Rows": pending.row_count,
                          "Matched to roster": coverage["matched"], "Unmapped": coverage["unmapped"],
                          "Status": "Ready"})
     for note in preview.notes:
-        st.warning(f"{result.file_name}: {note}", icon=":material/info:")
+        st.warning(f"{pending.file_name}: {note}", icon=":material/info:")
     if preview.linked_note:
-        st.info(f"{result.file_name}: {preview.linked_note}", icon=":material/link:")
+        st.info(f"{pending.file_name}: {preview.linked_note}", icon=":material/link:")
     if preview.unmatched_note:
-        st.warning(f"{result.file_name}: {preview.unmatched_note}", icon=":material/person_off:")
+        st.warning(f"{pending.file_name}: {preview.unmatched_note}", icon=":material/person_off:")
     # A rename the roster suggests is offered, never applied: only the button records it (docs/formats.md#departments).
     for suggestion in preview.renames:
-        st.info(f"{result.file_name}: {layout.plain(suggestion.sentence)}", icon=":material/drive_file_rename_outline:")
+        st.info(f"{pending.file_name}: {layout.plain(suggestion.sentence)}", icon=":material/drive_file_rename_outline:")
         if st.button(f"Record the rename {layout.plain(suggestion.from_department)} → "
                      f"{layout.plain(suggestion.to_department)}",
                      key=f"rename_{index}_{suggestion.month}_{suggestion.from_department}",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from . import erasure, identities, retention, warehouse
+from . import departments, erasure, identities, retention, warehouse
 from .access import CLI, LOCAL, Actor, PermissionDenied, require  # noqa: F401  (PermissionDenied re-exported)
 from .imports import CANONICAL_COLUMNS, ImportRefused, PendingUpload, read_upload
 from .imports import m365
@@ -359,8 +359,6 @@ def preview_upload(file_name: str, data: bytes, *, location: str | None = None, 
             pending, refused = read(chosen)
     preview = UploadPreview(file_name, pending, refused, offer, chosen)
     if pending is not None and with_coverage:
-        from . import departments
-
         with warehouse.opened(location) as conn:  # read-only: nothing is stored before the confirm
             preview.coverage = preview_coverage(conn, pending)
             preview.renames = tuple(departments.suggested_renames(conn, pending))
