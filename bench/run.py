@@ -140,11 +140,11 @@ def import_timed(location: str, kind: str, path: Path, month: str):
     data = path.read_bytes()
     start = time.perf_counter()
     # Slack's CSV exports carry no period: the uploader names the month, as on the upload page.
-    staged = imports.stage_file(path.name, data, pepper=warehouse.pepper_for(location),
-                                month=month if kind.startswith("slack") else None)
+    pending = imports.read_upload(path.name, data, pepper=warehouse.pepper_for(location),
+                                  month=month if kind.startswith("slack") else None)
     validated = time.perf_counter()
     with warehouse.opened(location) as conn:
-        result = uploads.commit(conn, staged, "bench")
+        result = uploads.commit(conn, pending, "bench")
     return result, validated - start, time.perf_counter() - validated
 
 

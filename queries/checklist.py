@@ -11,7 +11,7 @@ import duckdb
 
 from . import named, uploads, warehouse
 from .access import LOCAL, Actor
-from .imports import ImportRefused, stage_file
+from .imports import MonthNotGiven, read_upload
 from .metrics import as_month
 
 STAGE_PAGE = "stage page"
@@ -55,12 +55,12 @@ def answer(location_or_conn, month, criterion: str, yes: bool, note: str = "", w
     month = as_month(month)
     data = answer_csv(month, criterion, yes, note)
     # A checklist holds no person ids, so no pepper is needed to pseudonymise anything.
-    staged = stage_file(f"checklist {criterion} {month:%Y-%m}.csv", data, pepper="", kind="checklist")
-    staged.format = replace(staged.format, source=STAGE_PAGE)
+    pending = read_upload(f"checklist {criterion} {month:%Y-%m}.csv", data, pepper="", kind="checklist")
+    pending.format = replace(pending.format, source=STAGE_PAGE)
     if isinstance(location_or_conn, duckdb.DuckDBPyConnection):
-        return uploads.commit(location_or_conn, staged, who=who, actor=actor)
+        return uploads.commit(location_or_conn, pending, who=who, actor=actor, permission="answer")
     with warehouse.opened(location_or_conn) as conn:
-        return uploads.commit(conn, staged, who=who, actor=actor)
+        return uploads.commit(conn, pending, who=who, actor=actor, permission="answer")
 
 
 def import_answers(location: str | None, file_name: str, data: bytes, month, who: str | None = None,
@@ -68,9 +68,8 @@ def import_answers(location: str | None, file_name: str, data: bytes, month, who
     """Import a checklist.csv. Its month column wins; a file without one answers for `month`."""
     try:
         return uploads.import_file(file_name, data, location=location, kind="checklist", who=who, actor=actor)
-    except ImportRefused as refused:
-        if "does not say which month" not in str(refused):
-            raise
+    except MonthNotGiven:
+        pass
     return uploads.import_file(file_name, data, location=location, month=as_month(month), kind="checklist", who=who,
                                actor=actor)
 

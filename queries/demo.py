@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from . import uploads, warehouse
+from .imports import MonthNotGiven
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 _LOAD_ORDER = ("roster", "champion", "engage", "teams", "slack", "activity", "communit", "training", "kpi", "checklist")
@@ -78,9 +79,9 @@ def load_demo(location: str | None = None, folder: Path = DEMO_DIR, who: str = "
         data = path.read_bytes()
         try:
             results.append(uploads.import_file(path.name, data, location=location, who=who))
-        except uploads.ImportRefused as refused:
+        except MonthNotGiven:
             month = month_from_name(path)
-            if month is None or "month" not in str(refused):
+            if month is None:
                 raise
             results.append(uploads.import_file(path.name, data, location=location, month=month, who=who))
     return results

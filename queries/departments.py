@@ -85,14 +85,14 @@ class Suggestion:
                 f"roster are now in {self.to_department}, a department the previous roster did not have.")
 
 
-def suggested_renames(conn: duckdb.DuckDBPyConnection, staged) -> list[Suggestion]:
-    """For a staged roster (not yet committed), the renames it suggests against the roster in force the month before
-    each of its months: a department that disappears while at least SUGGEST_SHARE of its people appear under one
+def suggested_renames(conn: duckdb.DuckDBPyConnection, pending) -> list[Suggestion]:
+    """For a roster upload read but not yet committed, the renames it suggests against the roster in force the month
+    before each of its months: a department that disappears while at least SUGGEST_SHARE of its people appear under one
     department name that did not exist before. Renames already recorded for that month are not suggested again.
     Read-only: nothing is recorded until someone asks (record_renames)."""
-    if staged.kind != "roster":
+    if pending.kind != "roster":
         return []
-    conn.register("preview_roster", staged.rows)
+    conn.register("preview_roster", pending.rows)
     try:
         found = conn.execute("""
             WITH months AS (

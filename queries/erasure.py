@@ -28,7 +28,7 @@ class UnknownPerson(ValueError):
 
 
 def person_key(conn: duckdb.DuckDBPyConnection, email: str, pepper: str) -> str:
-    """The person key of an e-mail, computed exactly as the imports compute it (queries/imports: stage_file)."""
+    """The person key of an e-mail, computed exactly as the imports compute it (queries/imports: read_upload)."""
     return conn.execute(f"SELECT {person_key_sql('$email')}", {"pepper": pepper, "email": email}).fetchone()[0]
 
 

@@ -98,7 +98,7 @@ def person_keys(conn, key: str) -> set[str]:
 
 
 def file_edges(rows) -> list[tuple]:
-    """The links a staged file's canonical rows carry, in the shape of the edges query's rows."""
+    """The links a pending upload's canonical rows carry, in the shape of the edges query's rows."""
     names = rows.column_names
     if "old_key" in names:
         return [(old, new, month, 0) for old, new, month in zip(
@@ -112,7 +112,7 @@ def file_edges(rows) -> list[tuple]:
 
 
 def preview_linked(conn, rows) -> int:
-    """How many addresses a staged file would link to another address of the same person (or give another
+    """How many addresses a pending upload would link to another address of the same person (or give another
     person), read-only: its links taken with the live ones, against the links in force. A file that would give one
     person two ids of one kind counts 0 here; the import refuses it, naming the rows."""
     edges = file_edges(rows)

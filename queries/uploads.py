@@ -1,16 +1,20 @@
-"""Uploads: commit a staged file as one transaction with its ledger row, undo it, list the ledger, and keep the
-column mappings that read HR exports as rosters."""
+"""Uploads: preview a file, commit it in one transaction, undo it, list the ledger, and keep saved column mappings.
+
+The Data page and the command line import through the same two steps: `preview_upload` reads a file and stores
+nothing, and `commit` stores what it read with its ledger row. Column mappings read HR exports as rosters."""
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
 
-from . import erasure, identities, retention, warehouse
+from . import departments, erasure, identities, retention, warehouse
 from .access import CLI, LOCAL, Actor, PermissionDenied, require  # noqa: F401  (PermissionDenied re-exported)
-from .imports import CANONICAL_COLUMNS, ImportRefused, StagedFile, stage_file
+from .imports import CANONICAL_COLUMNS, ImportRefused, PendingUpload, read_upload
+from .imports import m365
 from .imports import mapping as column_mapping
 
 PERSON_KINDS = ("activity", "champions", "training", "devices")
@@ -71,24 +75,25 @@ def _event(conn, upload_id: int, action: str, who: str, detail: str = "") -> Non
     )
 
 
-def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None = None,
-           actor: Actor = LOCAL) -> UploadResult:
-    """Write a staged file as one transaction: rows, slices replacing the same (kind, tool, month),
-    the ledger row and events, and the rollups for the months it affects. The actor's role must allow it."""
-    require(actor, "answer" if staged.kind == "checklist" and staged.source == "stage page" else "upload")
+def commit(conn: duckdb.DuckDBPyConnection, pending: PendingUpload, who: str | None = None,
+           actor: Actor = LOCAL, permission: str = "upload") -> UploadResult:
+    """Write a pending upload as one transaction: rows, slices replacing the same (kind, tool, month),
+    the ledger row and events, and the rollups for the months it affects. The actor's role must allow
+    `permission` (an answer given on the stage page needs "answer", any other file "upload")."""
+    require(actor, permission)
     who = who or actor.label
-    kind = staged.kind
+    kind = pending.kind
     def write() -> UploadResult:  # one whole transaction, run again if it loses a DuckLake write conflict
         with warehouse.transaction(conn):
             upload_id = _next_id(conn, "uploads", "upload_id")
             # Erased people never come back: their rows are dropped here, inside the transaction, and said so.
-            rows, dropped = erasure.drop_erased(conn, staged.rows)
-            notes = tuple(staged.notes) + ((f"Dropped {dropped} rows of erased people "
-                                            "(docs/metrics.md#erasure).",) if dropped else ())
+            rows, dropped = erasure.drop_erased(conn, pending.rows)
+            notes = tuple(pending.notes) + ((f"Dropped {dropped} rows of erased people "
+                                             "(docs/metrics.md#erasure).",) if dropped else ())
             conn.register("incoming", rows)
             if kind in PERSON_KINDS + ("roster",):  # a month whose person rows expired cannot be recounted
                 retention.refuse_expired(conn, [r[0] for r in conn.execute("SELECT DISTINCT month FROM incoming")
-                                                .fetchall()], staged.file_name)
+                                                .fetchall()], pending.file_name)
             columns = ", ".join(CANONICAL_COLUMNS[kind])
             if kind == "checklist":
                 conn.execute(f"INSERT INTO checklist SELECT ?, {columns}, ?, {NOW_UTC} FROM incoming",
@@ -121,7 +126,7 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
                 "INSERT INTO uploads (upload_id, kind, source, file_name, sha256, months, row_count, matched, "
                 "unmapped, uploaded_by, uploaded_at, status) "
                 f"VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, {NOW_UTC}, 'active')",
-                [upload_id, kind, staged.source, staged.file_name, staged.sha256, ",".join(staged.month_labels()),
+                [upload_id, kind, pending.source, pending.file_name, pending.sha256, ",".join(pending.month_labels()),
                  rows.num_rows, who],
             )
             if notes:  # what the preview said about the file, for the ledger (migration 007)
@@ -129,8 +134,8 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
             try:
                 linked = warehouse.refresh_rollups(conn)
             except identities.Conflict as conflict:
-                raise ImportRefused(identities.conflict_message(conflict.conflicts, staged.file_name, staged.rows,
-                                                                staged.file_rows)) from None
+                raise ImportRefused(identities.conflict_message(conflict.conflicts, pending.file_name, pending.rows,
+                                                                pending.file_rows)) from None
             matched = unmapped = None
             if kind in PERSON_KINDS:
                 # each address counted under its person (docs/metrics.md#identity), as the rollups count it
@@ -143,18 +148,18 @@ def commit(conn: duckdb.DuckDBPyConnection, staged: StagedFile, who: str | None 
                 ).fetchone()
                 conn.execute("UPDATE uploads SET matched = ?, unmapped = ? WHERE upload_id = ?",
                              [matched, unmapped, upload_id])
-            _event(conn, upload_id, "uploaded", who, staged.file_name)
+            _event(conn, upload_id, "uploaded", who, pending.file_name)
             conn.unregister("incoming")
         notes = notes + ((linked_note(linked),) if linked else ())
-        return UploadResult(upload_id, kind, staged.source, staged.file_name, staged.month_labels(), staged.tools,
-                            rows.num_rows, replaced, matched, unmapped, staged.concealed_rows, notes, linked)
+        return UploadResult(upload_id, kind, pending.source, pending.file_name, pending.month_labels(), pending.tools,
+                            rows.num_rows, replaced, matched, unmapped, pending.concealed_rows, notes, linked)
 
     with warehouse.WRITE_LOCK:
         return warehouse.retrying(write)
 
 
-def preview_coverage(conn: duckdb.DuckDBPyConnection, staged: StagedFile) -> dict:
-    """Join coverage of a staged (not yet committed) file, read-only: the distinct people in its rows found
+def preview_coverage(conn: duckdb.DuckDBPyConnection, pending: PendingUpload) -> dict:
+    """Join coverage of a pending upload (read, not yet committed), read-only: the distinct people in its rows found
     (`matched`) or not found (`unmapped`) on the roster that applies to each of its months (the latest active
     roster upload of that month or earlier), and how many of them are M365 concealed ids (`concealed`).
 
@@ -162,11 +167,11 @@ def preview_coverage(conn: duckdb.DuckDBPyConnection, staged: StagedFile) -> dic
     give None for matched and unmapped. `linked`: the addresses the file would link to another address of the same
     person (docs/metrics.md#identity).
     """
-    names = staged.rows.column_names
-    linked = identities.preview_linked(conn, staged.rows)
-    if staged.kind not in PERSON_KINDS or "person_key" not in names:
+    names = pending.rows.column_names
+    linked = identities.preview_linked(conn, pending.rows)
+    if pending.kind not in PERSON_KINDS or "person_key" not in names:
         return {"matched": None, "unmapped": None, "concealed": 0, "linked": linked}
-    conn.register("preview_rows", staged.rows)
+    conn.register("preview_rows", pending.rows)
     try:
         concealed = "i.concealed" if "concealed" in names else "false"
         matched, unmapped, hidden = conn.execute(
@@ -186,7 +191,7 @@ def preview_coverage(conn: duckdb.DuckDBPyConnection, staged: StagedFile) -> dic
     finally:
         conn.unregister("preview_rows")
     if "concealed" not in names:  # device usage keeps no concealed flag per row; the file-level count stands in
-        hidden = staged.concealed_rows
+        hidden = pending.concealed_rows
     return {"matched": int(matched), "unmapped": int(unmapped), "concealed": int(hidden), "linked": linked}
 
 
@@ -244,45 +249,135 @@ def undo(conn: duckdb.DuckDBPyConnection, upload_id: int, who: str | None = None
         return warehouse.retrying(write)
 
 
+@dataclass
+class UploadPreview:
+    """One uploaded file as the Data page shows it before anything is stored: read and ready to commit, or refused;
+    the saved column mappings offered for it; its join coverage, notes and the department renames it suggests."""
+
+    file_name: str
+    pending: PendingUpload | None  # what `commit` stores on the confirm; None when the file is refused
+    refused: ImportRefused | None = None
+    offer: column_mapping.MappingOffer | None = None  # None when a mapping has no part in reading the file
+    mapping: column_mapping.ColumnMapping | None = None  # the saved mapping the file was read with
+    coverage: dict | None = None  # preview_coverage, when the preview was asked for it
+    renames: tuple = ()  # departments.Suggestion: offered, never applied
+
+    @property
+    def invites_mapping(self) -> bool:
+        """Refused only because no format reads a file that looks like an HR roster: map its columns instead."""
+        return self.refused is not None and self.offer is not None and self.mapping is None \
+            and self.offer.invites_mapping(self.refused)
+
+    @property
+    def refusal(self) -> str | None:
+        """Why the file was refused, as the Data page says it."""
+        if self.refused is None:
+            return None
+        return self.offer.refusal(self.refused) if self.offer is not None and self.mapping is None \
+            else str(self.refused)
+
+    def command_line_refusal(self) -> ImportRefused:
+        """Why the file was refused, as the command line says it: an HR export no saved mapping reads is told to map
+        its columns on the Data page."""
+        if self.offer is not None and self.mapping is None and self.offer.roster_like:
+            return ImportRefused(f"{self.refused} {column_mapping.MAP_IT}")
+        return self.refused
+
+    @property
+    def notes(self) -> list[str]:
+        """What reading the file left out or derived (rows skipped, levels from job titles)."""
+        return list(self.pending.notes) if self.pending is not None else []
+
+    @property
+    def linked_note(self) -> str | None:
+        if not self.coverage or not self.coverage["linked"]:
+            return None
+        return linked_note(self.coverage["linked"], previewed=True)
+
+    @property
+    def unmatched_note(self) -> str | None:
+        """The people the roster does not list, and why when their Microsoft 365 ids are concealed."""
+        coverage = self.coverage
+        if not coverage or not (coverage["unmapped"] or coverage["concealed"]):
+            return None
+        people = coverage["unmapped"] or coverage["concealed"]
+        note = (f"{people} {'person' if people == 1 else 'people'} in this file could not be matched to the roster; "
+                "they are imported and counted as Unmapped.")
+        if coverage["concealed"] and m365.is_m365(self.pending.format):
+            note += (f" {coverage['concealed']} of them {'has' if coverage['concealed'] == 1 else 'have'} a "
+                     "concealed Microsoft 365 id (a 32-character code instead of a user name). To turn off "
+                     f"concealment: {m365.CONCEALMENT_PATH}, then export the report again.")
+        elif coverage["unmapped"]:
+            note += " Check that the roster for this month lists them (contractors and joiners often are not)."
+        return note
+
+
+def preview_upload(file_name: str, data: bytes, *, location: str | None = None, month=None, kind: str | None = None,
+                   allow_period: bool = False, mapping: str | None = None,
+                   choose: Callable[[column_mapping.MappingOffer], column_mapping.ColumnMapping | None] | None = None,
+                   saved: list[column_mapping.ColumnMapping] | None = None,
+                   with_coverage: bool = True) -> UploadPreview:
+    """Read a file for import without storing anything: what the Data page shows, and what `commit` then stores.
+
+    A saved column mapping reads the file (docs/formats.md#other-hr-exports) when `mapping` names it; otherwise
+    only when the file does not import as it is. Then `choose` (the Data page's choice, given the offer) picks it,
+    or without `choose` the one mapping saved for the file's very header, if exactly one was. `saved` is the saved
+    mappings when the caller holds them already. A mapping that is named but not saved, or several saved for one
+    header, is refused (ImportRefused); a refused file comes back as `refused`. `with_coverage` reads the warehouse
+    for the join coverage and the renames the file suggests."""
+    location = warehouse.resolve_location(location)
+    pepper = warehouse.pepper_for(location)
+
+    def saved_mappings_now() -> list[column_mapping.ColumnMapping]:
+        nonlocal saved
+        if saved is None:
+            with warehouse.opened(location) as conn:
+                saved = saved_mappings(conn)
+        return saved
+
+    def read(chosen: column_mapping.ColumnMapping | None) -> tuple[PendingUpload | None, ImportRefused | None]:
+        try:
+            return read_upload(file_name, data, pepper=pepper, month=month, kind=kind, allow_period=allow_period,
+                               mapping=chosen), None
+        except ImportRefused as refused:
+            return None, refused
+
+    offer = chosen = None
+    if mapping is not None:
+        chosen = column_mapping.for_import(file_name, data, saved_mappings_now(), name=mapping, kind=kind)
+        pending, refused = read(chosen)
+    else:
+        pending, refused = read(None)
+        # Without a form to choose on, a saved mapping is sought only for a file that does not import as it is.
+        if kind in (None, "roster") and (choose is not None or pending is None):
+            offer = column_mapping.offer(file_name, data, saved_mappings_now(), kind,
+                                         read_without_mapping=pending is not None)
+        if offer is not None:
+            chosen = choose(offer) if choose is not None else \
+                column_mapping.for_import(file_name, data, saved_mappings_now(), name=None, kind=kind)
+        if chosen is not None:
+            pending, refused = read(chosen)
+    preview = UploadPreview(file_name, pending, refused, offer, chosen)
+    if pending is not None and with_coverage:
+        with warehouse.opened(location) as conn:  # read-only: nothing is stored before the confirm
+            preview.coverage = preview_coverage(conn, pending)
+            preview.renames = tuple(departments.suggested_renames(conn, pending))
+    return preview
+
+
 def import_file(file_name: str, data: bytes, *, location: str | None = None, month=None, kind: str | None = None,
                 who: str | None = None, allow_period: bool = False, actor: Actor = LOCAL,
                 mapping: str | None = None) -> UploadResult:
-    """The one import path the upload page and the CLI share: validate without holding the warehouse,
-    then commit in one transaction. `mapping` names a saved column mapping to read an HR export with; without it,
-    a file that does not import as it is is read with the one mapping saved for its very header, if exactly one
-    was (docs/formats.md#other-hr-exports)."""
+    """Import a file without a form (the command line, the demo, the checklist): preview it as the Data page does,
+    then commit it in one transaction. A refused file raises ImportRefused."""
     require(actor, "upload")
     location = warehouse.resolve_location(location)
-
-    def staged_with(chosen: column_mapping.ColumnMapping | None) -> StagedFile:
-        return stage_file(file_name, data, pepper=warehouse.pepper_for(location), month=month, kind=kind,
-                          allow_period=allow_period, mapping=chosen)
-
-    if mapping is not None:
-        with warehouse.opened(location) as conn:
-            saved = saved_mappings(conn)
-        staged = staged_with(column_mapping.for_import(file_name, data, saved, name=mapping, kind=kind))
-    else:
-        try:
-            staged = staged_with(None)
-        except ImportRefused as refused:
-            # A saved mapping is taken unasked only for a file that does not import without one: a file a
-            # built-in format reads is never read otherwise unless the mapping is named.
-            headers = _headers_or_none(file_name, data)
-            if headers is None or kind not in (None, "roster"):
-                raise
-            with warehouse.opened(location) as conn:
-                saved = saved_mappings(conn)
-            chosen = column_mapping.for_import(file_name, data, saved, name=None, kind=kind)
-            if chosen is not None:
-                staged = staged_with(chosen)
-            elif column_mapping.may_need_mapping(file_name, headers, kind) \
-                    and column_mapping.looks_like_roster(headers, kind):
-                raise ImportRefused(f"{refused} {column_mapping.MAP_IT}") from None
-            else:
-                raise
+    preview = preview_upload(file_name, data, location=location, month=month, kind=kind, allow_period=allow_period,
+                             mapping=mapping, with_coverage=False)
+    if preview.refused is not None:
+        raise preview.command_line_refusal() from None
     with warehouse.opened(location) as conn:
-        return commit(conn, staged, who, actor)
+        return commit(conn, preview.pending, who, actor)
 
 
 def ledger(conn: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -318,13 +413,6 @@ DIGEST_SENT = "digest sent"  # written by queries/digest.sql, one event per reci
 _ANY_MONTH = "2000-01"
 
 
-def _headers_or_none(file_name: str, data: bytes) -> list[str] | None:
-    try:
-        return column_mapping.read_headers(file_name, data)
-    except ImportRefused:
-        return None  # staging refuses the file and says why
-
-
 def saved_mappings(conn: duckdb.DuckDBPyConnection) -> list[column_mapping.ColumnMapping]:
     """Every saved column mapping, by name."""
     rows = conn.execute("SELECT name, signature, headers, columns, saved_by, strftime(saved_at, '%Y-%m-%d %H:%M:%S') "
@@ -346,7 +434,7 @@ def save_mapping(conn: duckdb.DuckDBPyConnection, mapping: column_mapping.Column
                             "(or detected), and no mapping is saved.")
     mapping = dataclasses.replace(mapping, name=name, signature=column_mapping.header_signature(headers),
                                   headers=tuple(headers), saved_by=None, saved_at=None)
-    stage_file(file_name, data, pepper=pepper, month=_ANY_MONTH, mapping=mapping)
+    read_upload(file_name, data, pepper=pepper, month=_ANY_MONTH, mapping=mapping)
     detail = f"\"{name}\": {mapping.describe()}"
 
     def write() -> bool:

@@ -140,16 +140,16 @@ def test_unclear_renames_are_refused_and_change_nothing(load, conn, text, says):
     assert uploads.ledger(conn) == []
 
 
-def staged_roster(month: str, text: str):
-    from queries.imports import stage_file
+def pending_roster(month: str, text: str):
+    from queries.imports import read_upload
 
-    return stage_file(f"roster-{month}.csv", text.encode(), pepper="test-pepper", month=month, kind="roster")
+    return read_upload(f"roster-{month}.csv", text.encode(), pepper="test-pepper", month=month, kind="roster")
 
 
 def test_a_new_roster_suggests_the_rename_and_records_it_only_when_asked(load, db, conn):
     for month in ("2026-01", "2026-02"):
         load(f"roster-{month}.csv", roster(month), month=month)
-    march = staged_roster("2026-03", roster("2026-03"))
+    march = pending_roster("2026-03", roster("2026-03"))
     found = departments.suggested_renames(conn, march)
     assert [(s.month, s.from_department, s.to_department, s.share) for s in found] == [
         (MAR, "Field", "Sales", 1.0), (MAR, "Inside", "Sales", 1.0)]
@@ -170,12 +170,12 @@ def test_no_suggestion_when_most_people_do_not_follow_one_new_name(load, conn):
     # Ops disappears: one of its three people goes to the new Platform, two to Legal, which existed before.
     text = HEADER + "".join(f"{p}@example.com,{d},EMEA,Corporate,staff\n" for d, people in
                             {"Field": "ab", "Inside": "cd", "Platform": "e", "Legal": "fghij"}.items() for p in people)
-    assert departments.suggested_renames(conn, staged_roster("2026-02", text)) == []
+    assert departments.suggested_renames(conn, pending_roster("2026-02", text)) == []
     # Half to each of two new names: which one is unclear, so nothing is suggested either.
     text = HEADER + "".join(f"{p}@example.com,{d},EMEA,Corporate,staff\n" for d, people in
                             {"Field": "a", "North": "b", "Inside": "cd", "Ops": "efg", "Legal": "hij"}.items()
                             for p in people)
-    assert departments.suggested_renames(conn, staged_roster("2026-02", text)) == []
+    assert departments.suggested_renames(conn, pending_roster("2026-02", text)) == []
 
 
 def test_the_sidebar_choice_shows_departments_as_then_and_is_kept_in_the_url(organisation):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from conftest import DUCKLAKE, PEPPER, fresh_location, snapshot
 from small_org import person_key
 from queries import metrics, participation, uploads, warehouse
-from queries.imports import ImportRefused, stage_file
+from queries.imports import ImportRefused, read_upload
 
 JAN, FEB, MAR = dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)
 ROSTER = "month,email,department,region,business_unit,level,person_id\n"
@@ -214,10 +214,10 @@ def test_the_preview_says_how_many_addresses_a_file_links(load, db):
     people, acts = ada_changes_address(pid_a=None)
     load("roster.csv", people)
     load("activity.csv", acts)
-    staged = stage_file("changes.csv", (CHANGES + "a1@x.example,a2@x.example,2026-02\n").encode(), pepper=PEPPER)
+    pending = read_upload("changes.csv", (CHANGES + "a1@x.example,a2@x.example,2026-02\n").encode(), pepper=PEPPER)
     with warehouse.opened(db) as conn:
-        assert uploads.preview_coverage(conn, staged)["linked"] == 1
-    with_ids = stage_file("roster.csv", ada_changes_address()[0].encode(), pepper=PEPPER)
+        assert uploads.preview_coverage(conn, pending)["linked"] == 1
+    with_ids = read_upload("roster.csv", ada_changes_address()[0].encode(), pepper=PEPPER)
     with warehouse.opened(db) as conn:
         assert uploads.preview_coverage(conn, with_ids)["linked"] == 1
 

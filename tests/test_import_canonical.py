@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from queries.imports import stage_file, templates
+from queries.imports import read_upload, templates
 
 PEPPER = "p"
 
@@ -13,18 +13,18 @@ def key(email: str) -> str:
     return hashlib.sha256((PEPPER + email.strip().lower()).encode()).hexdigest()
 
 
-def stage(text: str, month=None, kind=None):
-    return stage_file("file.csv", text.encode("utf-8"), pepper=PEPPER, month=month, kind=kind)
+def read(text: str, month=None, kind=None):
+    return read_upload("file.csv", text.encode("utf-8"), pepper=PEPPER, month=month, kind=kind)
 
 
 SEPT = dt.date(2026, 9, 1)
 
 
 def test_roster():
-    staged = stage("Email,Department,Region,Business Unit,Level\nA@x.com,Sales,EMEA,Commercial,Executive\n"
+    pending = read("Email,Department,Region,Business Unit,Level\nA@x.com,Sales,EMEA,Commercial,Executive\n"
                    "b@x.com,,EMEA,Commercial,staff\n", month="2026-09")
-    assert staged.kind == "roster"
-    assert staged.rows.to_pylist() == [
+    assert pending.kind == "roster"
+    assert pending.rows.to_pylist() == [
         {"month": SEPT, "person_key": key("a@x.com"), "department": "Sales", "region": "EMEA",
          "business_unit": "Commercial", "level": "executive", "identity_key": None},
         {"month": SEPT, "person_key": key("b@x.com"), "department": "Unassigned", "region": "EMEA",
@@ -33,17 +33,17 @@ def test_roster():
 
 
 def test_roster_with_month_column_holds_several_months():
-    staged = stage("month,email,department,region,business_unit,level\n2026-08,a@x.com,S,E,C,staff\n"
+    pending = read("month,email,department,region,business_unit,level\n2026-08,a@x.com,S,E,C,staff\n"
                    "2026-09,a@x.com,S,E,C,staff\n")
-    assert staged.months == [dt.date(2026, 8, 1), SEPT]
+    assert pending.months == [dt.date(2026, 8, 1), SEPT]
 
 
 def test_activity():
-    staged = stage("month,email,tool,posts,replies,reactions,reads,other_actions,active_days\n"
+    pending = read("month,email,tool,posts,replies,reactions,reads,other_actions,active_days\n"
                    "2026-09,a@x.com,Viva Engage,\"1,204\",,3,10,,\n2026-09,a@x.com,slack,0,1,0,,,4\n")
-    assert staged.kind == "activity"
-    assert staged.tools == ["slack", "viva-engage"]
-    assert staged.rows.to_pylist() == [
+    assert pending.kind == "activity"
+    assert pending.tools == ["slack", "viva-engage"]
+    assert pending.rows.to_pylist() == [
         {"month": SEPT, "person_key": key("a@x.com"), "tool": "viva-engage", "concealed": False, "posts": 1204,
          "replies": None, "reactions": 3, "reads": 10, "other_actions": None, "active_days": None,
          "identity_key": None},
@@ -54,30 +54,30 @@ def test_activity():
 
 
 def test_communities():
-    staged = stage("month,community,tool,members,posts,reads,reactions\n2026-09,Cloud Guild,slack,85,64,,210\n")
-    assert staged.rows.to_pylist() == [{"month": SEPT, "tool": "slack", "community": "Cloud Guild",
-                                        "members": 85, "posts": 64, "reads": None, "reactions": 210}]
+    pending = read("month,community,tool,members,posts,reads,reactions\n2026-09,Cloud Guild,slack,85,64,,210\n")
+    assert pending.rows.to_pylist() == [{"month": SEPT, "tool": "slack", "community": "Cloud Guild",
+                                         "members": 85, "posts": 64, "reads": None, "reactions": 210}]
 
 
 def test_champions_need_a_month_and_take_it_from_the_upload():
-    staged = stage("email,department,role\na@x.com,Sales,Champion\n", month="2026-09")
-    assert staged.kind == "champions"
-    assert staged.rows.to_pylist() == [{"month": SEPT, "person_key": key("a@x.com"), "department": "Sales",
-                                        "role": "Champion"}]
+    pending = read("email,department,role\na@x.com,Sales,Champion\n", month="2026-09")
+    assert pending.kind == "champions"
+    assert pending.rows.to_pylist() == [{"month": SEPT, "person_key": key("a@x.com"), "department": "Sales",
+                                         "role": "Champion"}]
 
 
 def test_training_month_comes_from_each_date():
-    staged = stage("date,program,email\n2026-09-14,Working Out Loud,a@x.com\n2026-10-02,WOL,b@x.com\n")
-    assert staged.kind == "training"
-    assert staged.months == [SEPT, dt.date(2026, 10, 1)]
-    assert staged.rows.to_pylist()[0] == {"month": SEPT, "date": dt.date(2026, 9, 14), "program": "Working Out Loud",
-                                          "person_key": key("a@x.com")}
+    pending = read("date,program,email\n2026-09-14,Working Out Loud,a@x.com\n2026-10-02,WOL,b@x.com\n")
+    assert pending.kind == "training"
+    assert pending.months == [SEPT, dt.date(2026, 10, 1)]
+    assert pending.rows.to_pylist()[0] == {"month": SEPT, "date": dt.date(2026, 9, 14), "program": "Working Out Loud",
+                                           "person_key": key("a@x.com")}
 
 
 def test_kpis():
-    staged = stage("month,kpi,department,value,target,unit,higher_is_better,objective\n"
+    pending = read("month,kpi,department,value,target,unit,higher_is_better,objective\n"
                    "2026-09,Engagement,,72.5,75,%,true,Retain talent\n2026-09,Answer time,Support,5.5,6,h,false,\n")
-    assert staged.rows.to_pylist() == [
+    assert pending.rows.to_pylist() == [
         {"month": SEPT, "kpi": "Engagement", "department": None, "value": 72.5, "target": 75.0, "unit": "%",
          "higher_is_better": True, "objective": "Retain talent"},
         {"month": SEPT, "kpi": "Answer time", "department": "Support", "value": 5.5, "target": 6.0, "unit": "h",
@@ -86,8 +86,8 @@ def test_kpis():
 
 
 def test_checklist():
-    staged = stage("criterion,answer,note\n1D,Yes,Agreed\n4e,no,\n", month="2026-09")
-    assert staged.rows.to_pylist() == [
+    pending = read("criterion,answer,note\n1D,Yes,Agreed\n4e,no,\n", month="2026-09")
+    assert pending.rows.to_pylist() == [
         {"month": SEPT, "criterion": "1d", "answer": True, "note": "Agreed"},
         {"month": SEPT, "criterion": "4e", "answer": False, "note": None},
     ]
@@ -95,23 +95,23 @@ def test_checklist():
 
 @pytest.mark.parametrize("kind", list(templates.TEMPLATES))
 def test_every_downloadable_template_imports_as_its_kind(kind):
-    staged = stage(templates.template_csv(kind), month="2026-09")
-    assert staged.kind == kind
-    assert staged.row_count == 2
+    pending = read(templates.template_csv(kind), month="2026-09")
+    assert pending.kind == kind
+    assert pending.row_count == 2
 
 
 def test_columns_in_any_order_and_extra_columns_ignored():
-    staged = stage("Level,Cost Centre,EMAIL,business_unit,Region,department\nstaff,77,a@x.com,C,E,S\n",
+    pending = read("Level,Cost Centre,EMAIL,business_unit,Region,department\nstaff,77,a@x.com,C,E,S\n",
                    month="2026-09")
-    assert staged.rows.to_pylist()[0]["department"] == "S"
-    assert staged.rows.to_pylist()[0]["level"] == "staff"
+    assert pending.rows.to_pylist()[0]["department"] == "S"
+    assert pending.rows.to_pylist()[0]["level"] == "staff"
 
 
 def test_kind_can_be_forced():
-    staged = stage("email,department\na@x.com,Sales\n", month="2026-09", kind="champions")
-    assert staged.kind == "champions"
+    pending = read("email,department\na@x.com,Sales\n", month="2026-09", kind="champions")
+    assert pending.kind == "champions"
 
 
 def test_concealed_ids_are_flagged():
-    staged = stage("month,email,tool,posts\n2026-09,77E5979DD60BA6EAA53E814DBEEEFA5F,viva-engage,1\n")
-    assert staged.rows.to_pylist()[0]["concealed"] is True
+    pending = read("month,email,tool,posts\n2026-09,77E5979DD60BA6EAA53E814DBEEEFA5F,viva-engage,1\n")
+    assert pending.rows.to_pylist()[0]["concealed"] is True

@@ -7,13 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from queries.imports import ImportRefused, stage_file
+from queries.imports import ImportRefused, read_upload
 
 ROSTER = "email,department,region,business_unit,level\nzoë@x.com,Ventes,Région Île,Commercial,staff\nb@x.com,Légal,EU,C,manager\n"
 
 
 def rows_of(data: bytes, month="2026-09"):
-    return stage_file("f.csv", data, pepper="p", month=month).rows.to_pylist()
+    return read_upload("f.csv", data, pepper="p", month=month).rows.to_pylist()
 
 
 EXPECTED = rows_of(ROSTER.encode("utf-8"))
@@ -43,7 +43,7 @@ def test_xlsx_first_sheet():
     book.create_sheet("ignored").append(["nothing", "here"])
     buffer = io.BytesIO()
     book.save(buffer)
-    assert stage_file("roster.xlsx", buffer.getvalue(), pepper="p", month="2026-09").rows.to_pylist() == EXPECTED
+    assert read_upload("roster.xlsx", buffer.getvalue(), pepper="p", month="2026-09").rows.to_pylist() == EXPECTED
 
 
 def test_quoted_delimiters_and_thousands_separators():
@@ -54,7 +54,7 @@ def test_quoted_delimiters_and_thousands_separators():
 
 def test_semicolon_file_with_decimal_commas_in_kpis():
     text = "month;kpi;value;target\n2026-09;NPS;3,5;4\n"
-    rows = stage_file("k.csv", text.encode("cp1252"), pepper="p").rows.to_pylist()
+    rows = read_upload("k.csv", text.encode("cp1252"), pepper="p").rows.to_pylist()
     assert rows[0]["value"] == 3.5
 
 
@@ -72,7 +72,7 @@ def test_any_text_cell_survives_any_encoding_and_delimiter(department, region, e
     line = delimiter.join(["a@x.com", quote(department), quote(region), "C", "staff"])
     data = (header + newline + line + newline).encode(encoding)
     try:
-        rows = stage_file("f.csv", data, pepper="p", month="2026-09").rows.to_pylist()
+        rows = read_upload("f.csv", data, pepper="p", month="2026-09").rows.to_pylist()
     except ImportRefused as refused:
         # the only refusal allowed for free text is a formula-like start
         assert "formula" in str(refused)
@@ -86,6 +86,6 @@ def test_any_text_cell_survives_any_encoding_and_delimiter(department, region, e
 @given(data=st.binary(max_size=300))
 def test_arbitrary_bytes_are_imported_or_refused_with_a_message(data):
     try:
-        stage_file("random.csv", data, pepper="p", month="2026-09")
+        read_upload("random.csv", data, pepper="p", month="2026-09")
     except ImportRefused as refused:
         assert str(refused).startswith("random.csv")

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import PEPPER
 from queries import rubric, uploads
-from queries.imports import ImportRefused, entra, stage_file
+from queries.imports import ImportRefused, entra, read_upload
 
 SEPT = dt.date(2026, 9, 1)
 # The documented header of Users → All users → Download users, with the newer companyName and employeeId at the end.
@@ -22,8 +22,8 @@ def object_id(upn: str) -> str:
     return f"00000000-0000-0000-0000-{sum(map(ord, upn)):012d}"
 
 
-def rows_keys(staged) -> list[str]:
-    return staged.rows.column("identity_key").to_pylist()
+def rows_keys(pending) -> list[str]:
+    return pending.rows.column("identity_key").to_pylist()
 
 
 def user(upn, name, job_title, department, country="", usage="", company="Contoso Ltd", user_type="Member",
@@ -64,15 +64,15 @@ def key(upn: str) -> str:
     return hashlib.sha256((PEPPER + upn.strip().lower()).encode()).hexdigest()
 
 
-def stage(text: str = ENTRA_CSV, month="2026-09", **kwargs):
-    return stage_file("exportUsers.csv", text.encode("utf-8"), pepper=PEPPER, month=month, **kwargs)
+def read(text: str = ENTRA_CSV, month="2026-09", **kwargs):
+    return read_upload("exportUsers.csv", text.encode("utf-8"), pepper=PEPPER, month=month, **kwargs)
 
 
 def test_entra_user_list_imports_as_roster_with_derived_fields():
-    staged = stage()
-    assert staged.kind == "roster" and staged.source == "Microsoft Entra ID user list"
-    assert staged.months == [SEPT]
-    rows = {r["person_key"]: r for r in staged.rows.to_pylist()}
+    pending = read()
+    assert pending.kind == "roster" and pending.source == "Microsoft Entra ID user list"
+    assert pending.months == [SEPT]
+    rows = {r["person_key"]: r for r in pending.rows.to_pylist()}
     assert len(rows) == 7
     expected = {
         "ada.lovelace@contoso.example": ("Executive Office", "North America", "Contoso Ltd", "executive"),
@@ -87,14 +87,14 @@ def test_entra_user_list_imports_as_roster_with_derived_fields():
         row = rows[key(upn)]
         assert (row["month"], row["department"], row["region"], row["business_unit"], row["level"]) == (
             SEPT, department, region, business_unit, level), upn
-    assert set(staged.rows.column_names) == {"month", "person_key", "department", "region", "business_unit", "level",
-                                             "identity_key"}
+    assert set(pending.rows.column_names) == {"month", "person_key", "department", "region", "business_unit", "level",
+                                              "identity_key"}
     # the object id is kept only as its pseudonym (docs/metrics.md#identity)
-    assert all(k.startswith("object-id:") and len(k) == len("object-id:") + 64 for k in rows_keys(staged))
+    assert all(k.startswith("object-id:") and len(k) == len("object-id:") + 64 for k in rows_keys(pending))
 
 
 def test_preview_says_who_was_left_out_and_how_fields_were_derived():
-    notes = stage().notes
+    notes = read().notes
     assert notes == [
         "2 guest accounts (userType Guest, or #EXT# in the user principal name) left out: guests are not "
         "headcount.",
@@ -112,9 +112,9 @@ def test_preview_says_who_was_left_out_and_how_fields_were_derived():
 def test_a_guest_is_known_by_ext_in_the_upn_even_when_usertype_says_member():
     text = HEADER + "\n" + user("someone_other.example#EXT#@contoso.onmicrosoft.com", "Sam Other", "Analyst",
                                 "Sales", "France", "FR") + "\n" + PEOPLE[0] + "\n"
-    staged = stage(text)
-    assert [r["person_key"] for r in staged.rows.to_pylist()] == [key("ada.lovelace@contoso.example")]
-    assert staged.notes[0].startswith("1 guest account (userType Guest, or #EXT#")
+    pending = read(text)
+    assert [r["person_key"] for r in pending.rows.to_pylist()] == [key("ada.lovelace@contoso.example")]
+    assert pending.notes[0].startswith("1 guest account (userType Guest, or #EXT#")
 
 
 def test_display_name_header_variants_and_no_company_column():
@@ -123,28 +123,28 @@ def test_display_name_header_variants_and_no_company_column():
             "Country or region\n"
             "a@contoso.example,Ann A,Member,Director of Sales,Sales,TRUE,FR,\n"
             "b@contoso.example,Bob B,member,Analyst,Sales,true,,Canada\n")
-    staged = stage(text)
-    assert [(r["region"], r["business_unit"], r["level"]) for r in staged.rows.to_pylist()] == [
+    pending = read(text)
+    assert [(r["region"], r["business_unit"], r["level"]) for r in pending.rows.to_pylist()] == [
         ("Europe", "All", "manager"), ("North America", "All", "staff")]
-    assert "The file has no companyName column, so everyone is in business unit \"All\"." in staged.notes
+    assert "The file has no companyName column, so everyone is in business unit \"All\"." in pending.notes
 
 
 def test_the_month_is_required():
     with pytest.raises(ImportRefused, match="does not say which month it covers"):
-        stage(month=None)
+        read(month=None)
 
 
 def test_a_file_with_nobody_left_is_refused_with_the_reasons():
     text = HEADER + "\n" + "\n".join(PEOPLE[7:]) + "\n"
     with pytest.raises(ImportRefused, match=r"no row of the file can be imported\. 2 guest accounts"):
-        stage(text)
+        read(text)
 
 
 def test_missing_column_names_the_export_to_download_again():
     text = ENTRA_CSV.replace("accountEnabled", "enabledFlag", 1)
     with pytest.raises(ImportRefused, match=r"looks like a Microsoft Entra ID user list file but it is missing the "
                                             r"required column\(s\) accountEnabled\. Export it again \(Microsoft Entra"):
-        stage(text)
+        read(text)
 
 
 # --- Committed: M365 reports join to it; names and titles are never stored --------------------------------------
@@ -165,7 +165,7 @@ def test_teams_activity_with_the_same_upns_joins_fully(load, conn):
     assert roster.notes and roster.notes[0].startswith("2 guest accounts")
     members = ["ada.lovelace@contoso.example", "Grace.Hopper@contoso.example", "alan.turing@contoso.example"]
     data = TEAMS + "".join(teams_row(upn, i) for i, upn in enumerate(members))
-    preview = uploads.preview_coverage(conn, stage_file("teams.csv", data.encode(), pepper=PEPPER))
+    preview = uploads.preview_coverage(conn, read_upload("teams.csv", data.encode(), pepper=PEPPER))
     assert preview == {"matched": 3, "unmapped": 0, "concealed": 0, "linked": 0}
     teams = load("teams.csv", data)
     assert (teams.matched, teams.unmapped) == (3, 0)
@@ -220,7 +220,7 @@ def test_bad_roster_settings_are_refused_naming_the_file_and_entry(tmp_path, mon
     path = settings_with(tmp_path, old, new)
     monkeypatch.setenv("DASHBOARD_RUBRIC", str(path))
     with pytest.raises(ImportRefused) as raised:
-        stage()
+        read()
     text = str(raised.value)
     assert text.startswith("exportUsers.csv was not imported: the roster settings cannot be used. "
                            f"{path}: ")
@@ -238,7 +238,7 @@ def test_edited_rules_change_the_levels(tmp_path, monkeypatch):
     path = settings_with(tmp_path, "pattern = '\\b(Manager|Head of|Director|Supervisor)\\b'",
                          "pattern = 'Manager|Head of|Director|Engineer'")
     monkeypatch.setenv("DASHBOARD_RUBRIC", str(path))
-    levels = sorted(r["level"] for r in stage().rows.to_pylist())
+    levels = sorted(r["level"] for r in read().rows.to_pylist())
     assert levels == ["executive", "executive", "manager", "manager", "manager", "staff", "staff"]
 
 
@@ -247,4 +247,4 @@ def test_a_settings_file_without_roster_rules_uses_the_default_ones(tmp_path, mo
     path = tmp_path / "stages.toml"
     path.write_text(text[:text.index("# --- The roster from the Microsoft Entra ID")])
     monkeypatch.setenv("DASHBOARD_RUBRIC", str(path))
-    assert len(stage().rows) == 7
+    assert len(read().rows) == 7

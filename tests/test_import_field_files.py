@@ -9,7 +9,7 @@ import pytest
 
 from conftest import PEPPER, snapshot
 from queries import metrics, uploads
-from queries.imports import ImportRefused, slack, stage_file
+from queries.imports import ImportRefused, read_upload, slack
 from test_import_vendor import FEB, HEX, ROSTER_FEB, key
 
 REAL = Path(__file__).parent / "corpus" / "real"
@@ -21,8 +21,8 @@ def real(name: str) -> bytes:
     return (REAL / name).read_bytes()
 
 
-def stage(name: str, data: bytes, **kwargs):
-    return stage_file(name, data, pepper=PEPPER, **kwargs)
+def read(name: str, data: bytes, **kwargs):
+    return read_upload(name, data, pepper=PEPPER, **kwargs)
 
 
 def rewrite_header(data: bytes, rename) -> bytes:
@@ -53,13 +53,13 @@ TEAMS_DEVICE_ROWS = [
 
 
 def test_teams_device_usage_is_its_own_format_with_mobile_from_ios_android_and_windows_phone():
-    staged = stage(TEAMS_DEVICES, real(TEAMS_DEVICES))
-    assert (staged.source, staged.kind, staged.tools, staged.month_labels(), staged.concealed_rows) == (
+    pending = read(TEAMS_DEVICES, real(TEAMS_DEVICES))
+    assert (pending.source, pending.kind, pending.tools, pending.month_labels(), pending.concealed_rows) == (
         "M365 Teams device usage user detail", "devices", ["teams"], ["2026-02"], 1)
-    assert staged.rows.drop_columns(["identity_key"]).to_pylist() == [
+    assert pending.rows.drop_columns(["identity_key"]).to_pylist() == [
         {"month": FEB, "person_key": key(p), "tool": "teams", "used_mobile": used} for p, used in TEAMS_DEVICE_ROWS]
     # User Id links each person's addresses (docs/metrics.md#identity); a concealed row links nothing
-    ids = staged.rows.column("identity_key").to_pylist()
+    ids = pending.rows.column("identity_key").to_pylist()
     assert [k is not None and k.startswith("object-id:") for k in ids] == [p != HEX for p, _ in TEAMS_DEVICE_ROWS]
 
 
@@ -68,27 +68,27 @@ def test_teams_device_usage_as_graph_documents_it_without_the_newer_columns():
     data = ("Report Refresh Date,User Principal Name,Last Activity Date,Is Deleted,Deleted Date,Used Web,"
             "Used Windows Phone,Used iOS,Used Mac,Used Android Phone,Used Windows,Report Period\n"
             "2026-02-28,p000001@example.com,2026-02-27,False,,No,No,No,No,Yes,No,30\n").encode()
-    staged = stage("old.csv", data)
-    assert staged.source == "M365 Teams device usage user detail"
-    assert staged.rows.to_pylist()[0]["used_mobile"] is True
+    pending = read("old.csv", data)
+    assert pending.source == "M365 Teams device usage user detail"
+    assert pending.rows.to_pylist()[0]["used_mobile"] is True
 
 
 def test_teams_device_usage_without_windows_phone_is_read():
     """Microsoft keeps Windows Phone only for compatibility; a file without it loses nobody."""
-    staged = stage("no-wp.csv", reorder(real(TEAMS_DEVICES), lambda ix: [i for i in ix if i != 7]))
-    assert [r["used_mobile"] for r in staged.rows.to_pylist()] == [True, False, True, False, False]
+    pending = read("no-wp.csv", reorder(real(TEAMS_DEVICES), lambda ix: [i for i in ix if i != 7]))
+    assert [r["used_mobile"] for r in pending.rows.to_pylist()] == [True, False, True, False, False]
 
 
 def test_teams_device_usage_bad_cell_names_row_and_column():
     data = real(TEAMS_DEVICES).replace(b",No,No,No,No,Yes,No,No,No,Yes,30", b",No,No,Maybe,No,Yes,No,No,No,Yes,30")
     with pytest.raises(ImportRefused, match=r'd\.csv: row 4, column "Used iOS" \("Maybe"\) is not true or false'):
-        stage("d.csv", data)
+        read("d.csv", data)
 
 
 def test_teams_device_usage_missing_ios_names_the_teams_export_never_adding_columns():
     data = rewrite_header(real(TEAMS_DEVICES), lambda c: "Used Something" if c == "Used iOS" else c)
     with pytest.raises(ImportRefused) as refused:
-        stage("d.csv", data)
+        read("d.csv", data)
     message = str(refused.value)
     assert "M365 Teams device usage user detail" in message and "Used iOS" in message
     assert "Microsoft Teams → Device usage → User details → Export" in message
@@ -145,17 +145,17 @@ HEADER_VARIANTS = {
 @pytest.mark.parametrize("variant", HEADER_VARIANTS, ids=list(HEADER_VARIANTS))
 def test_teams_device_header_variants_give_the_same_rows(variant):
     data = "\ufeff".encode() + rewrite_header(real(TEAMS_DEVICES), HEADER_VARIANTS[variant])
-    staged = stage(TEAMS_DEVICES, data)
-    assert staged.source == "M365 Teams device usage user detail"
-    assert staged.rows.to_pylist() == stage(TEAMS_DEVICES, real(TEAMS_DEVICES)).rows.to_pylist()
+    pending = read(TEAMS_DEVICES, data)
+    assert pending.source == "M365 Teams device usage user detail"
+    assert pending.rows.to_pylist() == read(TEAMS_DEVICES, real(TEAMS_DEVICES)).rows.to_pylist()
 
 
 @pytest.mark.parametrize("order", ["reversed", "period first", "person last"])
 def test_teams_device_columns_in_another_order_give_the_same_rows(order):
     orders = {"reversed": lambda ix: ix[::-1], "period first": lambda ix: ix[-1:] + ix[:-1],
               "person last": lambda ix: [i for i in ix if i != 2] + [2]}
-    staged = stage(TEAMS_DEVICES, reorder(real(TEAMS_DEVICES), orders[order]))
-    assert staged.rows.to_pylist() == stage(TEAMS_DEVICES, real(TEAMS_DEVICES)).rows.to_pylist()
+    pending = read(TEAMS_DEVICES, reorder(real(TEAMS_DEVICES), orders[order]))
+    assert pending.rows.to_pylist() == read(TEAMS_DEVICES, real(TEAMS_DEVICES)).rows.to_pylist()
 
 
 TEAMS_ACTIVITY_REAL_HEADER = (
@@ -180,9 +180,9 @@ def test_teams_activity_with_columns_appended_after_has_other_action_is_read_by_
               "Is Licensed": "Yes", "Is Deleted": "False"}
     header = next(csv.reader([TEAMS_ACTIVITY_REAL_HEADER]))
     row = ",".join(values.get(name, "") for name in header)
-    staged = stage("teams.csv", ("\ufeff" + TEAMS_ACTIVITY_REAL_HEADER + "\r\n" + row + "\r\n").encode())
-    assert staged.tools == ["teams"]
-    found = staged.rows.to_pylist()[0]
+    pending = read("teams.csv", ("\ufeff" + TEAMS_ACTIVITY_REAL_HEADER + "\r\n" + row + "\r\n").encode())
+    assert pending.tools == ["teams"]
+    found = pending.rows.to_pylist()[0]
     assert (found["posts"], found["replies"], found["other_actions"]) == (3, 6, 10 + 25 + 2 + 4)
 
 
@@ -225,13 +225,13 @@ def test_summary_exports_are_refused_with_the_export_to_download_and_nothing_cha
 def test_a_summary_is_named_whatever_kind_was_chosen(kind):
     for name in ("slack_overview.csv", "teams_user_activity_counts.csv"):
         with pytest.raises(ImportRefused, match=r"this is (Slack's Overview|the Microsoft Teams user activity)"):
-            stage(name, real(name), month="2026-02", kind=kind)
+            read(name, real(name), month="2026-02", kind=kind)
 
 
 def test_a_summary_with_an_unknown_layout_still_gets_advice():
     data = b"Report Refresh Date,Report Date,Sites,Files,Report Period\n2026-02-28,2026-02-28,3,40,30\n"
     with pytest.raises(ImportRefused) as refused:
-        stage("sp.csv", data)
+        read("sp.csv", data)
     assert "summary view of a Microsoft 365 usage report" in str(refused.value)
     assert "User details" in str(refused.value)
 
@@ -240,8 +240,8 @@ def test_a_detail_report_with_summary_like_columns_is_still_imported():
     """A User Principal Name means people: Engage activity with extra Liked/Posted/Read columns stays a detail."""
     data = (VENDOR / "engage_activity.csv").read_bytes().decode("utf-8-sig").splitlines()
     data = [data[0] + ",Liked,Posted,Read,Report Date"] + [line + ",0,0,0,2026-02-28" for line in data[1:]]
-    staged = stage("e.csv", ("\n".join(data) + "\n").encode())
-    assert staged.source == "M365 Viva Engage activity user detail"
+    pending = read("e.csv", ("\n".join(data) + "\n").encode())
+    assert pending.source == "M365 Viva Engage activity user detail"
 
 
 # --- Missing columns: vendor exports are downloaded again, canonical templates completed ---------------------------
@@ -255,7 +255,7 @@ def test_vendor_file_missing_a_column_names_the_export_and_where_never_adding_co
     }
     for name, (data, where) in cases.items():
         with pytest.raises(ImportRefused) as refused:
-            stage(name, data, month="2026-02")
+            read(name, data, month="2026-02")
         message = str(refused.value)
         assert message.startswith(f"{name}: this looks like a") and "missing" in message
         assert where in message and "without editing its columns" in message
@@ -264,7 +264,7 @@ def test_vendor_file_missing_a_column_names_the_export_and_where_never_adding_co
 
 def test_canonical_file_missing_a_column_still_points_to_the_template():
     with pytest.raises(ImportRefused) as refused:
-        stage("roster.csv", b"email,department,region,level\na@example.com,S,E,staff\n", month="2026-02")
+        read("roster.csv", b"email,department,region,level\na@example.com,S,E,staff\n", month="2026-02")
     assert "Add them (see the template on the Data page)" in str(refused.value)
 
 
@@ -275,12 +275,12 @@ SLACK_NAMED = "Example Corp Member Analytics Prior 30 Days - Apr 17, 2026.csv"
 
 def test_guest_upns_count_as_unmapped_and_the_preview_and_ledger_say_how_many(load, conn):
     load("roster.csv", ROSTER_FEB, month="2026-02")
-    staged = stage("engage_activity_guests.csv", real("engage_activity_guests.csv"))
-    assert staged.notes == ["2 guest accounts found (a user name with #EXT#: someone from outside the organisation "
-                            "invited as a guest). Guests are not on the roster, so they are imported and counted as "
+    pending = read("engage_activity_guests.csv", real("engage_activity_guests.csv"))
+    assert pending.notes == ["2 guest accounts found (a user name with #EXT#: someone from outside the organisation "
+                             "invited as a guest). Guests are not on the roster, so they are imported and counted as "
                             "Unmapped."]
-    assert uploads.preview_coverage(conn, staged) == {"matched": 3, "unmapped": 2, "concealed": 0, "linked": 0}
-    done = uploads.commit(conn, staged)
+    assert uploads.preview_coverage(conn, pending) == {"matched": 3, "unmapped": 2, "concealed": 0, "linked": 0}
+    done = uploads.commit(conn, pending)
     assert (done.row_count, done.matched, done.unmapped) == (5, 3, 2)
     assert "2 guest accounts found" in done.summary()
     assert "2 guest accounts found" in uploads.ledger(conn)[0]["notes"]
@@ -289,16 +289,16 @@ def test_guest_upns_count_as_unmapped_and_the_preview_and_ledger_say_how_many(lo
 def test_a_single_guest_is_one_guest_account_and_a_file_without_guests_has_no_note():
     lines = real("engage_activity_guests.csv").decode("utf-8-sig").splitlines()
     one = "\n".join(line for line in lines if "SUPPLIER" not in line) + "\n"
-    assert stage("e.csv", one.encode()).notes[0].startswith("1 guest account found (")
+    assert read("e.csv", one.encode()).notes[0].startswith("1 guest account found (")
     none = "\n".join(line for line in lines if "#EXT#" not in line.upper()) + "\n"
-    assert stage("e.csv", none.encode()).notes == []
+    assert read("e.csv", none.encode()).notes == []
 
 
 def test_concealed_rows_have_a_zero_user_id_and_a_32_hex_name_and_each_is_its_own_person():
     """User Id is all zeros on every concealed row; it is not read, so the rows are not taken for repeats."""
-    staged = stage("teams_user_activity_concealed.csv", real("teams_user_activity_concealed.csv"))
-    rows = staged.rows.to_pylist()
-    assert (staged.source, staged.row_count, staged.concealed_rows) == ("M365 Teams user activity user detail", 5, 3)
+    pending = read("teams_user_activity_concealed.csv", real("teams_user_activity_concealed.csv"))
+    rows = pending.rows.to_pylist()
+    assert (pending.source, pending.row_count, pending.concealed_rows) == ("M365 Teams user activity user detail", 5, 3)
     assert [r["concealed"] for r in rows] == [False, True, True, True, False]
     assert len({r["person_key"] for r in rows}) == 5
     assert rows[1]["person_key"] == key(HEX)
@@ -307,16 +307,16 @@ def test_concealed_rows_have_a_zero_user_id_and_a_32_hex_name_and_each_is_its_ow
 
 def test_assigned_products_joined_with_plus_are_never_read_even_with_a_plus_inside_a_name():
     data = real("teams_user_activity_assigned_products.csv")
-    staged = stage("teams.csv", data)
-    assert staged.row_count == 4
+    pending = read("teams.csv", data)
+    assert pending.row_count == 4
     # A cell that starts with "+" would be a formula in a read text column; Assigned Products is not read at all.
     leading = data.replace(b"ENTERPRISE MOBILITY + SECURITY E5+", b"+ENTERPRISE MOBILITY + SECURITY E5+")
-    assert stage("teams.csv", leading).rows.to_pylist() == staged.rows.to_pylist()
+    assert read("teams.csv", leading).rows.to_pylist() == pending.rows.to_pylist()
 
 
 def test_engage_groups_blank_counts_are_zero_and_group_type_is_not_read():
-    staged = stage("groups.csv", real("engage_groups_activity_blank_counts.csv"))
-    assert [(r["community"], r["members"], r["posts"], r["reads"], r["reactions"]) for r in staged.rows.to_pylist()] \
+    pending = read("groups.csv", real("engage_groups_activity_blank_counts.csv"))
+    assert [(r["community"], r["members"], r["posts"], r["reads"], r["reactions"]) for r in pending.rows.to_pylist()] \
         == [("All Company", 1204, 15, 480, 60), ("Quiet Corner", 8, 0, 0, 0), ("Read Only News", 310, 0, 95, 0),
             ("Archived Launch", 0, 0, 0, 0)]
 
@@ -325,15 +325,15 @@ def test_engage_groups_blank_counts_are_zero_and_group_type_is_not_read():
                                      "2021-10-25T00:00:00.000Z", "2021-10-25T00:00:00"])
 def test_report_dates_as_a_date_or_a_utc_date_time_give_the_same_month(written):
     data = real("engage_activity_iso_dates.csv").replace(b"2021-10-25T00:00:00Z,", written.encode() + b",")
-    staged = stage("e.csv", data)
-    assert staged.month_labels() == ["2021-10"]
-    assert staged.rows.to_pylist() == stage("e.csv", real("engage_activity_iso_dates.csv")).rows.to_pylist()
+    pending = read("e.csv", data)
+    assert pending.month_labels() == ["2021-10"]
+    assert pending.rows.to_pylist() == read("e.csv", real("engage_activity_iso_dates.csv")).rows.to_pylist()
 
 
 def test_utc_date_times_are_read_in_canonical_month_and_date_columns_too():
-    activity = stage("a.csv", b"month,email,tool,posts\n2026-09-01T00:00:00Z,a@example.com,slack,1\n")
+    activity = read("a.csv", b"month,email,tool,posts\n2026-09-01T00:00:00Z,a@example.com,slack,1\n")
     assert activity.month_labels() == ["2026-09"]
-    training = stage("t.csv", b"date,program,email\n2026-09-15T08:30:00Z,Basics,a@example.com\n")
+    training = read("t.csv", b"date,program,email\n2026-09-15T08:30:00Z,Basics,a@example.com\n")
     assert training.rows.to_pylist()[0]["date"].isoformat() == "2026-09-15"
 
 
@@ -347,8 +347,8 @@ def test_a_date_time_that_is_not_real_is_refused_naming_row_and_column(load, db)
 
 
 def test_slack_members_dates_quoted_with_a_comma_stay_in_their_cells():
-    staged = stage("members.csv", real("slack_members_quoted_dates.csv"), month="2024-03")
-    assert [(r["posts"], r["other_actions"], r["reactions"], r["active_days"]) for r in staged.rows.to_pylist()] == [
+    pending = read("members.csv", real("slack_members_quoted_dates.csv"), month="2024-03")
+    assert [(r["posts"], r["other_actions"], r["reactions"], r["active_days"]) for r in pending.rows.to_pylist()] == [
         (900, 304, 250, 18), (2, 10, 2, 3)]
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import PEPPER, snapshot
 from queries import __main__ as cli, access, rubric, uploads, warehouse
-from queries.imports import ImportRefused, mapping, stage_file
+from queries.imports import ImportRefused, mapping, read_upload
 
 WORKDAY = "workday_workers_report.csv"
 DATA = (Path(__file__).parent / "corpus" / "real" / WORKDAY).read_bytes()
@@ -54,14 +54,15 @@ def saved(db) -> list:
 # --- Reading a file through a mapping ------------------------------------------------------------------------------
 
 def test_a_mapped_workday_export_reads_as_a_roster_with_level_and_region_from_the_settings():
-    staged = stage_file(WORKDAY, DATA, pepper=PEPPER, month="2026-02", mapping=workday())
-    assert (staged.kind, staged.source, staged.months) == ("roster", 'HR export mapped with "Workday workers"', [FEB])
-    assert set(staged.rows.column_names) == {"month", "person_key", "department", "region", "business_unit", "level",
-                                             "identity_key"}
+    pending = read_upload(WORKDAY, DATA, pepper=PEPPER, month="2026-02", mapping=workday())
+    assert (pending.kind, pending.source, pending.months) == (
+        "roster", 'HR export mapped with "Workday workers"', [FEB])
+    assert set(pending.rows.column_names) == {"month", "person_key", "department", "region", "business_unit", "level",
+                                              "identity_key"}
     # the employee id is kept only as its pseudonym (docs/metrics.md#identity)
-    assert all(k.startswith("employee-id:") for k in staged.rows.column("identity_key").to_pylist())
+    assert all(k.startswith("employee-id:") for k in pending.rows.column("identity_key").to_pylist())
     rows = {r["person_key"]: (r["department"], r["region"], r["business_unit"], r["level"])
-            for r in staged.rows.to_pylist()}
+            for r in pending.rows.to_pylist()}
     assert rows == {
         key("p000001@example.com"): ("Finance", "North America", "Example Corp Inc.", "executive"),
         key("p000002@example.com"): ("Sales", "North America", "Example Corp Inc.", "manager"),
@@ -71,7 +72,7 @@ def test_a_mapped_workday_export_reads_as_a_roster_with_level_and_region_from_th
         key("p000006@example.com"): ("Finance", "Latin America", "Example Corp Ltda", "staff"),
         key("p000007@example.com"): ("Operations", "Other", "Example Corp LLC", "staff"),
     }
-    assert staged.notes == [
+    assert pending.notes == [
         "1 row without an email left out: nobody can be matched to the activity exports without one.",
         "1 person is in region \"Other\": \"Work Country\" blank or not in [roster.regions] of data/stages.toml "
         "(for example 'Mongolia').",
@@ -83,7 +84,7 @@ def test_a_mapped_workday_export_reads_as_a_roster_with_level_and_region_from_th
 def test_the_month_is_the_uploaders():
     with pytest.raises(ImportRefused, match=r'this HR export mapped with "Workday workers" file does not say which '
                                             r"month it covers\. Choose the month on the upload form, or pass --month"):
-        stage_file(WORKDAY, DATA, pepper=PEPPER, mapping=workday())
+        read_upload(WORKDAY, DATA, pepper=PEPPER, mapping=workday())
 
 
 def test_a_level_and_region_column_are_read_as_they_are_and_missing_fields_take_the_settings_defaults():
@@ -94,11 +95,11 @@ def test_a_level_and_region_column_are_read_as_they_are_and_missing_fields_take_
     headers = mapping.read_headers("hr.csv", data)
     chosen = mapping.ColumnMapping.made("Grades", {"person": "Work Email", "department": "Team", "region": "Geo",
                                                    "level": "Grade"}, headers)
-    staged = stage_file("hr.csv", data, pepper=PEPPER, month="2026-02", mapping=chosen)
-    assert [(r["department"], r["region"], r["business_unit"], r["level"]) for r in staged.rows.to_pylist()] == [
+    pending = read_upload("hr.csv", data, pepper=PEPPER, month="2026-02", mapping=chosen)
+    assert [(r["department"], r["region"], r["business_unit"], r["level"]) for r in pending.rows.to_pylist()] == [
         ("Sales", "EMEA", "All", "executive"), ("Sales", "Unassigned", "All", "staff"),
         ("Unassigned", "NA", "All", "staff")]
-    assert staged.notes == [
+    assert pending.notes == [
         "1 person with a blank \"Team\" is in department \"Unassigned\".",
         "1 person with a blank \"Geo\" is in region \"Unassigned\".",
         "The mapping has no business unit column, so everyone is in business unit \"All\".",
@@ -113,28 +114,28 @@ def test_a_level_and_region_column_are_read_as_they_are_and_missing_fields_take_
 RULES = "Executive → executive\nDirector|Manager -> manager"
 
 
-def levels_of(staged) -> dict:
-    return {r["person_key"]: r["level"] for r in staged.rows.to_pylist()}
+def levels_of(pending) -> dict:
+    return {r["person_key"]: r["level"] for r in pending.rows.to_pylist()}
 
 
 def test_a_level_column_that_holds_no_level_goes_through_the_mappings_rules():
     columns = {k: v for k, v in COLUMNS.items() if k != "title"} | {"level": "Management Level"}
     chosen = mapping.ColumnMapping.made("Workday levels", columns, HEADERS, level_rules=RULES)
-    staged = stage_file(WORKDAY, DATA, pepper=PEPPER, month="2026-02", mapping=chosen)
-    assert levels_of(staged) == {key("p000001@example.com"): "executive", key("p000002@example.com"): "manager",
-                                 key("p000003@example.com"): "staff", key("p000004@example.com"): "manager",
+    pending = read_upload(WORKDAY, DATA, pepper=PEPPER, month="2026-02", mapping=chosen)
+    assert levels_of(pending) == {key("p000001@example.com"): "executive", key("p000002@example.com"): "manager",
+                                  key("p000003@example.com"): "staff", key("p000004@example.com"): "manager",
                                  key("p000005@example.com"): "staff", key("p000006@example.com"): "staff",
                                  key("p000007@example.com"): "staff"}
-    assert staged.notes[-1] == ("Levels from the \"Management Level\" column, through the mapping's level rules for "
-                                "the 7 people whose value is not executive, manager or staff: 1 executive, "
+    assert pending.notes[-1] == ("Levels from the \"Management Level\" column, through the mapping's level rules for "
+                                 "the 7 people whose value is not executive, manager or staff: 1 executive, "
                                 "2 manager, 4 staff.")
     # Without rules of its own (a mapping saved before mappings carried them), the settings' rules apply: the
     # preview's count shows at once that they do not fit this column.
     older = mapping.ColumnMapping.made("Workday levels", columns, HEADERS)
     assert older.levels is None
-    staged = stage_file(WORKDAY, DATA, pepper=PEPPER, month="2026-02", mapping=older)
-    assert staged.notes[-1].startswith("Levels from the \"Management Level\" column, through the [[roster.levels]] "
-                                       "rules of data/stages.toml for the 7 people whose value is not executive, "
+    pending = read_upload(WORKDAY, DATA, pepper=PEPPER, month="2026-02", mapping=older)
+    assert pending.notes[-1].startswith("Levels from the \"Management Level\" column, through the [[roster.levels]] "
+                                        "rules of data/stages.toml for the 7 people whose value is not executive, "
                                        "manager or staff: 0 executive, 2 manager, 5 staff.")
 
 
@@ -144,28 +145,28 @@ def test_a_level_column_keeps_the_values_that_already_are_levels():
     headers = mapping.read_headers("hr.csv", data)
     chosen = mapping.ColumnMapping.made("Grades", {"person": "Work Email", "department": "Team", "level": "Grade"},
                                         headers, level_rules="^E\\d → executive\n^M\\d → manager")
-    staged = stage_file("hr.csv", data, pepper=PEPPER, month="2026-02", mapping=chosen)
-    assert [r["level"] for r in staged.rows.to_pylist()] == ["executive", "manager", "staff", "executive"]
-    assert staged.notes[-1] == ("Levels from the \"Grade\" column, through the mapping's level rules for the "
-                                "2 people whose value is not executive, manager or staff: 2 executive, 1 manager, "
+    pending = read_upload("hr.csv", data, pepper=PEPPER, month="2026-02", mapping=chosen)
+    assert [r["level"] for r in pending.rows.to_pylist()] == ["executive", "manager", "staff", "executive"]
+    assert pending.notes[-1] == ("Levels from the \"Grade\" column, through the mapping's level rules for the "
+                                 "2 people whose value is not executive, manager or staff: 2 executive, 1 manager, "
                                 "1 staff.")
 
 
 def test_a_title_column_goes_through_the_mappings_rules_in_order():
     rules = "Engineer → manager\nChief|Engineer → executive"  # the first rule that matches wins
-    staged = stage_file(WORKDAY, DATA, pepper=PEPPER, month="2026-02",
-                        mapping=mapping.ColumnMapping.made("Titles", COLUMNS, HEADERS, level_rules=rules))
-    assert levels_of(staged)[key("p000001@example.com")] == "executive"
-    assert levels_of(staged)[key("p000003@example.com")] == "manager"
-    assert levels_of(staged)[key("p000004@example.com")] == "manager"  # "Manager, Platform Engineering"
-    assert levels_of(staged)[key("p000002@example.com")] == "staff"  # "Director": no rule of this mapping says so
-    assert staged.notes[-1] == ("Levels from the \"Business Title\" column (the mapping's level rules): 1 executive, "
-                                "2 manager, 4 staff.")
+    pending = read_upload(WORKDAY, DATA, pepper=PEPPER, month="2026-02",
+                          mapping=mapping.ColumnMapping.made("Titles", COLUMNS, HEADERS, level_rules=rules))
+    assert levels_of(pending)[key("p000001@example.com")] == "executive"
+    assert levels_of(pending)[key("p000003@example.com")] == "manager"
+    assert levels_of(pending)[key("p000004@example.com")] == "manager"  # "Manager, Platform Engineering"
+    assert levels_of(pending)[key("p000002@example.com")] == "staff"  # "Director": no rule of this mapping says so
+    assert pending.notes[-1] == ("Levels from the \"Business Title\" column (the mapping's level rules): 1 executive, "
+                                 "2 manager, 4 staff.")
     # No rules at all: everyone counts as the settings' default level, and the preview says so in its count.
-    staged = stage_file(WORKDAY, DATA, pepper=PEPPER, month="2026-02",
-                        mapping=mapping.ColumnMapping.made("Titles", COLUMNS, HEADERS, level_rules="\n  \n"))
-    assert set(levels_of(staged).values()) == {"staff"}
-    assert staged.notes[-1].endswith("(the mapping's level rules): 0 executive, 0 manager, 7 staff.")
+    pending = read_upload(WORKDAY, DATA, pepper=PEPPER, month="2026-02",
+                          mapping=mapping.ColumnMapping.made("Titles", COLUMNS, HEADERS, level_rules="\n  \n"))
+    assert set(levels_of(pending).values()) == {"staff"}
+    assert pending.notes[-1].endswith("(the mapping's level rules): 0 executive, 0 manager, 7 staff.")
 
 
 def test_the_form_is_prefilled_with_the_settings_rules_and_a_mapping_shows_its_own():
@@ -175,8 +176,8 @@ def test_the_form_is_prefilled_with_the_settings_rules_and_a_mapping_shows_its_o
         "\\b(Manager|Head of|Director|Supervisor)\\b → manager"]
     # The settings' rules, written back as the form shows them, read as the same rules.
     settings = mapping.ColumnMapping.made("x", COLUMNS, HEADERS, level_rules=mapping.rule_lines(None))
-    assert stage_file(WORKDAY, DATA, pepper=PEPPER, month="2026-02", mapping=settings).rows == \
-        stage_file(WORKDAY, DATA, pepper=PEPPER, month="2026-02", mapping=workday()).rows
+    assert read_upload(WORKDAY, DATA, pepper=PEPPER, month="2026-02", mapping=settings).rows == \
+        read_upload(WORKDAY, DATA, pepper=PEPPER, month="2026-02", mapping=workday()).rows
     chosen = mapping.ColumnMapping.made("x", COLUMNS, HEADERS, level_rules="# seniors first\n\nCHIEF -> Executive\n")
     assert chosen.levels == (("executive", "CHIEF"),)
     assert mapping.rule_lines(chosen) == "CHIEF → executive"
@@ -191,13 +192,13 @@ def test_the_form_follows_the_settings_rules_in_force_and_the_mappings_own_rules
     assert mapping.rule_lines(None).splitlines()[1] == "\\b(Manager|Engineer)\\b → manager"
     own = mapping.ColumnMapping.made("x", COLUMNS, HEADERS, level_rules="Chief → executive")
     assert mapping.rule_lines(own) == "Chief → executive"
-    assert stage_file(WORKDAY, DATA, pepper=PEPPER, month="2026-02", mapping=own).notes[-1].endswith(
+    assert read_upload(WORKDAY, DATA, pepper=PEPPER, month="2026-02", mapping=own).notes[-1].endswith(
         "(the mapping's level rules): 1 executive, 0 manager, 6 staff.")
     # Settings that cannot be read prefill nothing; importing says what is wrong with them.
     path.write_text(text.replace('level = "manager"', 'level = "boss"', 1))
     assert mapping.rule_lines(None) == ""
     with pytest.raises(ImportRefused, match="the roster settings cannot be used"):
-        stage_file(WORKDAY, DATA, pepper=PEPPER, month="2026-02", mapping=own)
+        read_upload(WORKDAY, DATA, pepper=PEPPER, month="2026-02", mapping=own)
 
 
 @pytest.mark.parametrize("rules, message", [
@@ -721,12 +722,12 @@ def test_the_data_page_preselects_a_saved_mapping_only_when_the_file_does_not_im
 def test_an_hr_list_read_as_the_champion_register_says_so_in_the_preview():
     """Email and Department alone are the champion register; a file with roster columns besides them is still read
     as the register when detected, but the preview warns before a whole roster becomes champions."""
-    hr = stage_file("people.csv", b"Email,Department,Country,Job Title\na@example.com,Sales,France,Manager\n",
-                    pepper="p", month="2026-10")
+    hr = read_upload("people.csv", b"Email,Department,Country,Job Title\na@example.com,Sales,France,Manager\n",
+                     pepper="p", month="2026-10")
     assert hr.kind == "champions"
     assert hr.notes == ['Read as the champion register (email and department); the file also has "Country", '
                         '"Job Title", which an HR roster has and the register does not. If this is your HR roster, '
                         "upload it again with Kind: roster."]
-    register = stage_file("champions.csv", b"Email,Department,Role\na@example.com,Sales,lead\n", pepper="p",
-                          month="2026-10")
+    register = read_upload("champions.csv", b"Email,Department,Role\na@example.com,Sales,lead\n", pepper="p",
+                           month="2026-10")
     assert register.kind == "champions" and register.notes == []

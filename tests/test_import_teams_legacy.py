@@ -9,7 +9,7 @@ import pytest
 
 from conftest import PEPPER, app
 from queries import adoption, metrics, stages, uploads, views
-from queries.imports import ImportRefused, stage_file
+from queries.imports import ImportRefused, read_upload
 from test_import_vendor import HEX, ROSTER_FEB, key
 
 pytestmark = pytest.mark.usefixtures("every_group_shown")
@@ -50,22 +50,22 @@ def row(person, other, concealed=False):
 # --- The import -----------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("text", [OLDER, with_user_id(OLDER)], ids=["without User Id", "with User Id"])
 def test_an_older_export_imports_with_posts_and_replies_unknown(text):
-    staged = stage_file("teams_2021-10.csv", text.encode(), pepper=PEPPER)
-    assert (staged.source, staged.kind, staged.tools, staged.month_labels(), staged.concealed_rows) == (
+    pending = read_upload("teams_2021-10.csv", text.encode(), pepper=PEPPER)
+    assert (pending.source, pending.kind, pending.tools, pending.month_labels(), pending.concealed_rows) == (
         "M365 Teams user activity user detail (before March 2022)", "activity", ["teams"], ["2021-10"], 1)
-    assert staged.rows.drop_columns(["identity_key"]).to_pylist() == [
+    assert pending.rows.drop_columns(["identity_key"]).to_pylist() == [
         row("p000001@example.com", 10 + 25 + 2 + 4), row("p000002@example.com", 5), row("p000003@example.com", 1),
         row(HEX, 1, concealed=True), row("p000004@example.com", 0), row("p000005@example.com", 0),
     ]
-    assert staged.notes == [SENTENCE]
+    assert pending.notes == [SENTENCE]
 
 
 def test_a_current_export_is_still_read_as_one_and_half_a_current_export_is_refused():
-    assert stage_file("teams.csv", october("teams_activity.csv"), pepper=PEPPER).source == \
+    assert read_upload("teams.csv", october("teams_activity.csv"), pepper=PEPPER).source == \
         "M365 Teams user activity user detail"
     half = OLDER.replace("Has Other Action,", "Post Messages,").encode()  # posts without replies
     with pytest.raises(ImportRefused, match="Reply Messages"):
-        stage_file("teams.csv", half, pepper=PEPPER)
+        read_upload("teams.csv", half, pepper=PEPPER)
 
 
 # --- The figures ----------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import PEPPER
 from queries import metrics, uploads
-from queries.imports import ImportRefused, stage_file
+from queries.imports import ImportRefused, read_upload
 
 VENDOR = Path(__file__).parent / "fixtures" / "vendor"
 FEB = dt.date(2026, 2, 1)
@@ -34,8 +34,8 @@ def fixture(name: str) -> bytes:
     return (VENDOR / name).read_bytes()
 
 
-def stage(name: str, data: bytes | None = None, **kwargs):
-    return stage_file(name, fixture(name) if data is None else data, pepper=PEPPER, **kwargs)
+def read(name: str, data: bytes | None = None, **kwargs):
+    return read_upload(name, fixture(name) if data is None else data, pepper=PEPPER, **kwargs)
 
 
 def activity(person, tool, posts, replies, reactions, reads, other, days, concealed=False, object_id=None):
@@ -57,11 +57,11 @@ def community(name, tool, members, posts, reads, reactions):
 # --- Exact canonical rows per format ----------------------------------------------------------------------------
 
 def test_engage_activity_rows():
-    staged = stage("engage_activity.csv")
-    assert staged.source == "M365 Viva Engage activity user detail"
-    assert (staged.kind, staged.month_labels(), staged.tools, staged.concealed_rows) == (
+    pending = read("engage_activity.csv")
+    assert pending.source == "M365 Viva Engage activity user detail"
+    assert (pending.kind, pending.month_labels(), pending.tools, pending.concealed_rows) == (
         "activity", ["2026-02"], ["viva-engage"], 1)
-    assert staged.rows.to_pylist() == [
+    assert pending.rows.to_pylist() == [
         activity("p000001@example.com", "viva-engage", 3, None, 5, 20, None, None),
         activity("p000002@example.com", "viva-engage", 0, None, 0, 7, None, None),  # blank counts are 0
         activity(HEX, "viva-engage", 1, None, 0, 4, None, None, concealed=True),
@@ -71,10 +71,10 @@ def test_engage_activity_rows():
 
 
 def test_engage_groups_rows_keep_deleted_groups():
-    staged = stage("engage_groups.csv")
-    assert (staged.source, staged.kind, staged.tools) == (
+    pending = read("engage_groups.csv")
+    assert (pending.source, pending.kind, pending.tools) == (
         "M365 Viva Engage groups activity detail", "communities", ["viva-engage"])
-    assert staged.rows.to_pylist() == [
+    assert pending.rows.to_pylist() == [
         community("Sales Enablement", "viva-engage", 240, 31, 900, 120),
         community("Old Project Space", "viva-engage", 12, 0, 4, 0),  # Is Deleted = True, imported
         community("Cloud Guild", "viva-engage", 1204, 64, 2310, 75),
@@ -83,10 +83,10 @@ def test_engage_groups_rows_keep_deleted_groups():
 
 
 def test_engage_device_usage_rows():
-    staged = stage("engage_devices.csv")
-    assert (staged.source, staged.kind, staged.concealed_rows) == (
+    pending = read("engage_devices.csv")
+    assert (pending.source, pending.kind, pending.concealed_rows) == (
         "M365 Viva Engage device usage user detail", "devices", 1)
-    assert staged.rows.to_pylist() == [
+    assert pending.rows.to_pylist() == [
         {"month": FEB, "person_key": key(p), "tool": "viva-engage", "used_mobile": used, "identity_key": None}
         for p, used in (("p000001@example.com", True), ("p000002@example.com", False),  # web only
                         ("p000003@example.com", True), (HEX, True), ("p000004@example.com", False))
@@ -94,10 +94,10 @@ def test_engage_device_usage_rows():
 
 
 def test_teams_rows_read_by_name_with_durations_ignored():
-    staged = stage("teams_activity.csv")
-    assert (staged.source, staged.kind, staged.tools, staged.concealed_rows) == (
+    pending = read("teams_activity.csv")
+    assert (pending.source, pending.kind, pending.tools, pending.concealed_rows) == (
         "M365 Teams user activity user detail", "activity", ["teams"], 1)
-    assert staged.rows.to_pylist() == [
+    assert pending.rows.to_pylist() == [
         activity("p000001@example.com", "teams", 3, 6, None, None, 10 + 25 + 2 + 4, None,
                  object_id="0b5c6a1e-0000-4000-8000-000000000001"),
         activity("p000002@example.com", "teams", 0, 0, None, None, 5, None,
@@ -111,39 +111,39 @@ def test_teams_rows_read_by_name_with_durations_ignored():
 
 
 def test_slack_members_rows_skip_rows_without_email():
-    staged = stage("slack_members.csv", month="2026-02")
-    assert (staged.source, staged.kind, staged.tools) == ("Slack Members CSV", "activity", ["slack"])
-    assert staged.rows.to_pylist() == [
+    pending = read("slack_members.csv", month="2026-02")
+    assert (pending.source, pending.kind, pending.tools) == ("Slack Members CSV", "activity", ["slack"])
+    assert pending.rows.to_pylist() == [
         activity("p000001@example.com", "slack", 1100, None, 250, None, 1204 - 1100, 18),
         activity("p000002@example.com", "slack", 0, None, 2, None, 0, 3),
         activity("p000006@example.com", "slack", 0, None, 0, None, 0, 0),
     ]
-    assert len(staged.notes) == 1 and "1 row without an email" in staged.notes[0]
+    assert len(pending.notes) == 1 and "1 row without an email" in pending.notes[0]
 
 
 def test_slack_channels_rows():
-    staged = stage("slack_channels.csv", month="2026-02")
-    assert (staged.source, staged.kind, staged.tools) == ("Slack Channels CSV", "communities", ["slack"])
-    assert staged.rows.to_pylist() == [
+    pending = read("slack_channels.csv", month="2026-02")
+    assert (pending.source, pending.kind, pending.tools) == ("Slack Channels CSV", "communities", ["slack"])
+    assert pending.rows.to_pylist() == [
         community("general", "slack", 1204, 310, 900, 1500),
         community("cloud-guild", "slack", 85, 64, 70, 0),
     ]
 
 
 def test_slack_member_analytics_ndjson_rolls_days_up_to_the_month():
-    staged = stage("slack_member_analytics.ndjson")
-    assert (staged.kind, staged.month_labels(), staged.tools) == ("activity", ["2026-02"], ["slack"])
-    assert staged.rows.to_pylist() == [
+    pending = read("slack_member_analytics.ndjson")
+    assert (pending.kind, pending.month_labels(), pending.tools) == ("activity", ["2026-02"], ["slack"])
+    assert pending.rows.to_pylist() == [
         # three days: active on two; 7+2 messages of which 5+2 in channels; 3+1 reactions
         activity("p000001@example.com", "slack", 7, None, 4, None, 2, 2),
         activity("p000002@example.com", "slack", 1, None, 0, None, 3, 1),
     ]
-    assert "1 record without an email" in staged.notes[0]
+    assert "1 record without an email" in pending.notes[0]
 
 
 def test_gzipped_ndjson_as_getfile_returns_it():
-    plain = stage("slack_member_analytics.ndjson")
-    zipped = stage("slack_member_analytics.ndjson.gz", gzip.compress(fixture("slack_member_analytics.ndjson")))
+    plain = read("slack_member_analytics.ndjson")
+    zipped = read("slack_member_analytics.ndjson.gz", gzip.compress(fixture("slack_member_analytics.ndjson")))
     assert zipped.rows.to_pylist() == plain.rows.to_pylist()
 
 
@@ -170,8 +170,8 @@ def test_xlsx_first_sheet_of_a_vendor_export_gives_the_same_rows(name):
     out = io.BytesIO()
     book.save(out)
     month = "2026-02" if name.startswith("slack") else None
-    from_xlsx = stage(name.replace(".csv", ".xlsx"), out.getvalue(), month=month)
-    assert from_xlsx.rows.to_pylist() == stage(name, month=month).rows.to_pylist()
+    from_xlsx = read(name.replace(".csv", ".xlsx"), out.getvalue(), month=month)
+    assert from_xlsx.rows.to_pylist() == read(name, month=month).rows.to_pylist()
 
 
 # --- Month from the file ----------------------------------------------------------------------------------------
@@ -184,20 +184,20 @@ def engage_with(refresh=("2026-02-28",) * 2, period=30) -> bytes:
 
 
 def test_m365_month_is_the_month_of_the_refresh_date():
-    assert stage("e.csv", engage_with(("2026-03-01", "2026-03-01"))).month_labels() == ["2026-03"]
-    assert stage("e.csv", engage_with(("2026-02-28", "2026-02-27"))).month_labels() == ["2026-02"]
-    assert stage("e.csv", engage_with(), month="2026-02").month_labels() == ["2026-02"]
+    assert read("e.csv", engage_with(("2026-03-01", "2026-03-01"))).month_labels() == ["2026-03"]
+    assert read("e.csv", engage_with(("2026-02-28", "2026-02-27"))).month_labels() == ["2026-02"]
+    assert read("e.csv", engage_with(), month="2026-02").month_labels() == ["2026-02"]
 
 
 def test_m365_month_given_that_contradicts_the_file_is_refused():
     with pytest.raises(ImportRefused, match=r"e\.csv: the file covers 2026-02, but the month given was 2026-01"):
-        stage("e.csv", engage_with(), month="2026-01")
+        read("e.csv", engage_with(), month="2026-01")
 
 
 @pytest.mark.parametrize("period", [7, 90, 180])
 def test_m365_period_that_is_not_a_month_is_refused_with_the_reason(period):
     with pytest.raises(ImportRefused) as refused:
-        stage("e.csv", engage_with(period=period))
+        read("e.csv", engage_with(period=period))
     message = str(refused.value)
     for fragment in ("e.csv", f"{period} days", "not a month", "30", "--allow-period",
                      "Accept a report period that is not a month"):
@@ -206,29 +206,29 @@ def test_m365_period_that_is_not_a_month_is_refused_with_the_reason(period):
 
 @pytest.mark.parametrize("period", [7, 90, 180])
 def test_m365_other_period_is_accepted_with_a_month_and_allow_period(period):
-    staged = stage("e.csv", engage_with(period=period), month="2026-01", allow_period=True)
-    assert staged.month_labels() == ["2026-01"]
-    assert [r["month"] for r in staged.rows.to_pylist()] == [dt.date(2026, 1, 1)] * 2
+    pending = read("e.csv", engage_with(period=period), month="2026-01", allow_period=True)
+    assert pending.month_labels() == ["2026-01"]
+    assert [r["month"] for r in pending.rows.to_pylist()] == [dt.date(2026, 1, 1)] * 2
 
 
 def test_m365_allow_period_still_needs_the_month():
     with pytest.raises(ImportRefused, match=r"e\.csv: .*7 days.*choose the month.*--month"):
-        stage("e.csv", engage_with(period=7), allow_period=True)
+        read("e.csv", engage_with(period=7), allow_period=True)
 
 
 def test_m365_rows_spanning_two_months_are_refused():
     with pytest.raises(ImportRefused) as refused:
-        stage("e.csv", engage_with(("2026-02-28", "2026-03-01")))
+        read("e.csv", engage_with(("2026-02-28", "2026-03-01")))
     assert "e.csv" in str(refused.value) and "span two months" in str(refused.value)
     assert "2026-02" in str(refused.value) and "2026-03" in str(refused.value)
     with pytest.raises(ImportRefused, match="span two months"):
-        stage("e.csv", engage_with(("2026-02-28", "2026-03-01"), period=7), month="2026-02", allow_period=True)
+        read("e.csv", engage_with(("2026-02-28", "2026-03-01"), period=7), month="2026-02", allow_period=True)
 
 
 def test_slack_csvs_need_the_month():
     for name in ("slack_members.csv", "slack_channels.csv"):
         with pytest.raises(ImportRefused) as refused:
-            stage(name)
+            read(name)
         assert name in str(refused.value) and "month" in str(refused.value) and "--month" in str(refused.value)
 
 
@@ -240,7 +240,7 @@ def test_slack_members_without_email_column_tells_how_to_add_it():
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows([r[:drop] + r[drop + 1:] for r in parsed])
     with pytest.raises(ImportRefused) as refused:
-        stage("members.csv", out.getvalue().encode(), month="2026-02")
+        read("members.csv", out.getvalue().encode(), month="2026-02")
     message = str(refused.value)
     assert message.startswith("members.csv: ")
     assert "Email column" in message and "Slack's export options" in message
@@ -249,46 +249,46 @@ def test_slack_members_without_email_column_tells_how_to_add_it():
 def test_slack_ndjson_spanning_two_months_is_refused():
     data = fixture("slack_member_analytics.ndjson").replace(b'"2026-02-03"', b'"2026-03-01"')
     with pytest.raises(ImportRefused, match=r"a\.ndjson: the records span two months \(2026-02, 2026-03\)"):
-        stage("a.ndjson", data)
+        read("a.ndjson", data)
 
 
 def test_slack_ndjson_with_the_same_day_twice_is_refused():
     data = fixture("slack_member_analytics.ndjson")
     first_line = data.splitlines()[0]
     with pytest.raises(ImportRefused, match="repeats the same member and day"):
-        stage("a.ndjson", data + first_line + b"\n")
+        read("a.ndjson", data + first_line + b"\n")
 
 
 def test_slack_ndjson_month_contradicting_the_records_is_refused():
     with pytest.raises(ImportRefused, match="covers 2026-02, but the month given was 2026-03"):
-        stage("slack_member_analytics.ndjson", month="2026-03")
+        read("slack_member_analytics.ndjson", month="2026-03")
 
 
 def test_slack_file_with_only_rows_without_email_is_refused():
     header = fixture("slack_members.csv").decode().splitlines()[0]
     bot = [line for line in fixture("slack_members.csv").decode().splitlines() if "Deploy Bot" in line][0]
     with pytest.raises(ImportRefused, match="no row of the file can be imported"):
-        stage("bots.csv", (header + "\n" + bot + "\n").encode(), month="2026-02")
+        read("bots.csv", (header + "\n" + bot + "\n").encode(), month="2026-02")
 
 
 def test_bad_value_in_a_vendor_file_names_row_and_column():
     data = fixture("engage_devices.csv").replace(b",No,No,Yes,No,No,No,30", b",No,No,Maybe,No,No,No,30")
     with pytest.raises(ImportRefused, match=r'row 4, column "Used Android Phone" \("Maybe"\) is not true or false'):
-        stage("d.csv", data)
+        read("d.csv", data)
 
 
 # --- Committed: coverage, tool mix, mobile reach ----------------------------------------------------------------
 
 def test_preview_coverage_counts_matched_unmapped_and_concealed(load, conn):
     load("roster.csv", ROSTER_FEB, month="2026-02")
-    staged = stage("engage_activity.csv")
-    assert uploads.preview_coverage(conn, staged) == {"matched": 3, "unmapped": 2, "concealed": 1, "linked": 0}
-    assert uploads.preview_coverage(conn, stage("engage_devices.csv")) == {
+    pending = read("engage_activity.csv")
+    assert uploads.preview_coverage(conn, pending) == {"matched": 3, "unmapped": 2, "concealed": 1, "linked": 0}
+    assert uploads.preview_coverage(conn, read("engage_devices.csv")) == {
         "matched": 4, "unmapped": 1, "concealed": 1, "linked": 0}
     # A later month uses the latest earlier roster; a kind without people has no coverage.
-    later = stage("e.csv", engage_with(("2026-04-30", "2026-04-30")))
+    later = read("e.csv", engage_with(("2026-04-30", "2026-04-30")))
     assert uploads.preview_coverage(conn, later) == {"matched": 2, "unmapped": 0, "concealed": 0, "linked": 0}
-    assert uploads.preview_coverage(conn, stage("engage_groups.csv"))["matched"] is None
+    assert uploads.preview_coverage(conn, read("engage_groups.csv"))["matched"] is None
 
 
 def test_vendor_files_commit_with_coverage_tool_mix_and_mobile_reach(load, conn):

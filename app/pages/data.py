@@ -8,7 +8,7 @@ import streamlit as st
 
 from app import cache, digest_offer, filters, layout, signin, turns
 from queries import departments, erasure, formats, imports, retention, storage, uploads, warehouse
-from queries.imports import m365, slack, templates
+from queries.imports import slack, templates
 from queries.imports import mapping as column_mapping
 
 filters.scope()
@@ -136,67 +136,44 @@ def mapping_form(index: int, name: str, data: bytes, offer, current) -> None:
                 st.rerun()
 
 
-def staged_or_refused(name: str, data: bytes, mapping) -> tuple[imports.StagedFile | None, str | None]:
-    try:
-        return imports.stage_file(name, data, pepper=pepper, month=month, kind=kind, allow_period=allow_period,
-                                  mapping=mapping), None
-    except imports.ImportRefused as refused:
-        return None, str(refused)
-
-
 saved_mappings = cache.read(uploads.saved_mappings) if files else []
-staged, preview_rows = [], []
+previews, preview_rows = [], []
 for index, upload in enumerate(files or []):
     data = upload.getvalue()
-    # A saved mapping is pre-selected, and the mapping form offered, only for a file that does not import as it is.
-    result, refusal = staged_or_refused(upload.name, data, None)
-    offer = column_mapping.offer(upload.name, data, saved_mappings, kind, read_without_mapping=result is not None)
-    mapping = chosen_mapping(index, upload.name, offer)
-    if mapping is not None:
-        result, refusal = staged_or_refused(upload.name, data, mapping)
-    if result is None:
-        invited = offer is not None and mapping is None and offer.invites_mapping(upload.name, refusal)
+    preview = uploads.preview_upload(upload.name, data, location=cache.location(), month=month, kind=kind,
+                                     allow_period=allow_period, saved=saved_mappings,
+                                     choose=lambda offer: chosen_mapping(index, upload.name, offer))
+    offer = preview.offer
+    if preview.pending is None:
         preview_rows.append({"File": upload.name, "Kind": "—", "Source": "—", "Months": "—", "Rows": None,
                              "Matched to roster": None, "Unmapped": None,
-                             "Status": "Map its columns" if invited else "Refused"})
-        if invited:
+                             "Status": "Map its columns" if preview.invites_mapping else "Refused"})
+        if preview.invites_mapping:
             st.info(f"{layout.plain(upload.name)}: no built-in format reads this file, but it looks like an HR "
                     "roster. Map its columns below and save the mapping; the file then previews as a roster.",
                     icon=":material/table_edit:")
         else:
-            st.error(offer.refusal(upload.name, refusal) if offer is not None and mapping is None else refusal,
-                     icon=":material/block:")
+            st.error(preview.refusal, icon=":material/block:")
         if offer is not None and offer.roster_like:
-            mapping_form(index, upload.name, data, offer, mapping)
+            mapping_form(index, upload.name, data, offer, preview.mapping)
         continue
     if offer is not None and offer.roster_like:
-        mapping_form(index, upload.name, data, offer, mapping)
-    staged.append(result)
-    with warehouse.opened(cache.location()) as conn:  # read-only use: nothing is stored before the confirm
-        coverage = uploads.preview_coverage(conn, result)
-        suggestions = departments.suggested_renames(conn, result)
-    preview_rows.append({"File": result.file_name, "Kind": result.kind, "Source": result.source,
-                         "Months": ", ".join(result.month_labels()), "Rows": result.row_count,
+        mapping_form(index, upload.name, data, offer, preview.mapping)
+    previews.append(preview)
+    pending, coverage = preview.pending, preview.coverage
+    preview_rows.append({"File": pending.file_name, "Kind": pending.kind, "Source": pending.source,
+                         "Months": ", ".join(pending.month_labels()), "Rows": pending.row_count,
                          "Matched to roster": coverage["matched"], "Unmapped": coverage["unmapped"],
                          "Status": "Ready"})
-    for note in result.notes:
-        st.warning(f"{result.file_name}: {note}", icon=":material/info:")
-    if coverage["linked"]:
-        st.info(f"{result.file_name}: {uploads.linked_note(coverage['linked'], previewed=True)}", icon=":material/link:")
-    if coverage["unmapped"] or coverage["concealed"]:
-        people = coverage["unmapped"] or coverage["concealed"]
-        message = (f"{result.file_name}: {people} {'person' if people == 1 else 'people'} in this file could not "
-                   "be matched to the roster; they are imported and counted as Unmapped.")
-        if coverage["concealed"] and m365.is_m365(result.format):
-            message += (f" {coverage['concealed']} of them {'has' if coverage['concealed'] == 1 else 'have'} a "
-                        "concealed Microsoft 365 id (a 32-character code instead of a user name). To turn off "
-                        f"concealment: {m365.CONCEALMENT_PATH}, then export the report again.")
-        elif coverage["unmapped"]:
-            message += " Check that the roster for this month lists them (contractors and joiners often are not)."
-        st.warning(message, icon=":material/person_off:")
+    for note in preview.notes:
+        st.warning(f"{pending.file_name}: {note}", icon=":material/info:")
+    if preview.linked_note:
+        st.info(f"{pending.file_name}: {preview.linked_note}", icon=":material/link:")
+    if preview.unmatched_note:
+        st.warning(f"{pending.file_name}: {preview.unmatched_note}", icon=":material/person_off:")
     # A rename the roster suggests is offered, never applied: only the button records it (docs/formats.md#departments).
-    for suggestion in suggestions:
-        st.info(f"{result.file_name}: {layout.plain(suggestion.sentence)}", icon=":material/drive_file_rename_outline:")
+    for suggestion in preview.renames:
+        st.info(f"{pending.file_name}: {layout.plain(suggestion.sentence)}", icon=":material/drive_file_rename_outline:")
         if st.button(f"Record the rename {layout.plain(suggestion.from_department)} → "
                      f"{layout.plain(suggestion.to_department)}",
                      key=f"rename_{index}_{suggestion.month}_{suggestion.from_department}",
@@ -214,17 +191,17 @@ for index, upload in enumerate(files or []):
 if preview_rows:
     st.header("Preview")
     layout.dataframe(pd.DataFrame(preview_rows))
-    if staged:
-        label = f"Import {len(staged)} file{'s' if len(staged) != 1 else ''}"
+    if previews:
+        label = f"Import {len(previews)} file{'s' if len(previews) != 1 else ''}"
         if st.button(label, type="primary", icon=":material/upload:"):
             messages, errors = [], []
             try:
                 with turns.aside(), warehouse.opened(cache.location()) as conn:  # viewers go on meanwhile
-                    for item in staged:
+                    for preview in previews:
                         try:
-                            messages.append(uploads.commit(conn, item, actor=me).summary())
+                            messages.append(uploads.commit(conn, preview.pending, actor=me).summary())
                         except (imports.ImportRefused, warehouse.WarehouseBusy) as refused:
-                            errors.append(f"{item.file_name}: {refused}")
+                            errors.append(f"{preview.file_name}: {refused}")
                 landed = True
             except warehouse.WarehouseBusy as busy:  # nothing of this batch was stored: keep the files chosen
                 errors.append(f"{busy} Your files are still chosen: import them again in a minute.")

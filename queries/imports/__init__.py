@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from .formats import FORMATS, KINDS, Column, Format, detect, register  # noqa: F401  (re-exported)
-from .reading import (ImportRefused, MAX_UPLOAD_BYTES, normalise_header, stage_text, stage_upload,  # noqa: F401
-                      text_of)
+from .file_formats import KINDS, Column, Format, detect  # noqa: F401  (KINDS re-exported)
+from .reading import ImportRefused, MonthNotGiven, UnknownFormat, load_cells, normalise_header  # noqa: F401
 
 TOOL_ALIASES = {
     "vivaengage": "viva-engage", "engage": "viva-engage", "yammer": "viva-engage",
@@ -77,7 +76,7 @@ def checklist_criteria() -> list[str]:
 
 
 @dataclass
-class StagedFile:
+class PendingUpload:
     """A validated file, mapped to canonical rows and ready to commit."""
 
     file_name: str
@@ -196,9 +195,9 @@ def _clean(column: Column, src: str, parsed_as: str) -> tuple[str, list[tuple[st
 
 
 def _refuse_first(conn, file_name: str, failures: list[tuple[str, str, str, str | None]], params: dict,
-                  rows: str = "(SELECT rowid AS row_index, * FROM staged)"):
+                  rows: str = "(SELECT rowid AS row_index, * FROM cells)"):
     """Refuse on the first failing row of the checks, naming row and column. `rows` holds a row_index and
-    whatever the conditions name (by default, the staged file's cells)."""
+    whatever the conditions name (by default, the file's cells)."""
     if not failures:
         return
     select = ", ".join(f"min(row_index) FILTER (WHERE {cond})" for cond, _, _, _ in failures)
@@ -211,7 +210,7 @@ def _refuse_first(conn, file_name: str, failures: list[tuple[str, str, str, str 
     _, problem, header, src = failures[index]
     shown = ""
     if src:  # never echo an id column: it holds an email
-        value = conn.execute(f"SELECT {src} FROM staged WHERE rowid = ?", [row]).fetchone()[0]
+        value = conn.execute(f"SELECT {src} FROM cells WHERE rowid = ?", [row]).fetchone()[0]
         if value is not None and str(value).strip():
             shown = f'("{str(value).strip()[:40]}") '
     raise ImportRefused(f'{file_name}: row {row + 2}, column "{header}" {shown}{problem}.')
@@ -222,8 +221,8 @@ def person_key_sql(source: str) -> str:
     return f"sha256($pepper || lower(trim({source})))"
 
 
-def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date | None = None,
-               kind: str | None = None, allow_period: bool = False, mapping=None) -> StagedFile:
+def read_upload(file_name: str, data: bytes, *, pepper: str, month: str | dt.date | None = None,
+                kind: str | None = None, allow_period: bool = False, mapping=None) -> PendingUpload:
     """Validate a file and map it to canonical rows. Raises ImportRefused with a message for the uploader.
 
     `mapping`, a saved `mapping.ColumnMapping`, reads an HR export as a roster through the columns it names
@@ -236,17 +235,17 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
         return detect(file_name, headers, kind)
 
     def columns_for(headers: list[str]) -> list[str]:
-        # Only the columns the detected format reads are staged.
+        # Only the columns the detected format reads are loaded.
         fmt = format_of(headers)
         normalised = [normalise_header(h) for h in headers]
         return [name for column in fmt.columns if (name := fmt.column_for(normalised, column.target))]
 
     checksum = _CHECKSUMS.submit(lambda: hashlib.sha256(data).hexdigest())
     with duckdb.connect() as conn:
-        headers = stage_upload(conn, file_name, data, columns_for=columns_for)
+        headers = load_cells(conn, file_name, data, columns_for=columns_for)
         normalised = [normalise_header(h) for h in headers]
         fmt = format_of(headers)
-        if conn.execute("SELECT count(*) FROM staged").fetchone()[0] == 0:
+        if conn.execute("SELECT count(*) FROM cells").fetchone()[0] == 0:
             raise ImportRefused(f"{file_name}: the file has column names but no rows.")
         params = {"pepper": pepper, "criteria": checklist_criteria()}
         clean_columns, failures, parses = ["row_index"], [], ["rowid AS row_index", "*"]
@@ -272,7 +271,7 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
                 clean_columns.append(f"{person_key_sql(src)} AS {column.target}_key")
         # One pass over the file parses each cell once, keeps the clean values and marks every failed check;
         # the first failure is then found among the marks. The marks stay in `clean` unused.
-        parsed = f"(SELECT {', '.join(parses)} FROM staged)"
+        parsed = f"(SELECT {', '.join(parses)} FROM cells)"
         marks = [f"{cond} AS __check_{i}" for i, (cond, _, _, _) in enumerate(failures)]
         select = ", ".join(clean_columns + marks)
         used = {k: v for k, v in params.items() if f"${k}" in select}
@@ -327,10 +326,10 @@ def stage_file(file_name: str, data: bytes, *, pepper: str, month: str | dt.date
         rows = rows.drop_columns(["file_row"])
     if kind is None and mapping is None and fmt.kind == "champions":
         notes.extend(column_mapping.roster_read_as_champions(headers))
-    staged = StagedFile(file_name, checksum.result(), fmt, rows, months, tools, concealed, notes, file_rows)
+    pending = PendingUpload(file_name, checksum.result(), fmt, rows, months, tools, concealed, notes, file_rows)
     if adapter and hasattr(adapter, "notes"):
-        staged.notes.extend(adapter.notes(staged))
-    return staged
+        pending.notes.extend(adapter.notes(pending))
+    return pending
 
 
 def _resolve_month(conn, file_name, fmt, present_targets, given_month, file_month, headers, normalised) -> str:
@@ -363,11 +362,11 @@ def _resolve_month(conn, file_name, fmt, present_targets, given_month, file_mont
         # A month the file name suggests is offered, never taken: the uploader confirms it.
         named = slack.month_named(file_name)
         if named is not None:
-            raise ImportRefused(
+            raise MonthNotGiven(
                 f"{file_name}: this {fmt.source} file does not say which month it covers. Its name suggests "
                 f"{named.label} ({named.reason}). If that is right, choose {named.label} on the upload form, or "
                 f"pass --month {named.label} on the command line.")
-        raise ImportRefused(
+        raise MonthNotGiven(
             f"{file_name}: this {fmt.source} file does not say which month it covers. "
             "Choose the month on the upload form, or pass --month YYYY-MM on the command line.")
     return f"DATE '{given_month.isoformat()}'"

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .formats import Column, Format, register
+from .file_formats import Column, Format, register
 from .reading import ImportRefused
 
 LEVELS = ("executive", "manager", "staff")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .formats import Column, Format, Summary, register, register_summary
+from .file_formats import Column, Format, Summary, register, register_summary
 from .reading import ImportRefused
 
 MONTH_DAYS = 30
@@ -243,8 +243,8 @@ CONTRIBUTION_MISSING = ("Teams posts and replies are not in this older export (b
 
 
 class TeamsActivityBeforeMarch2022(TeamsActivity):
-    def notes(self, staged) -> list[str]:
-        return [CONTRIBUTION_MISSING.format(months=", ".join(staged.month_labels()))]
+    def notes(self, pending) -> list[str]:
+        return [CONTRIBUTION_MISSING.format(months=", ".join(pending.month_labels()))]
 
 
 TEAMS_ACTIVITY_BEFORE_MARCH_2022 = register(Format(

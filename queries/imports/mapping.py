@@ -7,7 +7,7 @@ A level comes through the mapping's own ordered `pattern → level` rules (prefi
 the Entra ID user list), from a job title or from a level column whose values are not executive, manager or staff
 (Workday's "2 Executive"). It is pure data, kept in the warehouse by queries/uploads.py; this module checks it
 against a file and reads the file with it. Names are never read; a job title is read only to derive the level and
-goes no further than the staging connection.
+goes no further than the connection that reads the file.
 """
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import duckdb
 
 from .entra import LEVELS, roster_rules, rules_for_import
-from .formats import Column, Format, detect
-from .reading import ImportRefused, is_ndjson, normalise_header, sniff_delimiter, stage_upload
+from .file_formats import Column, Format, detect
+from .reading import ImportRefused, UnknownFormat, is_ndjson, normalise_header, sniff_delimiter, load_cells
 
 # field → what the Data page and the messages call it, in the order the form asks for them
 FIELDS = {
@@ -254,7 +254,7 @@ def format_for(mapping: ColumnMapping, file_name: str, headers) -> Format:
 
 def read_headers(file_name: str, data: bytes) -> list[str]:
     """The file's column names as written. A CSV's first line is enough, so a large export is not read twice for
-    its header; other containers (XLSX, gzip, UTF-16, NDJSON) are staged, one column at most."""
+    its header; other containers (XLSX, gzip, UTF-16, NDJSON) are loaded, one column at most."""
     head, whole = data[:65536], len(data) <= 65536
     plain = not (head[:4] == b"PK\x03\x04" or head[:2] == b"\x1f\x8b" or b"\x00" in head
                  or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)))
@@ -270,9 +270,9 @@ def read_headers(file_name: str, data: bytes) -> list[str]:
             try:
                 return next(csv.reader([text], delimiter=sniff_delimiter(text)))
             except csv.Error:
-                pass  # staging says what is wrong with it
+                pass  # reading the file says what is wrong with it
     with duckdb.connect() as conn:
-        return stage_upload(conn, file_name, data, columns_for=lambda headers: [])
+        return load_cells(conn, file_name, data, columns_for=lambda headers: [])
 
 
 def built_in_reader(file_name: str, headers, kind: str | None) -> Format | None:
@@ -358,25 +358,23 @@ class MappingOffer:
     kind: str | None = None
     email_like: bool = False  # a column is named like an email or user principal name
 
-    def invites_mapping(self, file_name: str, message: str) -> bool:
+    def invites_mapping(self, refused: ImportRefused) -> bool:
         """The file was refused only because no format reads it, and it looks like a roster: the Data page invites
         the mapping instead of showing an error (a vendor export's refusal keeps its own advice)."""
-        return self.roster_like and message.startswith(f"{file_name}: unknown format")
+        return self.roster_like and isinstance(refused, UnknownFormat)
 
-    def refusal(self, file_name: str, message: str) -> str:
+    def refusal(self, refused: ImportRefused) -> str:
         """A refusal as the Data page shows it. An unknown format with an email-like column, detected rather than
-        uploaded as a roster and not offered the mapping form, is told how to get the form."""
-        # detect() words a file no format fits as "{file}: unknown format (columns: …)"; a vendor export that
-        # misses columns or a summary export is refused otherwise, and keeps its own advice.
-        if self.kind is None and self.email_like and not self.roster_like \
-                and message.startswith(f"{file_name}: unknown format"):
-            return f"{message} {CHOOSE_ROSTER}"
-        return message
+        uploaded as a roster and not offered the mapping form, is told how to get the form; a vendor export that
+        misses columns, or a summary export, keeps its own advice."""
+        if self.kind is None and self.email_like and not self.roster_like and isinstance(refused, UnknownFormat):
+            return f"{refused} {CHOOSE_ROSTER}"
+        return str(refused)
 
 
 def offer(file_name: str, data: bytes, saved, kind: str | None, *, read_without_mapping: bool) -> MappingOffer | None:
     """The mapping offer for an uploaded file, or None when a mapping has no part in reading it (another kind was
-    chosen, or its header cannot be read: staging then says why). `read_without_mapping` says whether staging
+    chosen, or its header cannot be read: reading the file then says why). `read_without_mapping` says whether reading
     without a mapping succeeded: then a saved mapping is listed, for the champion to choose, but not pre-selected,
     and the mapping form is not offered."""
     if kind not in (None, "roster"):
@@ -415,7 +413,7 @@ def for_import(file_name: str, data: bytes, saved, *, name: str | None, kind: st
     try:
         headers = read_headers(file_name, data)
     except ImportRefused:
-        return None  # staging refuses the file with the reason
+        return None  # reading refuses the file with the reason
     if kind not in (None, "roster"):
         return None
     signature = header_signature(headers)

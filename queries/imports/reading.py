@@ -19,6 +19,14 @@ class ImportRefused(ValueError):
     """A file we will not import, with a message for the person who uploaded it."""
 
 
+class UnknownFormat(ImportRefused):
+    """No format reads the file's columns, nor misses only a few of one: a column mapping may read it as a roster."""
+
+
+class MonthNotGiven(ImportRefused):
+    """The file does not say which month it covers and no month was given: given one, it may import."""
+
+
 def normalise_header(name: str) -> str:
     """Header names compare without case, spaces or punctuation: 'User Principal Name' == 'userprincipalname'."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
@@ -122,7 +130,7 @@ def is_ndjson(text: str) -> bool:
     return text.lstrip("\ufeff \t\r\n")[:1] == "{"
 
 
-def stage_ndjson(conn: duckdb.DuckDBPyConnection, file_name: str, text: str, table: str = "staged") -> list[str]:
+def load_ndjson(conn: duckdb.DuckDBPyConnection, file_name: str, text: str, table: str = "cells") -> list[str]:
     """Load NDJSON into a temporary table of VARCHAR columns named by normalised key, one row per object.
 
     Keys come in order of first appearance; a key an object lacks is NULL; nested values stay JSON text.
@@ -176,8 +184,8 @@ def sniff_delimiter(header_line: str) -> str:
     return max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
 
 
-def stage_upload(conn: duckdb.DuckDBPyConnection, file_name: str, data: bytes, table: str = "staged",
-                 columns_for=None) -> list[str]:
+def load_cells(conn: duckdb.DuckDBPyConnection, file_name: str, data: bytes, table: str = "cells",
+               columns_for=None) -> list[str]:
     """Load an uploaded file's bytes into a temporary table of VARCHAR columns named by normalised header.
 
     `columns_for(headers)`, when given, names the normalised columns to keep: the others are never read, which
@@ -195,8 +203,8 @@ def stage_upload(conn: duckdb.DuckDBPyConnection, file_name: str, data: bytes, t
         quotes = data.count(b'"')
         body = memoryview(data)[body_start:]
         has_body = _NON_SPACE.search(data, body_start) is not None
-        return _stage_csv(conn, file_name, first_line, quotes, body, has_body, table, columns_for)
-    return stage_text(conn, file_name, text_of(file_name, data), table, columns_for)
+        return _load_csv(conn, file_name, first_line, quotes, body, has_body, table, columns_for)
+    return load_text(conn, file_name, text_of(file_name, data), table, columns_for)
 
 
 _NEWLINE = re.compile(rb"\r\n|\n|\r")
@@ -210,7 +218,7 @@ def _is_plain_utf8_csv(data: bytes) -> bool:
                                                                                codecs.BOM_UTF16_BE)):
         return False
     if b"\x00" in data[:4096] or _NDJSON_START.match(data):
-        return False  # UTF-16 without BOM, binary or NDJSON: decode() and stage_text() say which
+        return False  # UTF-16 without BOM, binary or NDJSON: decode() and load_text() say which
     if data.isascii() or data.startswith(codecs.BOM_UTF8) and data[len(codecs.BOM_UTF8):].isascii():
         return True  # ASCII after a BOM, as most exports are: no need to decode every byte to know
     try:
@@ -220,25 +228,25 @@ def _is_plain_utf8_csv(data: bytes) -> bool:
     return True
 
 
-def stage_text(conn: duckdb.DuckDBPyConnection, file_name: str, text: str, table: str = "staged",
-               columns_for=None) -> list[str]:
+def load_text(conn: duckdb.DuckDBPyConnection, file_name: str, text: str, table: str = "cells",
+              columns_for=None) -> list[str]:
     """Load text into a temporary table of VARCHAR columns named by normalised header.
 
     Row order is file order, so `rowid + 2` is the row number a spreadsheet shows (row 1 is the header).
-    Returns the original header names, in order. NDJSON text is staged the same way, by key.
+    Returns the original header names, in order. NDJSON text is loaded the same way, by key.
     """
     if is_ndjson(text):
-        return stage_ndjson(conn, file_name, text, table)
+        return load_ndjson(conn, file_name, text, table)
     text = text.lstrip("\ufeff")
     parts = re.split(r"\r\n|\n|\r", text, maxsplit=1)
     first_line, body = parts[0], (parts[1] if len(parts) > 1 else "")
-    return _stage_csv(conn, file_name, first_line, text.count('"'), body.encode("utf-8"), bool(body.strip()),
-                      table, columns_for)
+    return _load_csv(conn, file_name, first_line, text.count('"'), body.encode("utf-8"), bool(body.strip()),
+                     table, columns_for)
 
 
-def _stage_csv(conn, file_name: str, first_line: str, quotes: int, body, has_body: bool, table: str,
-               columns_for) -> list[str]:
-    """Stage a CSV body (UTF-8 bytes after the header line) under the header's normalised names."""
+def _load_csv(conn, file_name: str, first_line: str, quotes: int, body, has_body: bool, table: str,
+              columns_for) -> list[str]:
+    """Load a CSV body (UTF-8 bytes after the header line) under the header's normalised names."""
     if not first_line.strip():
         raise ImportRefused(f"{file_name}: the first line is blank; it should hold the column names.")
     if quotes % 2:

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .formats import Column, Format, Summary, register, register_summary
+from .file_formats import Column, Format, Summary, register, register_summary
 from .m365 import NULL_COUNT, zero
 from .reading import ImportRefused
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .reading import ImportRefused, normalise_header
+from .reading import ImportRefused, UnknownFormat, normalise_header
 
 KINDS = ("roster", "activity", "communities", "champions", "training", "kpis", "checklist", "devices",
          "identity_changes", "departments")
@@ -33,7 +33,7 @@ class Format:
     kind: str
     columns: tuple[Column, ...]
     tool: str | None = None  # fixed tool for vendor exports; canonical activity names it per row
-    # Extra SQL (over the staged table) that a vendor adapter needs; None for canonical templates.
+    # Extra SQL (over the table of the file's cells) that a vendor adapter needs; None for canonical templates.
     adapter: object = field(default=None, compare=False)
 
     def required(self) -> list[Column]:
@@ -174,7 +174,7 @@ def detect(file_name: str, headers: list[str], kind: str | None = None) -> Forma
     if [c for c in present if c.required] and len(missing) <= max(2, len(best.required()) // 2):
         _refuse_missing(file_name, best, missing)
     shown = ", ".join(headers[:6]) + (", …" if len(headers) > 6 else "")
-    raise ImportRefused(
+    raise UnknownFormat(
         f"{file_name}: unknown format (columns: {shown}). Upload one of the supported exports or a canonical "
         "template from the Data page."
     )
