@@ -11,6 +11,7 @@ from .. import adoption, benchmarks, charts, metrics, narrative, participation
 from ..formats import count, percent, user
 from .common import Chart, Scope, Table, compared, contribution_notes, withheld_for
 
+
 @dataclass(frozen=True)
 class Adoption:
     month: dt.date

@@ -11,6 +11,7 @@ from .. import alignment, charts
 from ..formats import user
 from .common import Chart, Scope, Table
 
+
 @dataclass(frozen=True)
 class Alignment:
     """Whole-organisation KPIs and departments of at least the minimum size: organisation-wide, whatever the

@@ -11,6 +11,7 @@ from .. import charts, coe, metrics
 from ..formats import number, percent
 from .common import Chart, Scope, Table, Tile, compared, rate_delta, withheld_for
 
+
 @dataclass(frozen=True)
 class CoeReach:
     month: dt.date

@@ -11,6 +11,7 @@ from .. import adoption, benchmarks, charts, metrics, narrative, stages
 from ..formats import count, difference, number, percent, points, signed, user
 from .common import Chart, Scope, Table, Tile, compared, contribution_notes, count_delta, rate_delta, withheld_for
 
+
 @dataclass(frozen=True)
 class StageSummary:
     """Where the whole organisation stands: organisation-wide, whatever the filters."""
@@ -21,21 +22,52 @@ class StageSummary:
     progress_text: str | None
     ladder: Chart
     next_steps: str | None
+    placement: stages.StagePlacement  # the evidence behind it: the brief draws the ladder and the gaps from it
+
+
+@dataclass(frozen=True)
+class Mover:
+    """A department whose adoption moved most, as shown."""
+
+    department: str
+    adoption: str
+    change: str
 
 
 @dataclass(frozen=True)
 class Overview:
+    """The Overview page's model, which the brief and the digest render too (they read nothing else about the
+    figures)."""
+
     month: dt.date
     compare_to: dt.date
     withheld: str | None
     stage: StageSummary | None
     headline: str | None
     notes: str | None
-    tiles: tuple[tuple[Tile, ...], ...] = ()
+    rates: tuple[Tile, ...] = ()  # adoption, contribution, leaders active, CoE reach, KPIs on target
+    counts: tuple[Tile, ...] = ()  # headcount, active people, new this month, responses per post, trained
     trend: Chart | None = None
     departments: Chart | None = None
-    movers: Table | None = None
+    moved: tuple[Mover, ...] = ()
     movers_note: str | None = None
+
+    @property
+    def tiles(self) -> tuple[tuple[Tile, ...], ...]:
+        """The page's two rows of tiles."""
+        return (self.rates, self.counts) if self.rates else ()
+
+    @property
+    def headcount(self) -> Tile | None:
+        return self.counts[0] if self.counts else None
+
+    @property
+    def movers(self) -> Table | None:
+        if not self.moved:
+            return None
+        return Table(pd.DataFrame([{"Department": m.department, "Adoption": m.adoption,
+                                    f"Change vs {self.compare_to:%b %Y}": m.change} for m in self.moved]),
+                     "departments-that-moved-most")
 
 
 def _stage_summary(conn, scope: Scope, rubric: stages.Rubric) -> StageSummary:
@@ -58,11 +90,10 @@ def _stage_summary(conn, scope: Scope, rubric: stages.Rubric) -> StageSummary:
         next_steps = "Every stage of the rubric passes."
     elif gaps:
         next_steps = "What it takes next: " + "; ".join(
-            f"{user(g.label)} ({g.id}: " + ("no data" if g.status == stages.NO_DATA else
-                                      f"{stages.shown(g.unit, g.value)}, needs {stages.shown_threshold(g)}") + ")"
-            for g in gaps) + ("; …" if len(placement.gaps) > 3 else ".")
+            f"{user(g.label)} ({g.id}: {stages.gap_words(g).measured})" for g in gaps
+        ) + ("; …" if len(placement.gaps) > 3 else ".")
     ladder = Chart(charts.stage_strip, ([(s.number, s.name, s.motto) for s in rubric.stages], placement.stage))
-    return StageSummary(title, caption, progress, progress_text, ladder, next_steps)
+    return StageSummary(title, caption, progress, progress_text, ladder, next_steps, placement)
 
 
 def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubric | None) -> Overview:
@@ -75,19 +106,20 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
     by_department = adoption.by_dimension(conn, "department", scope.month, scope.month, scope.filters,
                                           scope.min_group)
     status = metrics.month_status(conn, scope.month)
+    roster_month = status["roster_month"] if status else None
     headline = (narrative.change_sentence("Adoption", now["adoption_rate"], before.get("adoption_rate"),
                                           scope.month, f" (against {scope.compare_label})")
                 + narrative.laggard_clause(by_department, escape=user) + ".")
     notes = [f"As of {scope.month:%B %Y}, compared with {scope.compare_to:%B %Y}."]
-    if status and status["roster_month"] and status["roster_month"] != scope.month:
-        notes.append(f"Headcount carried forward from the {status['roster_month']:%B %Y} roster.")
+    if roster_month and roster_month != scope.month:
+        notes.append(f"Headcount carried forward from the {roster_month:%B %Y} roster.")
     if not before:
         notes.append(f"No data held for {scope.compare_to:%B %Y}, so no deltas.")
     notes.extend(contribution_notes(conn, scope.trailing(12), scope.month, scope.filters.tool))
     references, problem = benchmarks.read()
     if problem:
         notes.append(problem)
-    tiles = (
+    rates, counts = (
         (Tile("Adoption", percent(now["adoption_rate"]), rate_delta(now, before, "adoption_rate"),
               "People active on any tool this month, as a share of headcount.",
               reference=benchmarks.versus(references, "adoption_rate", now["adoption_rate"]),
@@ -121,14 +153,11 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
     shown = [d for d in by_department if d["adoption_rate"] is not None]
     departments = (Chart(charts.bars, (shown, "group", "adoption_rate", f"Adoption by department, {scope.month:%B %Y}",
                                        scope.min_group), {"category_title": "Department"}) if shown else None)
-    moved = adoption.movers(conn, scope.month, scope.compare_to, scope.filters, scope.min_group)
-    movers = movers_note = None
-    if moved:
-        movers = Table(pd.DataFrame([{"Department": m["department"], "Adoption": percent(m["adoption_rate"]),
-                                      f"Change vs {scope.compare_to:%b %Y}": points(m["change"])} for m in moved]),
-                       "departments-that-moved-most")
-    else:
+    moved = tuple(Mover(m["department"], percent(m["adoption_rate"]), points(m["change"]))
+                  for m in adoption.movers(conn, scope.month, scope.compare_to, scope.filters, scope.min_group))
+    movers_note = None
+    if not moved:
         movers_note = (f"Needs adoption for {scope.month:%B %Y} and {scope.compare_to:%B %Y} in departments of at "
                        f"least {scope.min_group} people.")
-    return Overview(scope.month, scope.compare_to, None, stage, headline, " ".join(notes), tiles,
-                    trend, departments, movers, movers_note)
+    return Overview(scope.month, scope.compare_to, None, stage, headline, " ".join(notes), rates, counts, trend,
+                    departments, moved, movers_note)

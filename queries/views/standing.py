@@ -11,6 +11,7 @@ from .. import charts, checklist, stages
 from ..formats import user
 from .common import Chart, Scope, Table, contribution_notes
 
+
 @dataclass(frozen=True)
 class Gap:
     title: str
@@ -60,16 +61,8 @@ def standing(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
     following = placement.next_stage
     gaps = []
     for gap in placement.gaps:
-        if gap.status == stages.NO_DATA:
-            status = f"No data yet. {user(gap.needs)}."
-        elif gap.is_checklist:
-            status = "Answered no on the checklist below."
-        else:
-            status = f"Now {stages.shown(gap.unit, gap.value)}, needs {stages.shown_threshold(gap)}."
-        projection = placement.projections.get(gap.id)
-        gaps.append(Gap(f"{gap.id} · {user(gap.label)}", status, user(gap.hint) if gap.hint else None,
-                        f"Projection, from the trend of the last {stages.TREND_MONTHS} months (not a forecast): met "
-                        f"{projection.text}." if projection else None))
+        words = stages.gap_words(gap, placement.projections.get(gap.id), escape=user)
+        gaps.append(Gap(words.title, words.status, words.action, words.projection))
     evidence, all_rows = [], []
     for result in placement.stages:
         rows = [{"Stage": result.number, "Criterion": c.id, "What": c.label, "Measured": stages.shown(c.unit, c.value),
