@@ -67,7 +67,8 @@ class Edition:
     roster_month: dt.date | None  # the roster the month's headcount comes from (an earlier one when carried forward)
 
 
-def edition(conn: duckdb.DuckDBPyConnection, scope: views.Scope) -> Edition:
+def read_edition(conn: duckdb.DuckDBPyConnection, scope: views.Scope) -> Edition:
+    """The edition of a scope's brief: the last refresh and the month's roster, read with the model."""
     status = metrics.month_status(conn, scope.month)
     return Edition(scope, uploads.latest_refresh(conn), status.get("roster_month") if status else None)
 
@@ -88,7 +89,7 @@ def build_brief(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, 
     """The brief for one month as PDF bytes, for a caller holding a connection (the CLI, the Overview's download):
     the Overview's model built once and rendered. Generated on demand; nothing is cached or stored."""
     scope = brief_scope(conn, month, filters, compare_to)
-    return render(views.overview(conn, scope, stages.load()), edition(conn, scope))
+    return render(views.overview(conn, scope, stages.load()), read_edition(conn, scope))
 
 
 def render(model: views.Overview, edition: Edition) -> bytes:

@@ -83,7 +83,7 @@ def compose(conn: duckdb.DuckDBPyConnection, month, url: str) -> Digest:
     if month not in held:
         raise DigestError(f"The warehouse holds no data for {month:%Y-%m}, so there is no digest to send.")
     scope = views.scope_for(held, month)
-    return written(views.overview(conn, scope, stages.load()), brief.edition(conn, scope), url)
+    return written(views.overview(conn, scope, stages.load()), brief.read_edition(conn, scope), url)
 
 
 def written(model: views.Overview, edition: brief.Edition, url: str) -> Digest:

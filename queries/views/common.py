@@ -1,5 +1,4 @@
-"""What every view model shares: the sidebar's scope, the tile, chart and table a page lays out, the page frame,
-and the reads and sentences more than one page uses (the minimum group size's withholding, contribution notes)."""
+"""What every page's view model shares: the scope, tiles, charts, tables, the page frame and common sentences."""
 from __future__ import annotations
 
 import datetime as dt
