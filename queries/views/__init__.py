@@ -17,7 +17,7 @@ from .common import (COMPARISONS, TOOL_NAMES, Chart, Frame, Scope, Table, Tile, 
                      withheld_reason)
 from .communities import (COMMUNITY_SCOPE_NOTE, COMMUNITY_STATUS_LABELS, RANKED, CommunityHealth,
                           communities_view)
-from .overview import Overview, StageSummary, overview
+from .overview import Mover, Overview, StageSummary, overview
 from .standing import Gap, Standing, not_started_ladder, standing
 
 # The model behind each page of the menu, by its URL path: the benchmark and the privacy tests walk them all.
