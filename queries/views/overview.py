@@ -50,6 +50,7 @@ class Overview:
     trend: Chart | None = None
     departments: Chart | None = None
     moved: tuple[Mover, ...] = ()
+    movers: Table | None = None  # the moved departments as the page's table (built once: warm runs reuse its Arrow)
     movers_note: str | None = None
 
     @property
@@ -60,14 +61,6 @@ class Overview:
     @property
     def headcount(self) -> Tile | None:
         return self.counts[0] if self.counts else None
-
-    @property
-    def movers(self) -> Table | None:
-        if not self.moved:
-            return None
-        return Table(pd.DataFrame([{"Department": m.department, "Adoption": m.adoption,
-                                    f"Change vs {self.compare_to:%b %Y}": m.change} for m in self.moved]),
-                     "departments-that-moved-most")
 
 
 def _stage_summary(conn, scope: Scope, rubric: stages.Rubric) -> StageSummary:
@@ -155,9 +148,13 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
                                        scope.min_group), {"category_title": "Department"}) if shown else None)
     moved = tuple(Mover(m["department"], percent(m["adoption_rate"]), points(m["change"]))
                   for m in adoption.movers(conn, scope.month, scope.compare_to, scope.filters, scope.min_group))
-    movers_note = None
-    if not moved:
+    movers = movers_note = None
+    if moved:
+        movers = Table(pd.DataFrame([{"Department": m.department, "Adoption": m.adoption,
+                                      f"Change vs {scope.compare_to:%b %Y}": m.change} for m in moved]),
+                       "departments-that-moved-most")
+    else:
         movers_note = (f"Needs adoption for {scope.month:%B %Y} and {scope.compare_to:%B %Y} in departments of at "
                        f"least {scope.min_group} people.")
     return Overview(scope.month, scope.compare_to, None, stage, headline, " ".join(notes), rates, counts, trend,
-                    departments, moved, movers_note)
+                    departments, moved, movers, movers_note)
