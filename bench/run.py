@@ -422,7 +422,7 @@ def report(results: dict, meta: dict) -> str:
             lines += ["", "Why targets are missed:", "", *why]
     lines += ducklake_section(results)
     lines += ["", "## What each page reads", "",
-              "Each page reads its view model (queries/views.py, `views.PAGES`: " + ", ".join(views.PAGES)
+              "Each page reads its view model (queries/views/, `views.PAGES`: " + ", ".join(views.PAGES)
               + ") plus the frame every page's sidebar reads (`views.frame`: months, filter options, last refresh, "
               "demo flag)."]
     return "\n".join(lines) + "\n"

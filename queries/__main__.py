@@ -134,9 +134,7 @@ def cmd_stage(args) -> int:
     if following:
         print(f"\nTo reach stage {following.number} {following.name}:")
         for c in placement.gaps:
-            projection = placement.projections.get(c.id)
-            outlook = f" Projection at the last 6 months' pace: {projection.text}." if projection else ""
-            print(f"  - {c.id} {c.label}: {c.hint}{outlook}")
+            print("  - " + stages.gap_words(c, placement.projections.get(c.id)).line)
     else:
         print("\nEvery stage passes.")
     return 0

@@ -1,14 +1,16 @@
 """The one-page executive brief (A4 landscape PDF): stage on the ladder, headline metrics, two charts, next actions."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from . import metrics, rubric, stages, uploads, views
+from . import metrics, stages, uploads, views
 from .metrics import ALL, Filters
 
 _FONT_DIR = None
@@ -56,8 +58,43 @@ def _filters_text(filters: Filters) -> str:
     return text + ("; departments as organised then" if filters.as_then else "")
 
 
+@dataclass(frozen=True)
+class Edition:
+    """What the brief prints besides the Overview's model: the scope it was asked for and how fresh the data is."""
+
+    scope: views.Scope
+    refreshed: dt.datetime | None  # the last data refresh (UTC), None before any upload
+    roster_month: dt.date | None  # the roster the month's headcount comes from (an earlier one when carried forward)
+
+
+def read_edition(conn: duckdb.DuckDBPyConnection, scope: views.Scope) -> Edition:
+    """The edition of a scope's brief: the last refresh and the month's roster, read with the model."""
+    status = metrics.month_status(conn, scope.month)
+    return Edition(scope, uploads.latest_refresh(conn), status.get("roster_month") if status else None)
+
+
+def brief_scope(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, compare_to=None) -> views.Scope:
+    """The scope of a brief: the month compared with `compare_to` (the month before by default). Raises ValueError
+    when the warehouse holds no data for the month."""
+    month = metrics.as_month(month)
+    held = metrics.months(conn)
+    if month not in held:
+        raise ValueError(f"The warehouse holds no data for {month:%Y-%m}.")
+    compare_to = metrics.as_month(compare_to) if compare_to else metrics.previous_month(month)
+    comparison = "previous" if compare_to == metrics.previous_month(month) else "year"
+    return dataclasses.replace(views.scope_for(held, month, comparison, filters), compare_to=compare_to)
+
+
 def build_brief(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, compare_to=None) -> bytes:
-    """The brief for one month as PDF bytes. Generated on demand; nothing is cached or stored."""
+    """The brief for one month as PDF bytes, for a caller holding a connection (the CLI, the Overview's download):
+    the Overview's model built once and rendered. Generated on demand; nothing is cached or stored."""
+    scope = brief_scope(conn, month, filters, compare_to)
+    return render(views.overview(conn, scope, stages.load()), read_edition(conn, scope))
+
+
+def render(model: views.Overview, edition: Edition) -> bytes:
+    """The brief of the Overview's model as PDF bytes: the same figures, suppressed the same way, and no read of the
+    warehouse. The model needs its stage (a usable rubric)."""
     from reportlab.lib.colors import HexColor
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.utils import ImageReader
@@ -65,19 +102,11 @@ def build_brief(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, 
 
     from . import charts
 
-    month = metrics.as_month(month)
-    compare_to = metrics.as_month(compare_to) if compare_to else metrics.previous_month(month)
-    held = metrics.months(conn)
-    if month not in held:
-        raise ValueError(f"The warehouse holds no data for {month:%Y-%m}.")
-    comparison = "previous" if compare_to == metrics.previous_month(month) else "year"
-    scope = views.Scope(month, compare_to, comparison, filters, tuple(held), rubric.min_group_size(),
-                        rubric.pitfall_share())
-    model = views.overview(conn, scope, stages.load())  # the Overview page's model: the same figures, suppressed the same way
-    min_group = scope.min_group
-    placement = stages.evaluate(conn, month)
-    refreshed = uploads.latest_refresh(conn)
-    status = metrics.month_status(conn, month)
+    if model.stage is None:
+        raise ValueError("The brief needs the stage placement: the rubric file cannot be used.")
+    scope, month, compare_to = edition.scope, model.month, model.compare_to
+    placement = model.stage.placement
+    min_group, filters, refreshed = scope.min_group, scope.filters, edition.refreshed
 
     regular, bold = _fonts()
     width, height = landscape(A4)
@@ -95,8 +124,8 @@ def build_brief(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, 
     pdf.setFont(regular, 9)
     pdf.setFillColor(muted)
     freshness = f"Last data refresh {refreshed:%d %b %Y %H:%M} UTC" if refreshed else "No uploads yet"
-    if status and status.get("roster_month") and status["roster_month"] != month:
-        freshness += f"; headcount carried forward from the {status['roster_month']:%B %Y} roster"
+    if edition.roster_month and edition.roster_month != month:
+        freshness += f"; headcount carried forward from the {edition.roster_month:%B %Y} roster"
     pdf.drawString(margin, height - margin - 30,
                    f"{freshness}. Compared with {compare_to:%B %Y}. Filters: {_filters_text(filters)}.")
 
@@ -130,7 +159,7 @@ def build_brief(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, 
         pdf.drawCentredString(x + box_width / 2, box_top - 27, stage.motto)
 
     # Headline metrics: the Overview's first row of tiles and its headcount, or why the scope shows none
-    tiles = [] if model.withheld else [(t.label, t.value, t.delta or "") for t in (*model.tiles[0], model.tiles[1][0])]
+    tiles = [] if model.withheld else [(t.label, t.value, t.delta or "") for t in (*model.rates, model.headcount)]
     tile_top = box_top - 48
     tile_width = (width - 2 * margin) / max(1, len(tiles))
     if model.withheld:
@@ -173,7 +202,7 @@ def build_brief(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, 
         if not gaps:
             pdf.drawString(margin, line, "Every criterion of the next stage is met; earlier stages gate the placement.")
         for number, gap in enumerate(gaps, start=1):
-            text = f"{number}. {gap.label} ({gap.id}): {gap.needs or gap.hint}"
+            text = f"{number}. {stages.gap_words(gap, placement.projections.get(gap.id)).line}"
             for chunk in _wrap(text, regular, 9, width - 2 * margin, pdf):
                 pdf.drawString(margin, line, chunk)
                 line -= 12

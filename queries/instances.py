@@ -25,6 +25,8 @@ from typing import Callable
 
 import duckdb
 
+from . import environment
+
 try:
     import fcntl
 except ImportError:  # not POSIX: no hand-over signal; the CLI then waits for the server's idle release
@@ -32,7 +34,7 @@ except ImportError:  # not POSIX: no hand-over signal; the CLI then waits for th
 
 # How long a server keeps an unused embedded instance open. While it is open nobody else can write the file; a
 # process that announces itself is let in at once, so this only bounds how long an unannounced one waits.
-IDLE_RELEASE_SECONDS = float(os.environ.get("DASHBOARD_IDLE_RELEASE", "60"))
+IDLE_RELEASE_SECONDS = environment.seconds("DASHBOARD_IDLE_RELEASE", 60, 86400)
 WATCH_INTERVAL_SECONDS = 0.1
 
 _serving = False

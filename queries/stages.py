@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import Callable
 
 import duckdb
 
@@ -367,3 +368,38 @@ def shown_threshold(result: CriterionResult) -> str:
         return "yes"
     sign = "≤" if result.comparison == "<=" else "≥"
     return f"{sign} {shown(result.unit, result.threshold)}"
+
+
+@dataclass(frozen=True)
+class GapWords:
+    """An unmet criterion of the next stage in words: the Where we stand page, the Overview, the brief, the digest and
+    the CLI all take them from here, so an edge never words a gap a second way."""
+
+    title: str  # "5e · Executive sponsor"
+    measured: str  # the short form, in a list: "12%, needs ≥ 15%", "no, needs yes" or "no data"
+    status: str  # "Now 12%, needs ≥ 15%.", "No data yet. Upload ….", "Answered no on the checklist."
+    action: str | None  # the criterion's hint: what would improve it
+    projection: str | None  # "Projection, from the trend of the last 6 months (not a forecast): met in about 4 months."
+
+    @property
+    def line(self) -> str:
+        """The whole gap on one line of plain text (the brief, the digest, the CLI)."""
+        action = self.action.rstrip(".") + "." if self.action else None
+        return " ".join(part for part in (f"{self.title}:", self.status, action, self.projection) if part)
+
+
+def gap_words(gap: CriterionResult, projection: Projection | None = None,
+              escape: Callable[[str], str] = str) -> GapWords:
+    """The gap and its projection in words; `escape` applies to the rubric's own text (labels, hints, needs), e.g.
+    for Markdown on a page."""
+    if gap.status == NO_DATA:
+        measured = "no data"
+        status = f"No data yet. {escape(gap.needs)}." if gap.needs else "No data yet."
+    else:
+        measured = f"{shown(gap.unit, gap.value)}, needs {shown_threshold(gap)}"
+        status = ("Answered no on the checklist." if gap.is_checklist
+                  else f"Now {shown(gap.unit, gap.value)}, needs {shown_threshold(gap)}.")
+    outlook = (f"Projection, from the trend of the last {TREND_MONTHS} months (not a forecast): met {projection.text}."
+               if projection else None)
+    return GapWords(f"{gap.id} · {escape(gap.label)}", measured, status, escape(gap.hint) if gap.hint else None,
+                    outlook)

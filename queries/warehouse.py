@@ -18,12 +18,12 @@ from pathlib import Path
 
 import duckdb
 
-from . import instances
+from . import environment, instances
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LOCATION = REPO_ROOT / "data" / "warehouse.duckdb"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-LOCK_TIMEOUT_SECONDS = float(os.environ.get("DASHBOARD_LOCK_TIMEOUT", "30"))
+LOCK_TIMEOUT_SECONDS = environment.seconds("DASHBOARD_LOCK_TIMEOUT", 30, 3600)
 DUCKLAKE_PREFIX = "ducklake:"
 LAKE = "lake"
 
@@ -387,7 +387,7 @@ class VersionMoved(RuntimeError):
 
 
 # A page's cache miss waits this long for an import in another process to finish before it says the warehouse is busy.
-READ_WAIT_SECONDS = float(os.environ.get("DASHBOARD_READ_WAIT", "10"))
+READ_WAIT_SECONDS = environment.seconds("DASHBOARD_READ_WAIT", 10, 3600)
 _versions: dict[str, tuple[tuple, int]] = {}
 
 

@@ -6,7 +6,7 @@ import sys
 from pypdf import PdfReader
 
 from conftest import ROOT
-from queries import brief, metrics, stages
+from queries import brief, metrics, stages, views
 
 
 def test_brief_is_one_page_with_stage_and_adoption(demo_db, conn):
@@ -45,3 +45,20 @@ def test_cli_writes_the_brief(demo_db, tmp_path):
     done = subprocess.run([sys.executable, "-m", "queries", "brief", "--month", "2019-01", "--out", str(out),
                            "--db", demo_db], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode != 0 and "no data for 2019-01" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_brief_renders_an_overview_model_without_a_warehouse():
+    """brief.render takes the Overview's model and the edition's plain data: no connection."""
+    month = metrics.as_month("2026-10")
+    rubric = stages.load()
+    placement = stages.place(month, rubric, {}, {})  # nothing measured: not started, every criterion no data
+    summary = views.StageSummary("Stage 0 of 6: not started", "", None, None, views.not_started_ladder(rubric), None,
+                                 placement)
+    rates = (views.Tile("Adoption", "42%", "+3 pts"), views.Tile("Contribution", "12%"))
+    model = views.Overview(month, metrics.previous_month(month), None, summary, "Adoption is 42%.", "",
+                           rates, (views.Tile("Headcount", "1,200"),))
+    scope = views.scope_for([metrics.previous_month(month), month], month)
+    pdf = brief.render(model, brief.Edition(scope, None, None))
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Stage 0 of 6" in text and "42%" in text and "1,200" in text and "No uploads yet" in text
+    assert "Top actions to reach stage 1" in text

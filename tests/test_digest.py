@@ -403,6 +403,31 @@ def test_dry_run_writes_the_eml_from_secrets_toml_and_sends_nothing(demo_db, tmp
     assert cli(tmp_path, "--month", "2026-10", "--db", demo_db, "--password", "x").returncode == 2
 
 
+def test_one_send_places_the_stage_once_and_builds_the_overview_once(demo_db, tmp_path, smtp_server, mail_settings,
+                                                                     monkeypatch):
+    """The digest and its brief render one Overview model: one stage placement, one Overview, no second read."""
+    from queries import stages, views
+
+    calls = {"place": 0, "overview": 0}
+
+    def counted(name, function):
+        def call(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(stages, "place", counted("place", stages.place))
+    monkeypatch.setattr(views, "overview", counted("overview", views.overview))
+    port, mailbox = smtp_server()
+    report = digest.send(demo_db, "2026-10", mail_settings(port), access.CLI)
+    assert len(report.sent) == len(TO) and len(mailbox.received) == len(TO)
+    assert calls == {"place": 1, "overview": 1}
+
+    calls.update(place=0, overview=0)
+    digest.write_eml(demo_db, "2026-10", mail_settings(port), tmp_path / "digest.eml")
+    assert calls == {"place": 1, "overview": 1}
+
+
 def test_settings_come_from_the_environment_first_then_the_digest_section():
     section = {"host": "smtp.example.com", "from": "d@example.com", "to": "a@example.com, A@example.com, b@example.com",
                "url": "https://d.example.com", "user": "robot", "password": "from-secrets"}

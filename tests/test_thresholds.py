@@ -115,3 +115,16 @@ def test_the_coe_page_shows_the_rubric_pitfall_share(demo_db, tmp_path, monkeypa
     assert not at.exception, at.exception
     assert "Above 1% " in _champion_written_help(at)
     assert any("CoE pitfall" in w.value and "(above 1%)" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("raw", ["-1", "3601", "soon", "nan"])
+def test_a_timing_override_out_of_range_or_not_a_number_is_refused_naming_the_variable(raw, monkeypatch):
+    from queries import environment
+
+    monkeypatch.setenv("DASHBOARD_READ_WAIT", raw)
+    with pytest.raises(environment.SettingError, match=r"DASHBOARD_READ_WAIT = .* from 0 to 3600"):
+        environment.seconds("DASHBOARD_READ_WAIT", 10, 3600)
+    monkeypatch.setenv("DASHBOARD_READ_WAIT", " ")
+    assert environment.seconds("DASHBOARD_READ_WAIT", 10, 3600) == 10
+    monkeypatch.setenv("DASHBOARD_READ_WAIT", "2.5")
+    assert environment.seconds("DASHBOARD_READ_WAIT", 10, 3600) == 2.5

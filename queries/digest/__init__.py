@@ -1,0 +1,94 @@
+"""The monthly e-mail digest: the month's stage, what it takes to reach the next one, the three biggest moves, a link
+to the dashboard and the one-page brief, mailed over SMTP to the configured executives.
+
+The CLI (`python -m queries digest`) and the Data page are two shells over `send` and `write_eml`. Settings come from
+environment variables or a `[digest]` secrets section, read at the edge and passed in (docs/deploy.md#monthly-digest).
+Every figure comes from the Overview's view model and the stage placement, so the digest obeys the minimum group
+size as they do and names no employee. Each delivered digest is an audit event, one per recipient, keyed on a
+peppered hash of the address: a second send of a month to the same people is refused unless asked for again. A run
+claims its recipients in one write transaction before mailing them, so two runs at once (the schedule and an admin
+on the Data page) never both mail the same person.
+
+One module per job: configuration (the settings), content (what it says), ledger (who has had it, the claims and
+when a month is complete) and transport (SMTP); `send` and `write_eml` here tie them together.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from .. import warehouse
+from ..access import Actor, PermissionDenied
+from .content import Digest, Section, as_message, compose, written
+from .ledger import (CLAIM_EXPIRY_MINUTES, Completeness, DigestStatus, claim, claimed_keys, completeness,
+                     latest_completeness, month_complete, outstanding, recipient_key, sent_keys, settle, standing)
+from .configuration import DEFAULT_PORT, ENVIRONMENT, SECURITY, DigestError, Settings, require_server, settings
+from .transport import (ALREADY_SENT, DRY_RUN, FAILED, SENDING, SENT, SMTP_TIMEOUT_SECONDS, Delivery, Report,
+                        deliver)
+
+
+def may_send(actor: Actor) -> bool:
+    """Only admins send the digest: it goes to the executives in the organisation's name."""
+    return actor.role == "admin"
+
+
+def _compose(location: str, month, settings: Settings) -> Digest:
+    with warehouse.opened(location) as conn:
+        return compose(conn, month, settings.url)
+
+
+def _already(recipient: str, when) -> Delivery:
+    return Delivery(recipient, ALREADY_SENT, f"on {when:%Y-%m-%d %H:%M} UTC; not sent again without --resend")
+
+
+def _sending(recipient: str, when) -> Delivery:
+    retry = when + dt.timedelta(minutes=CLAIM_EXPIRY_MINUTES)
+    return Delivery(recipient, SENDING, f"by another run since {when:%H:%M} UTC; if that run stopped, it can be sent "
+                                        f"again from {retry:%H:%M} UTC")
+
+
+def send(location: str | None, month, settings: Settings, actor: Actor, resend: bool = False) -> Report:
+    """Mail a month's digest to everyone on the list who has not had it (everyone, with `resend`) and whom no other
+    run is mailing right now, then record each delivery in the audit trail. At most once per month and recipient:
+    the recipients are claimed before mailing and the claims given up after (see `ledger.claim`). The warehouse is not
+    held while mailing, so pages and imports go on meanwhile."""
+    if not may_send(actor):
+        raise PermissionDenied(f"Your role ({actor.role}) may not send the digest. Ask an admin.")
+    require_server(settings)
+    location = warehouse.resolve_location(location)
+    pepper = warehouse.pepper_for(location)
+    digest = _compose(location, month, settings)
+    message = as_message(digest, settings)
+    run = claim(location, digest.month, settings.recipients, pepper, resend)
+    delivered = {d.recipient: d for d in deliver(message, settings, list(run.claimed))} if run.claimed else {}
+    sent = [r for r, d in delivered.items() if d.outcome == SENT]
+    if run.claimed:
+        try:
+            settle(location, digest.month, run.claimed, sent, actor.label, pepper)
+        except Exception as error:  # mailed, but a re-run could not know: say so rather than let it send twice
+            raise DigestError(f"The {digest.month:%B %Y} digest was sent to {', '.join(sent) or 'nobody'}, but the "
+                              f"send could not be recorded ({error}). Do not run the digest for this month again "
+                              "without checking with them.") from None
+    return Report(digest.month, tuple(
+        delivered[r] if r in delivered else _already(r, run.already[r]) if r in run.already
+        else _sending(r, run.sending[r]) for r in settings.recipients))
+
+
+def write_eml(location: str | None, month, settings: Settings, out: str | Path, resend: bool = False) -> Report:
+    """Write the digest that `send` would mail to an .eml file instead, and say who would get it. Records nothing."""
+    location = warehouse.resolve_location(location)
+    pepper = warehouse.pepper_for(location)
+    with warehouse.opened(location) as conn:
+        digest = compose(conn, month, settings.url)
+        sent, claims = sent_keys(conn, digest.month), claimed_keys(conn, digest.month)
+    Path(out).write_bytes(bytes(as_message(digest, settings)))
+
+    def delivery(recipient: str) -> Delivery:
+        key = recipient_key(recipient, pepper)
+        if key in claims:
+            return _sending(recipient, claims[key])
+        if key in sent and not resend:
+            return _already(recipient, sent[key])
+        return Delivery(recipient, DRY_RUN, f"would be sent; written to {out}")
+
+    return Report(digest.month, tuple(delivery(r) for r in settings.recipients))

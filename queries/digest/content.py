@@ -1,0 +1,138 @@
+"""What a month's digest says, composed from the Overview's model, and the e-mail that carries it."""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import urllib.parse
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+
+import duckdb
+
+from .. import brief, metrics, stages, views
+from ..formats import as_text
+from .configuration import DigestError, Settings
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    numbered: bool = False
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One month's digest: its subject, its sections (said the same way in the text and the HTML part), the link
+    and the brief."""
+
+    month: dt.date
+    subject: str
+    sections: tuple[Section, ...]
+    link: str
+    footer: str
+    pdf: bytes
+
+    @property
+    def attachment_name(self) -> str:
+        return f"social-business-brief-{self.month:%Y-%m}.pdf"
+
+    def text(self) -> str:
+        lines = [self.subject, ""]
+        for section in self.sections:
+            lines += [section.title, "-" * len(section.title)]
+            lines += list(section.paragraphs)
+            lines += [f"  {n}. {item}" if section.numbered else f"  - {item}"
+                      for n, item in enumerate(section.items, start=1)]
+            lines.append("")
+        lines += [f"Open the dashboard: {self.link}",
+                  f"The one-page brief is attached ({self.attachment_name}).", "", "-- ", self.footer, ""]
+        return "\n".join(lines)
+
+    def html(self) -> str:
+        e = html.escape
+        body = [f"<h1 style=\"font-size:20px\">{e(self.subject)}</h1>"]
+        for section in self.sections:
+            body.append(f"<h2 style=\"font-size:16px;margin-bottom:4px\">{e(section.title)}</h2>")
+            body += [f"<p>{e(p)}</p>" for p in section.paragraphs]
+            if section.items:
+                tag = "ol" if section.numbered else "ul"
+                body.append(f"<{tag}>" + "".join(f"<li>{e(item)}</li>" for item in section.items) + f"</{tag}>")
+        body.append(f"<p><a href=\"{e(self.link, quote=True)}\">Open the dashboard</a></p>")
+        body.append(f"<p>The one-page brief is attached ({e(self.attachment_name)}).</p>")
+        body.append(f"<p style=\"color:#6b7280;font-size:12px\">{e(self.footer)}</p>")
+        return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + e(self.subject)
+                + "</title></head><body style=\"font-family:Arial,Helvetica,sans-serif;color:#1f2937\">"
+                + "".join(body) + "</body></html>")
+
+
+def _link(url: str, month: dt.date) -> str:
+    """The dashboard's address, opening at the digest's month (the sidebar reads `month` from the URL)."""
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parts.query) + [("month", f"{month:%Y-%m}")]
+    return urllib.parse.urlunsplit(parts._replace(path=parts.path or "/", query=urllib.parse.urlencode(query)))
+
+
+def compose(conn: duckdb.DuckDBPyConnection, month, url: str) -> Digest:
+    """The digest of a month, for the whole organisation compared with the month before: the Overview's model built
+    once (which places the stage once) and written out, the brief rendered from the same model."""
+    month = metrics.as_month(month)
+    held = metrics.months(conn)
+    if month not in held:
+        raise DigestError(f"The warehouse holds no data for {month:%Y-%m}, so there is no digest to send.")
+    scope = views.scope_for(held, month)
+    return written(views.overview(conn, scope, stages.load()), brief.read_edition(conn, scope), url)
+
+
+def written(model: views.Overview, edition: brief.Edition, url: str) -> Digest:
+    """The digest of the Overview's model (with its stage): the same figures, suppressed the same way, and no read
+    of the warehouse."""
+    scope, month = edition.scope, model.month
+    placement = model.stage.placement
+    stage = [as_text(model.stage.title) + (f", “{placement.motto}”." if placement.stage else ".")]
+    following = placement.next_stage
+    if following is None:
+        stage.append("Every stage of the rubric passes: keep every criterion met.")
+        gaps = ()
+    else:
+        stage.append(f"To reach stage {following.number}, {following.name} ({following.met} of {following.total} "
+                     "criteria met), it takes:")
+        gaps = tuple(stages.gap_words(g, placement.projections.get(g.id)).line for g in placement.gaps)
+    sections = [Section("Where we stand", tuple(stage), gaps)]
+
+    if model.withheld:  # too few people: the Overview shows no figure, and neither does the digest
+        withheld = (f"Fewer than {scope.min_group} people are counted in {month:%B %Y}, so the digest shows no "
+                    "figures about them: the dashboard never shows a figure about so few people.")
+        sections.append(Section("Headline", (withheld,)))
+        sections.append(Section("The three biggest moves", (withheld,)))
+    else:
+        tiles = " · ".join(f"{t.label} {t.value}" + (f" ({t.delta})" if t.delta else "") for t in model.rates)
+        sections.append(Section("Headline", (as_text(model.headline), tiles)))
+        # The Overview's "departments that moved most": departments under the minimum group size are left out.
+        items = tuple(f"{m.department}: adoption {m.adoption}, {m.change} since {model.compare_to:%B %Y}"
+                      for m in model.moved)
+        sections.append(Section("The three biggest moves", () if items else (as_text(model.movers_note),), items,
+                                numbered=True))
+
+    subject = (f"Social business digest, {month:%B %Y}: stage {placement.stage} of {placement.top}, "
+               f"{placement.stage_name if placement.stage else 'not started'}")
+    footer = (f"Whole organisation, {month:%B %Y} compared with {model.compare_to:%B %Y}. Figures about fewer than "
+              f"{scope.min_group} people are never shown. You receive this digest as one of the dashboard's "
+              "configured recipients; ask your dashboard admin to change the list.")
+    return Digest(month, subject, tuple(sections), _link(url, month), footer, brief.render(model, edition))
+
+
+def as_message(digest: Digest, settings: Settings) -> EmailMessage:
+    """The e-mail: a plain-text part, its HTML alternative and the brief attached, addressed to the whole list."""
+    message = EmailMessage()
+    message["Subject"] = digest.subject
+    message["From"] = settings.sender
+    message["To"] = ", ".join(settings.recipients)
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = make_msgid("digest", domain=parseaddr(settings.sender)[1].rpartition("@")[2])
+    message.set_content(digest.text())
+    message.add_alternative(digest.html(), subtype="html")
+    message.add_attachment(digest.pdf, maintype="application", subtype="pdf", filename=digest.attachment_name)
+    return message

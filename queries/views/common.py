@@ -1,0 +1,165 @@
+"""What every page's view model shares: the scope, tiles, charts, tables, the page frame and common sentences."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+import duckdb
+import pandas as pd
+
+from .. import metrics, rubric, uploads
+from ..formats import difference, points, signed, user
+from ..metrics import Filters
+
+COMPARISONS = {"previous": "previous month", "year": "same month last year"}
+TOOL_NAMES = {"viva-engage": "Viva Engage", "teams": "Teams", "slack": "Slack"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the sidebar selects: the as-of month, the month compared with, the org/tool filters, the months held,
+    and the minimum group size and CoE-pitfall share in force (the rubric's settings: queries/rubric.py)."""
+
+    month: dt.date
+    compare_to: dt.date
+    comparison: str
+    filters: Filters
+    months: tuple
+    min_group: int
+    pitfall_share: float
+
+    @property
+    def compare_label(self) -> str:
+        return "last month" if self.comparison == "previous" else "a year earlier"
+
+    def trailing(self, months: int = 12) -> dt.date:
+        earlier = [m for m in self.months if m <= self.month][-months:]
+        return earlier[0] if earlier else self.month
+
+    def has(self, month: dt.date) -> bool:
+        return month in self.months
+
+
+def scope_for(months, month=None, comparison: str = "previous", filters: Filters = metrics.ALL,
+              min_group: int | None = None) -> Scope:
+    """The scope of a month among the months held (the latest by default), as the sidebar would select it."""
+    months = tuple(months)
+    month = metrics.as_month(month) if month else months[-1]
+    compare_to = (metrics.previous_month(month) if comparison == "previous"
+                  else month.replace(year=month.year - 1))
+    return Scope(month, compare_to, comparison, filters, months, metrics.min_group_or_default(min_group),
+                 rubric.pitfall_share())
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    value: str
+    delta: str | None = None
+    help: str | None = None
+    delta_color: str = "normal"
+    reference: str | None = None  # the "vs reference" note under it (data/benchmarks.toml)
+    reference_help: str | None = None  # what the reference is, in full: the note's tooltip
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart builder of queries/charts.py and its inputs: pages draw it from a cached spec, the brief as a PNG."""
+
+    builder: Callable
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+
+    def build(self):
+        return self.builder(*self.args, **self.kwargs)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table as shown, and the file name its download takes (the download holds exactly these rows)."""
+
+    frame: pd.DataFrame
+    name: str
+
+
+def withheld_reason(min_group: int) -> str:
+    return (f"The filters select fewer than {min_group} people, so no figures about them are shown. "
+            "Widen the filters.")
+
+
+def withheld_for(conn, scope: Scope, now: dict) -> str | None:
+    """Why the scope shows no figures: too few people, or (with filters) nobody on the month's roster. `now` is
+    the month's headline metrics, already read by the caller."""
+    if metrics.withheld_months(conn, scope.month, scope.month, scope.filters, scope.min_group):
+        return withheld_reason(scope.min_group)
+    filtered = scope.filters.departments or scope.filters.regions or scope.filters.units
+    if filtered and now["headcount"] is None:
+        status = metrics.month_status(conn, scope.month)
+        if status and status["roster_month"]:
+            return f"The filters select nobody on the {status['roster_month']:%B %Y} roster. Widen the filters."
+    return None
+
+
+def _month_list(months) -> str:
+    names = [f"{m:%B %Y}" for m in sorted(months)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def contribution_notes(conn, from_month: dt.date, to_month: dt.date, tool: str | None = None) -> list[str]:
+    """One sentence per tool whose activity in the months shown reports no posts or replies (the older Teams
+    export): its contribution is no data there, and contribution for all tools counts the other tools only, or is
+    no data when no tool reports them (docs/metrics.md#contribution-data)."""
+    gaps = [g for g in metrics.contribution_gaps(conn, from_month, to_month) if tool is None or g["tool"] == tool]
+    notes = []
+    for name in sorted({g["tool"] for g in gaps}):
+        rows = [g for g in gaps if g["tool"] == name]
+        label = TOOL_NAMES.get(name) or user(name)
+        source = "the older Teams export (before March 2022)" if name == "teams" else "the activity uploaded"
+        sentence = (f"{label} posts and replies are not in {source}, so {label} contribution for "
+                    f"{_month_list(r['month'] for r in rows)} is no data")
+        if tool is None:
+            partial = [r["month"] for r in rows if r["others_hold"]]
+            alone = [r["month"] for r in rows if not r["others_hold"]]
+            parts = []
+            if partial:
+                parts.append("counts the other tools only" + (f" in {_month_list(partial)}" if alone else ""))
+            if alone:
+                parts.append("is no data" + (f" in {_month_list(alone)}" if partial else ""))
+            sentence += ", and contribution for all tools " + " and ".join(parts)
+        notes.append(sentence + ".")
+    return notes
+
+
+def rate_delta(now: dict, before: dict, key: str) -> str | None:
+    return points(difference(now.get(key), before.get(key)))
+
+
+def count_delta(now: dict, before: dict, key: str) -> str | None:
+    return signed(difference(now.get(key), before.get(key)), 0)
+
+
+def compared(conn, scope: Scope) -> tuple[dict, dict]:
+    now = metrics.org_month(conn, scope.month, scope.filters, scope.min_group)
+    before = (metrics.org_month(conn, scope.compare_to, scope.filters, scope.min_group)
+              if scope.has(scope.compare_to) else {})
+    return now, before
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What every page's frame needs: the months held, the filter options, the last refresh and whether the data
+    held is only the demo organisation."""
+
+    months: tuple
+    options: metrics.FilterOptions
+    refreshed: dt.datetime | None
+    demo_only: bool
+
+
+def frame(conn: duckdb.DuckDBPyConnection, as_then: bool = False) -> Frame:
+    """The frame, with the departments to choose from as organised today, or then with `as_then`."""
+    active = [r for r in uploads.ledger(conn) if r["status"] != "undone"]
+    return Frame(tuple(metrics.months(conn)), metrics.filter_options(conn, as_then), uploads.latest_refresh(conn),
+                 bool(active) and all(r["uploaded_by"] == "demo" for r in active))
+

@@ -1,0 +1,160 @@
+"""The Overview's model: the stage in brief, headline tiles with deltas, the adoption trend and who moved most."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from .. import adoption, benchmarks, charts, metrics, narrative, stages
+from ..formats import count, difference, number, percent, points, signed, user
+from .common import Chart, Scope, Table, Tile, compared, contribution_notes, count_delta, rate_delta, withheld_for
+
+
+@dataclass(frozen=True)
+class StageSummary:
+    """Where the whole organisation stands: organisation-wide, whatever the filters."""
+
+    title: str
+    caption: str
+    progress: float | None
+    progress_text: str | None
+    ladder: Chart
+    next_steps: str | None
+    placement: stages.StagePlacement  # the evidence behind it: the brief draws the ladder and the gaps from it
+
+
+@dataclass(frozen=True)
+class Mover:
+    """A department whose adoption moved most, as shown."""
+
+    department: str
+    adoption: str
+    change: str
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The Overview page's model, which the brief and the digest render too (they read nothing else about the
+    figures)."""
+
+    month: dt.date
+    compare_to: dt.date
+    withheld: str | None
+    stage: StageSummary | None
+    headline: str | None
+    notes: str | None
+    rates: tuple[Tile, ...] = ()  # adoption, contribution, leaders active, CoE reach, KPIs on target
+    counts: tuple[Tile, ...] = ()  # headcount, active people, new this month, responses per post, trained
+    trend: Chart | None = None
+    departments: Chart | None = None
+    moved: tuple[Mover, ...] = ()
+    movers: Table | None = None  # the moved departments as the page's table (built once: warm runs reuse its Arrow)
+    movers_note: str | None = None
+
+    @property
+    def tiles(self) -> tuple[tuple[Tile, ...], ...]:
+        """The page's two rows of tiles."""
+        return (self.rates, self.counts) if self.rates else ()
+
+    @property
+    def headcount(self) -> Tile | None:
+        return self.counts[0] if self.counts else None
+
+
+def _stage_summary(conn, scope: Scope, rubric: stages.Rubric) -> StageSummary:
+    placement = stages.evaluate(conn, scope.month, rubric)
+    if placement.stage:
+        title = f"Stage {placement.stage} of {placement.top}: {user(placement.stage_name)}"
+        caption = f"“{user(placement.motto)}” · whole organisation, {scope.month:%B %Y}"
+    else:
+        title = f"Stage 0 of {placement.top}: not started"
+        caption = f"Stage 1 does not pass yet · whole organisation, {scope.month:%B %Y}"
+    following = placement.next_stage
+    progress = progress_text = None
+    if following is not None:
+        progress = following.met / following.total
+        progress_text = (f"Toward stage {following.number}, {user(following.name)}: {following.met} of {following.total} "
+                         "criteria met")
+    gaps = placement.gaps[:3]
+    next_steps = None
+    if following is None:
+        next_steps = "Every stage of the rubric passes."
+    elif gaps:
+        next_steps = "What it takes next: " + "; ".join(
+            f"{user(g.label)} ({g.id}: {stages.gap_words(g).measured})" for g in gaps
+        ) + ("; …" if len(placement.gaps) > 3 else ".")
+    ladder = Chart(charts.stage_strip, ([(s.number, s.name, s.motto) for s in rubric.stages], placement.stage))
+    return StageSummary(title, caption, progress, progress_text, ladder, next_steps, placement)
+
+
+def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubric | None) -> Overview:
+    """The Overview; `rubric` None when the rubric file cannot be used (the page says why), so no stage."""
+    stage = None if rubric is None else _stage_summary(conn, scope, rubric)
+    now, before = compared(conn, scope)
+    withheld = withheld_for(conn, scope, now)
+    if withheld:
+        return Overview(scope.month, scope.compare_to, withheld, stage, None, None)
+    by_department = adoption.by_dimension(conn, "department", scope.month, scope.month, scope.filters,
+                                          scope.min_group)
+    status = metrics.month_status(conn, scope.month)
+    roster_month = status["roster_month"] if status else None
+    headline = (narrative.change_sentence("Adoption", now["adoption_rate"], before.get("adoption_rate"),
+                                          scope.month, f" (against {scope.compare_label})")
+                + narrative.laggard_clause(by_department, escape=user) + ".")
+    notes = [f"As of {scope.month:%B %Y}, compared with {scope.compare_to:%B %Y}."]
+    if roster_month and roster_month != scope.month:
+        notes.append(f"Headcount carried forward from the {roster_month:%B %Y} roster.")
+    if not before:
+        notes.append(f"No data held for {scope.compare_to:%B %Y}, so no deltas.")
+    notes.extend(contribution_notes(conn, scope.trailing(12), scope.month, scope.filters.tool))
+    references, problem = benchmarks.read()
+    if problem:
+        notes.append(problem)
+    rates, counts = (
+        (Tile("Adoption", percent(now["adoption_rate"]), rate_delta(now, before, "adoption_rate"),
+              "People active on any tool this month, as a share of headcount.",
+              reference=benchmarks.versus(references, "adoption_rate", now["adoption_rate"]),
+              reference_help=benchmarks.versus_detail(references, "adoption_rate")),
+         Tile("Contribution", percent(now["contribution_rate"]), rate_delta(now, before, "contribution_rate"),
+              "People who posted or replied at least once, as a share of headcount.",
+              reference=benchmarks.versus(references, "contribution_rate", now["contribution_rate"]),
+              reference_help=benchmarks.versus_detail(references, "contribution_rate")),
+         Tile("Leaders active", percent(now["leadership_participation"]),
+              rate_delta(now, before, "leadership_participation"), "Active executives as a share of executives."),
+         Tile("CoE reach", percent(now["champion_coverage"]), rate_delta(now, before, "champion_coverage"),
+              "Share of departments with at least one champion."),
+         Tile("KPIs on target", percent(now["kpis_on_target_share"]), rate_delta(now, before, "kpis_on_target_share"),
+              "Share of whole-organisation KPIs with a target that meet it (organisation-wide).")),
+        (Tile("Headcount", count(now["headcount"]), count_delta(now, before, "headcount"), delta_color="off"),
+         Tile("Active people", count(now["active"]), count_delta(now, before, "active")),
+         Tile("New this month", count(now["new"]), count_delta(now, before, "new"),
+              "Active this month for the first time in the data held.", delta_color="off"),
+         Tile("Responses per post", number(now["responses_per_post"]),
+              signed(difference(now["responses_per_post"], before.get("responses_per_post"))),
+              "(Replies + reactions) / posts, over all tools."),
+         Tile("Trained (12 months)", percent(now["training_reach"]), rate_delta(now, before, "training_reach"),
+              "People trained in the trailing 12 months, as a share of headcount.")),
+    )
+    trend_rows = [r for r in metrics.org_months(conn, scope.trailing(12), scope.month, scope.filters,
+                                                scope.min_group) if r["adoption_rate"] is not None]
+    trend = (Chart(charts.rate_lines, (trend_rows, {"adoption_rate": "Adoption", "contribution_rate": "Contribution"},
+                                       "Adoption and contribution, last 12 months"),
+                   {"references": benchmarks.lines(references, "adoption_rate", "contribution_rate")})
+             if trend_rows else None)
+    shown = [d for d in by_department if d["adoption_rate"] is not None]
+    departments = (Chart(charts.bars, (shown, "group", "adoption_rate", f"Adoption by department, {scope.month:%B %Y}",
+                                       scope.min_group), {"category_title": "Department"}) if shown else None)
+    moved = tuple(Mover(m["department"], percent(m["adoption_rate"]), points(m["change"]))
+                  for m in adoption.movers(conn, scope.month, scope.compare_to, scope.filters, scope.min_group))
+    movers = movers_note = None
+    if moved:
+        movers = Table(pd.DataFrame([{"Department": m.department, "Adoption": m.adoption,
+                                      f"Change vs {scope.compare_to:%b %Y}": m.change} for m in moved]),
+                       "departments-that-moved-most")
+    else:
+        movers_note = (f"Needs adoption for {scope.month:%B %Y} and {scope.compare_to:%B %Y} in departments of at "
+                       f"least {scope.min_group} people.")
+    return Overview(scope.month, scope.compare_to, None, stage, headline, " ".join(notes), rates, counts, trend,
+                    departments, moved, movers, movers_note)
