@@ -11,7 +11,7 @@ from queries import access, digest, stages, warehouse
 
 def offer(me: access.Actor) -> None:
     """When the latest month has every kind of data the month before had, offer to mail its digest to the configured
-    list (queries/digest.py). Only an admin can confirm; the send is recorded in the audit trail."""
+    list (queries/digest/). Only an admin can confirm; the send is recorded in the audit trail."""
     state = cache.read(digest.latest_completeness)
     if state is None or not state.complete:
         return

@@ -6,7 +6,7 @@ Office" of 3 and a Legal team of 4 in each region) is loaded once per module. Ev
 a recount of the roster CSVs this module wrote, never against the product's rollups.
 
 1. Hypothesis draws filters (departments, regions, units, tool), a month, a comparison and a minimum group size,
-   and checks every page model of queries/views.py: a scope of 1..min-1 people is withheld with no figure at all
+   and checks every page model of queries/views/: a scope of 1..min-1 people is withheld with no figure at all
    (and the executive brief prints the withheld sentence and no percentage); a scope large enough to show has no
    group row (department, region, level, heatmap cell, mover, champion side, KPI department, month) under the
    minimum with numbers; the organisation-wide pages do not change with the filters.
