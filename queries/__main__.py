@@ -1,5 +1,5 @@
 """Command line: python -m queries import | stage | metrics | segments | cohorts | communities | ledger | undo | erase
-| backup | restore | demo | digest | brief | maintain | synth. A thin shell over the same functions the pages call."""
+| backup | restore | demo | digest | brief | maintain | synth | impact | forecast. A thin shell over the same functions the pages call."""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import communities, demo, metrics, participation, stages, uploads, warehouse
+from . import communities, demo, forecasts, initiatives, metrics, participation, stages, uploads, warehouse
 from .imports import ImportRefused
 
 
@@ -339,6 +339,37 @@ def cmd_digest(args) -> int:
     return 1 if report.failed else 3 if report.refused else 0
 
 
+def cmd_impact(args) -> int:
+    with warehouse.opened(args.db) as conn:
+        initiative = initiatives.find(conn, args.name)
+        if initiative is None:
+            known = ", ".join(i.name for i in initiatives.held(conn)) or "none yet (upload an initiatives.csv)"
+            print(f"No initiative is called {args.name!r}; the initiatives are: {known}.", file=sys.stderr)
+            return 1
+        result = initiatives.effect(conn, initiative, args.metric, args.months)
+    if args.json:
+        print(json.dumps(result.as_json()))
+    else:
+        print(f"{initiative.name} (from {initiative.start:%Y-%m}), effect on {args.metric}")
+        print(f"  {result.sentence}")
+    return 0
+
+
+def cmd_forecast(args) -> int:
+    with warehouse.opened(args.db) as conn:
+        result = forecasts.of_metric(conn, args.metric, args.months)
+    if result.reason:
+        print(result.reason, file=sys.stderr)
+    points = [{"month": f"{p.month:%Y-%m}", "value": p.value, "lo80": p.lo80, "hi80": p.hi80}
+              for p in result.points]
+    if args.json:
+        print(json.dumps(points))
+    else:
+        for point in points:
+            print(f"  {point['month']}  {point['value']:.1%}  (80%: {point['lo80']:.1%}–{point['hi80']:.1%})")
+    return 0
+
+
 def cmd_synth(args) -> int:
     from . import synth
 
@@ -406,6 +437,18 @@ def parser() -> argparse.ArgumentParser:
     _filter_arguments(p)
     p = add("stage", cmd_stage, "where the organisation stands among the six stages, with the evidence")
     p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
+    p.add_argument("--json", action="store_true")
+    p = add("impact", cmd_impact, "an initiative's measured effect on adoption or contribution: a difference-in-"
+                                  "differences against the departments it did not cover (docs/metrics.md#initiative-effect)")
+    p.add_argument("--name", required=True, help="the initiative's name, as uploaded")
+    p.add_argument("--metric", choices=tuple(initiatives.METRICS), default="adoption")
+    p.add_argument("--months", type=int, default=initiatives.DEFAULT_MONTHS,
+                   help="k: months before and from the start that are compared (default 3)")
+    p.add_argument("--json", action="store_true")
+    p = add("forecast", cmd_forecast, "adoption or contribution forecast for the months ahead, with an 80%% "
+                                      "prediction interval (docs/metrics.md#forecasts)")
+    p.add_argument("--metric", choices=tuple(forecasts.METRICS), default="adoption")
+    p.add_argument("--months", type=int, default=6)
     p.add_argument("--json", action="store_true")
     p = add("ledger", cmd_ledger, "list uploads")
     p.add_argument("--json", action="store_true")

@@ -4,7 +4,7 @@
 -- name: latest_month
 -- The latest month any upload holds data for (checklist answers aside: they hold until changed, so they say
 -- nothing about whether a month's exports are in).
-SELECT max(month) AS month FROM live_slices WHERE kind <> 'checklist';
+SELECT max(month) AS month FROM live_slices WHERE kind NOT IN ('checklist', 'initiatives', 'targets');
 
 -- name: expected_kinds
 -- Every kind (and tool) that the last month held before $month had, and whether $month has it too. A month is
@@ -13,10 +13,10 @@ SELECT max(month) AS month FROM live_slices WHERE kind <> 'checklist';
 -- so $month has them when month_status says a slice covers it: a roster uploaded each quarter leaves the months
 -- between complete.
 WITH earlier AS (
-    SELECT max(month) AS month FROM live_slices WHERE month < $month AND kind <> 'checklist'
+    SELECT max(month) AS month FROM live_slices WHERE month < $month AND kind NOT IN ('checklist', 'initiatives', 'targets')
 ), expected AS (
     SELECT DISTINCT kind, tool FROM live_slices
-    WHERE month = (SELECT month FROM earlier) AND kind <> 'checklist'
+    WHERE month = (SELECT month FROM earlier) AND kind NOT IN ('checklist', 'initiatives', 'targets')
 ), present AS (
     SELECT DISTINCT kind, tool FROM live_slices WHERE month = $month
 ), covered AS (

@@ -16,7 +16,7 @@
 -- name: changes
 -- The (kind, tool, month) slices whose live upload changed since the last refresh: uploaded, replaced, undone.
 CREATE OR REPLACE TEMP TABLE rollup_changes AS
-WITH live AS (SELECT upload_id, kind, tool, month FROM live_slices WHERE kind <> 'checklist'),
+WITH live AS (SELECT upload_id, kind, tool, month FROM live_slices WHERE kind NOT IN ('checklist', 'initiatives', 'targets')),
 differ AS (
     (SELECT * FROM live EXCEPT SELECT upload_id, kind, tool, month FROM rollup_sources)
     UNION ALL
@@ -31,7 +31,7 @@ SELECT DISTINCT kind, tool, month FROM differ;
 CREATE OR REPLACE TEMP TABLE month_status_new AS
 WITH slices AS (
     -- checklist answers, address changes and renames say nothing about which months hold data
-    SELECT DISTINCT kind, tool, month FROM live_slices WHERE kind NOT IN ('checklist', 'identity_changes', 'departments')
+    SELECT DISTINCT kind, tool, month FROM live_slices WHERE kind NOT IN ('checklist', 'identity_changes', 'departments', 'initiatives', 'targets')
 ),
 bounds AS (SELECT min(month) AS first_month, max(month) AS last_month FROM slices),
 months AS (
@@ -483,4 +483,4 @@ FROM ranked;
 DELETE FROM rollup_sources;
 
 -- name: insert_sources
-INSERT INTO rollup_sources SELECT upload_id, kind, tool, month FROM live_slices WHERE kind <> 'checklist';
+INSERT INTO rollup_sources SELECT upload_id, kind, tool, month FROM live_slices WHERE kind NOT IN ('checklist', 'initiatives', 'targets');

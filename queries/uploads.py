@@ -50,6 +50,13 @@ class UploadResult:
         return line
 
 
+# What one upload of a kind replaces, besides its month: the same tool, or for steering the same initiative or
+# target (migration 013).
+SLICE_KEYS = {"initiatives": "name", "targets": "metric || '|' || coalesce(department, '')"}
+# An initiative is replaced by the next upload of its name whatever its start: a corrected start month moves it.
+ANY_MONTH = ("initiatives",)
+
+
 def linked_note(addresses: int, previewed: bool = False) -> str:
     """What the ledger, the preview and the CLI say about addresses that changed person (docs/metrics.md#identity)."""
     if previewed:
@@ -101,7 +108,7 @@ def commit(conn: duckdb.DuckDBPyConnection, pending: PendingUpload, who: str | N
             else:
                 conn.execute(f"INSERT INTO {kind} (upload_id, {columns}) SELECT ?, {columns} FROM incoming",
                              [upload_id])
-            tool = "tool" if "tool" in CANONICAL_COLUMNS[kind] else "''"
+            tool = SLICE_KEYS.get(kind, "tool" if "tool" in CANONICAL_COLUMNS[kind] else "''")
             slices = conn.execute(
                 f"SELECT {tool} AS tool, month, count(*) FROM incoming GROUP BY ALL ORDER BY month, tool"
             ).fetchall()
@@ -109,12 +116,13 @@ def commit(conn: duckdb.DuckDBPyConnection, pending: PendingUpload, who: str | N
             if kind != "checklist":  # checklist answers accumulate; the latest answer per criterion counts
                 replaced = [r[0] for r in conn.execute(
                     "SELECT DISTINCT s.upload_id FROM upload_slices s JOIN (SELECT DISTINCT "
-                    f"{tool} AS tool, month FROM incoming) i ON s.tool = i.tool AND s.month = i.month "
-                    "WHERE s.kind = ? AND s.state = 'active' ORDER BY 1", [kind]).fetchall()]
+                    f"{tool} AS tool, month FROM incoming) i ON s.tool = i.tool AND (? OR s.month = i.month) "
+                    "WHERE s.kind = ? AND s.state = 'active' ORDER BY 1", [kind in ANY_MONTH, kind]).fetchall()]
                 conn.execute(
                     f"UPDATE upload_slices SET state = 'replaced' FROM (SELECT DISTINCT {tool} AS tool, month "
                     "FROM incoming) i WHERE upload_slices.kind = ? AND upload_slices.state = 'active' "
-                    "AND upload_slices.tool = i.tool AND upload_slices.month = i.month", [kind])
+                    "AND upload_slices.tool = i.tool AND (? OR upload_slices.month = i.month)",
+                    [kind, kind in ANY_MONTH])
             conn.executemany(
                 "INSERT INTO upload_slices VALUES (?, ?, ?, ?, 'active', ?)",
                 [[upload_id, kind, t, m, n] for t, m, n in slices],
@@ -226,11 +234,12 @@ def undo(conn: duckdb.DuckDBPyConnection, upload_id: int, who: str | None = None
             for tool, month in active:
                 previous = conn.execute(
                     "SELECT max(s.upload_id) FROM upload_slices s JOIN uploads u USING (upload_id) WHERE s.kind = ? "
-                    "AND s.tool = ? AND s.month = ? AND s.state = 'replaced' AND s.upload_id < ? "
-                    "AND u.status <> 'undone'", [kind, tool, month, upload_id]).fetchone()[0]
+                    "AND s.tool = ? AND (? OR s.month = ?) AND s.state = 'replaced' AND s.upload_id < ? "
+                    "AND u.status <> 'undone'", [kind, tool, kind in ANY_MONTH, month, upload_id]).fetchone()[0]
                 if previous is not None and kind != "checklist":
                     conn.execute("UPDATE upload_slices SET state = 'active' WHERE upload_id = ? AND kind = ? "
-                                 "AND tool = ? AND month = ?", [previous, kind, tool, month])
+                                 "AND tool = ? AND (? OR month = ?)", [previous, kind, tool, kind in ANY_MONTH,
+                                                                       month])
                     restored.add(previous)
             conn.execute("UPDATE upload_slices SET state = 'undone' WHERE upload_id = ?", [upload_id])
             conn.execute("UPDATE uploads SET status = 'undone' WHERE upload_id = ?", [upload_id])

@@ -32,6 +32,8 @@ CANONICAL_COLUMNS = {
     "devices": ["month", "person_key", "tool", "used_mobile", "identity_key"],
     "identity_changes": ["month", "old_key", "new_key"],
     "departments": ["month", "from_department", "to_department"],
+    "initiatives": ["month", "name", "end_month", "departments", "note"],
+    "targets": ["month", "metric", "value", "department"],
 }
 # The namespaces of stable ids (docs/metrics.md#identity): an Entra object id (the Entra user list's id, Teams'
 # User Id) and an HR employee number are different ids of one person, so each is hashed under its own name.
@@ -47,6 +49,8 @@ UNIQUE_KEYS = {
     "devices": (["month", "tool", "person_key"], "person for the same tool"),
     "identity_changes": (["old_key"], "old address"),
     "departments": (["month", "from_department"], "renamed department (from)"),
+    "initiatives": (["name"], "initiative"),
+    "targets": (["metric", "department", "month"], "target for the same department and month"),
 }
 
 # Thousands separators and whitespace (regex \s: tab, newline, form feed, carriage return, space) dropped;
@@ -309,6 +313,8 @@ def read_upload(file_name: str, data: bytes, *, pepper: str, month: str | dt.dat
                                     "remove that row (only changed addresses belong in the file).")
         if fmt.kind == "departments":
             department_renames.refuse_unclear(conn, file_name)
+        if fmt.kind in ("initiatives", "targets"):
+            steering.refuse_unclear(conn, file_name, fmt.kind)
         months = [r[0] for r in conn.execute("SELECT DISTINCT month FROM canonical ORDER BY 1").fetchall()]
         tools = []
         if "tool" in CANONICAL_COLUMNS[fmt.kind]:
@@ -402,7 +408,15 @@ def _canonical_expressions(fmt: Format, present: set[str], month_expr: str) -> d
                          if fmt.kind in ("activity", "devices") and "identity" in present else col("identity")),
         "from_department": col("from_department"),
         "to_department": col("to_department"),
+        "name": col("name"),
+        "end_month": col("end_month"),
+        # "Sales; Sales Ops" → ['Sales', 'Sales Ops']; blank → [] (the whole organisation)
+        "departments": ("list_distinct(list_filter(list_transform(string_split(coalesce("
+                        f"{col('departments')}, ''), ';'), d -> trim(d)), d -> d <> ''))"),
+        "metric": f"regexp_replace(lower(trim({col('metric')})), '[ _-]*rate$', '')",  # "adoption rate" too
     }
+    if fmt.kind == "targets":  # a share, written as 60% or 0.6
+        expressions["value"] = f"CASE WHEN {col('value')} > 1 THEN {col('value')} / 100 ELSE {col('value')} END"
     for count in ("posts", "replies", "reactions", "reads", "other_actions", "active_days", "members"):
         expressions[count] = f"CAST({col(count)} AS BIGINT)"
     for dimension in ("department", "region", "business_unit"):
@@ -432,4 +446,5 @@ def _refuse_duplicates(conn, file_name: str, kind: str):
 # Vendor adapters register their formats on import (kept last: they use the names above).
 from . import entra, m365, slack  # noqa: E402,F401
 from . import departments as department_renames  # noqa: E402
+from . import steering  # noqa: E402
 from . import mapping as column_mapping  # noqa: E402

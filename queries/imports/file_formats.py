@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from .reading import ImportRefused, UnknownFormat, normalise_header
 
 KINDS = ("roster", "activity", "communities", "champions", "training", "kpis", "checklist", "devices",
-         "identity_changes", "departments")
+         "identity_changes", "departments", "initiatives", "targets")
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,17 @@ CANONICAL = [
     Format("canonical departments", "departments", (
         _c("month", "month"), _c("from_department", "text", header="from", aliases=("from department", "old name")),
         _c("to_department", "text", header="to", aliases=("to department", "new name")),
+    )),
+    # What the organisation started (docs/formats.md#initiatives): departments separated by ";", none = everyone.
+    Format("canonical initiatives", "initiatives", (
+        _c("name", "text", aliases=("initiative",)), _c("month", "month", header="start", aliases=("start month",)),
+        _c("end_month", "month", header="end", required=False, aliases=("end month",)),
+        _c("departments", "text", required=False, aliases=("department",)), _c("note", "text", required=False),
+    )),
+    # A metric's value to reach by a month (docs/formats.md#targets), for the organisation or one department.
+    Format("canonical targets", "targets", (
+        _c("metric", "text"), _c("value", "number"), _c("month", "month", header="by", aliases=("by month",)),
+        _c("department", "text", required=False),
     )),
 ]
 

@@ -60,6 +60,20 @@ TEMPLATES = {
         "Renames and mergers: from that month on, department `from` is called `to`. Several rows with the same `to` "
         "are a merger. History is then shown under today's names.",
     ),
+    "initiatives": (
+        "name,start,end,departments,note\n"
+        "Champion pilot,2026-04,2026-09,Sales;Sales Ops,Two champions per team and a weekly ask-me-anything\n"
+        "Leadership posts,2026-06,,,Every executive posts once a month\n",
+        "One row per initiative: its start month, an optional end month, the departments it covers separated by ; "
+        "(blank: the whole organisation) and a one-line note. Uploading the same name and start again replaces it.",
+    ),
+    "targets": (
+        "metric,value,by,department\n"
+        "adoption,60%,2026-12,\n"
+        "contribution,25%,2026-12,Sales\n",
+        "One row per target: the metric (adoption or contribution), the share to reach, the month to reach it by, "
+        "and a department (blank: the whole organisation).",
+    ),
 }
 
 

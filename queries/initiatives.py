@@ -1,0 +1,202 @@
+"""Initiatives and their measured effect on adoption and contribution: a difference-in-differences against the
+departments an initiative did not cover (docs/metrics.md#initiative-effect)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+
+from . import adoption
+from .metrics import ALL, min_group_or_default
+
+METRICS = {"adoption": "adoption_rate", "contribution": "contribution_rate"}
+METRIC_NAMES = {"adoption": "adoption", "contribution": "contribution"}
+DEFAULT_MONTHS = 3
+NO_COMPARISON = "no comparison group: not an effect estimate"
+METHOD = ("difference-in-differences of unweighted department rates; 90% interval: Welch's t interval on the "
+          "per-department changes (one before/after change per department, so months of one department are not "
+          "counted as independent)")
+
+
+@dataclass(frozen=True)
+class Initiative:
+    """Something the organisation started in `start` (and ended in `end`, if it did), for some departments (none:
+    the whole organisation)."""
+
+    name: str
+    start: dt.date
+    end: dt.date | None = None
+    departments: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def whole_organisation(self) -> bool:
+        return not self.departments
+
+
+@dataclass(frozen=True)
+class Effect:
+    """An initiative's estimated effect on one metric, or, without a comparison group, its before and after.
+
+    Rates and differences are shares (0.015 is 1.5 points)."""
+
+    name: str
+    metric: str
+    months: int
+    effect: float | None
+    ci90: tuple[float, float] | None
+    covered: tuple[str, ...]
+    others: int
+    by_month: dict[int, float | None] = field(default_factory=dict)  # gap (covered − others) by month from start
+    before: float | None = None  # mean rate of the covered departments (or the organisation), k months before
+    after: float | None = None  # … and the k months from the start
+    reason: str = ""  # why there is no effect estimate
+
+    @property
+    def includes_zero(self) -> bool:
+        return self.ci90 is not None and self.ci90[0] <= 0 <= self.ci90[1]
+
+    def as_json(self) -> dict:
+        result = {"name": self.name, "metric": self.metric, "effect": self.effect,
+                  "ci90": list(self.ci90) if self.ci90 else None, "covered": list(self.covered),
+                  "others": self.others, "months": self.months,
+                  "by_month": {str(k): v for k, v in sorted(self.by_month.items())},
+                  "before": self.before, "after": self.after}
+        if self.reason:
+            result["reason"] = self.reason
+        return result
+
+    @property
+    def sentence(self) -> str:
+        """The estimate in one plain sentence, saying so when the interval includes zero."""
+        what = METRIC_NAMES[self.metric]
+        if self.effect is None:
+            if self.before is not None and self.after is not None:
+                return (f"{what.capitalize()} went from {self.before:.0%} in the {self.months} months before to "
+                        f"{self.after:.0%} in the {self.months} months from the start "
+                        f"({NO_COMPARISON}).")
+            return f"No estimate: {self.reason}."
+        direction = "rose" if self.effect >= 0 else "fell"
+        text = (f"In the {self.months} months from the start, {what} in the departments it covers {direction} "
+                f"{abs(self.effect) * 100:.1f} points {'more' if self.effect >= 0 else 'less'} than in the "
+                f"{self.others} other department{'s' if self.others != 1 else ''}")
+        if self.ci90 is None:
+            return text + " (too few departments for an interval)."
+        interval = f"{self.ci90[0] * 100:+.1f} to {self.ci90[1] * 100:+.1f} points"
+        if self.includes_zero:
+            return (text + f", but the 90% interval ({interval}) includes zero: the difference could be chance.")
+        return text + f" (90% interval: {interval})."
+
+
+def _shift(month: dt.date, months: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _mean(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+def interval90(covered: list[float], others: list[float]) -> tuple[float, float] | None:
+    """The 90% interval of mean(covered) − mean(others): Welch's t interval (statsmodels), or the pooled-variance
+    one when a side has a single department; None with fewer than three departments in all."""
+    if not covered or not others or len(covered) + len(others) < 3:
+        return None
+    from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
+
+    usevar = "unequal" if len(covered) >= 2 and len(others) >= 2 else "pooled"
+    low, high = CompareMeans(DescrStatsW(covered), DescrStatsW(others)).tconfint_diff(alpha=0.10, usevar=usevar)
+    if low != low or high != high:  # no spread at all on either side
+        return None
+    return float(low), float(high)
+
+
+def estimate(initiative: Initiative, metric: str, rates: dict[str, dict[dt.date, float | None]],
+             organisation: dict[dt.date, float | None], k: int = DEFAULT_MONTHS) -> Effect:
+    """The effect from department rates (None where the department is below the minimum group size or the month
+    has no data) and the organisation's rate, by month.
+
+    A department takes part only with a rate in every one of the k months before the start and the k months from
+    it, so the two sides compare the same months."""
+    before_months = [_shift(initiative.start, -i) for i in range(k, 0, -1)]
+    after_months = [_shift(initiative.start, i) for i in range(k)]
+    window = before_months + after_months
+
+    def change(series: dict[dt.date, float | None]) -> tuple[float | None, float | None]:
+        return _mean(series.get(m) for m in before_months), _mean(series.get(m) for m in after_months)
+
+    if initiative.whole_organisation:
+        before, after = change(organisation)
+        complete = all(organisation.get(m) is not None for m in window)
+        reason = NO_COMPARISON if complete else (
+            f"{NO_COMPARISON}, and the {k} months before and from the start are not all held")
+        return Effect(initiative.name, metric, k, None, None, (), 0, {}, before if complete else None,
+                      after if complete else None, reason)
+    usable = {d: s for d, s in rates.items() if all(s.get(m) is not None for m in window)}
+    chosen = set(initiative.departments)
+    covered = sorted(d for d in usable if d in chosen)
+    others = sorted(d for d in usable if d not in chosen)
+    if not covered:
+        reason = (f"none of the departments it covers has a {METRIC_NAMES[metric]} rate in each of the {k} months "
+                  f"before and from {initiative.start:%B %Y} (months not held yet, or departments below the "
+                  "minimum group size)")
+        return Effect(initiative.name, metric, k, None, None, (), len(others), reason=reason)
+    if not others:
+        return Effect(initiative.name, metric, k, None, None, tuple(covered), 0,
+                      reason=f"{NO_COMPARISON}: no other department has a rate in each of those months")
+    changes = {d: change(usable[d]) for d in usable}
+    covered_changes = [changes[d][1] - changes[d][0] for d in covered]
+    other_changes = [changes[d][1] - changes[d][0] for d in others]
+    effect = sum(covered_changes) / len(covered_changes) - sum(other_changes) / len(other_changes)
+    by_month = {}
+    for offset, month in zip(range(-k, k), window):
+        by_month[offset] = (_mean(usable[d][month] for d in covered) - _mean(usable[d][month] for d in others))
+    return Effect(initiative.name, metric, k, effect, interval90(covered_changes, other_changes), tuple(covered),
+                  len(others), by_month, _mean(changes[d][0] for d in covered), _mean(changes[d][1] for d in covered))
+
+
+def held(conn: duckdb.DuckDBPyConnection) -> list[Initiative]:
+    """The initiatives in force (live uploads), by start month then name."""
+    rows = conn.execute("SELECT name, month, end_month, departments, note FROM live_initiatives "
+                        "ORDER BY month, name").fetchall()
+    return [Initiative(name, start, end, tuple(departments or ()), note or "")
+            for name, start, end, departments, note in rows]
+
+
+def today_names(conn: duckdb.DuckDBPyConnection, departments: tuple[str, ...], month: dt.date) -> tuple[str, ...]:
+    """The departments as named today, for departments named as of `month` (docs/metrics.md#departments-as-
+    organised-today): an initiative keeps covering a department that was renamed or merged since."""
+    if not departments:
+        return ()
+    rows = dict(conn.execute(
+        "SELECT department, today FROM department_names WHERE (since_month IS NULL OR since_month <= ?) "
+        "AND ? < until_month AND list_contains(?, department)", [month, month, list(departments)]).fetchall())
+    return tuple(sorted({rows.get(d, d) for d in departments}))
+
+
+def effect(conn: duckdb.DuckDBPyConnection, initiative: Initiative, metric: str = "adoption",
+           k: int = DEFAULT_MONTHS, min_group: int | None = None) -> Effect:
+    """The initiative's effect on `metric` (adoption or contribution), from the scoped, suppressed department
+    rates, departments as organised today."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}: choose {' or '.join(METRICS)}")
+    first, last = _shift(initiative.start, -k), _shift(initiative.start, k - 1)
+    min_group = min_group_or_default(min_group)
+    column = METRICS[metric]
+    rates: dict[str, dict[dt.date, float | None]] = {}
+    for row in adoption.by_dimension(conn, "department", first, last, ALL, min_group):
+        if row["group"] is not None:
+            rates.setdefault(row["group"], {})[row["month"]] = row[column]
+    from . import metrics
+
+    organisation = {r["month"]: r[column] for r in metrics.org_months(conn, first, last, ALL, min_group)}
+    scoped = Initiative(initiative.name, initiative.start, initiative.end,
+                        today_names(conn, initiative.departments, initiative.start), initiative.note)
+    return estimate(scoped, metric, rates, organisation, k)
+
+
+def find(conn: duckdb.DuckDBPyConnection, name: str) -> Initiative | None:
+    return next((i for i in held(conn) if i.name.casefold() == name.strip().casefold()), None)
+

@@ -1,0 +1,63 @@
+"""Forecasts of a rate with an 80% interval (queries/forecasts.py, docs/metrics.md#forecasts)."""
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from queries import forecasts
+
+
+def months(n, first=dt.date(2025, 1, 1)):
+    return [forecasts._shift(first, i) for i in range(n)]
+
+
+def test_too_short_a_history_gives_no_band_and_says_why():
+    history = list(zip(months(5), [0.2, 0.22, 0.25, 0.27, 0.3]))
+    result = forecasts.forecast(history)
+    assert result.points == ()
+    assert "at least 6 months" in result.reason and "are 5" in result.reason
+
+
+def test_a_latest_month_without_a_value_gives_no_forecast():
+    history = list(zip(months(8), [0.2] * 7 + [None]))
+    assert forecasts.forecast(history).points == ()
+
+
+def test_a_steady_climb_is_forecast_onwards_inside_zero_to_one_with_widening_bands():
+    rng = np.random.default_rng(3)
+    values = [min(0.95, 0.2 + 0.03 * i + rng.normal(0, 0.005)) for i in range(14)]
+    result = forecasts.forecast(list(zip(months(14), values)), months=6)
+    assert [p.month for p in result.points] == months(6, dt.date(2026, 3, 1))
+    assert all(0 <= p.lo80 <= p.value <= p.hi80 <= 1 for p in result.points)
+    assert result.points[0].value > values[-1] - 0.02
+    widths = [p.hi80 - p.lo80 for p in result.points]
+    assert widths[-1] > widths[0]
+
+
+def test_a_gap_month_inside_the_history_is_missing_not_zero():
+    values = [0.3 + 0.01 * i for i in range(10)]
+    values[4] = None
+    result = forecasts.forecast(list(zip(months(10), values)))
+    assert result.points and result.points[0].value > 0.35
+
+
+def test_the_chance_of_reaching_a_target_follows_the_forecast():
+    point = forecasts.Point(dt.date(2026, 12, 1), 0.6, 0.55, 0.65, 0.15)
+    assert forecasts.chance_of_reaching(point, 0.6) == pytest.approx(0.5)
+    assert forecasts.chance_of_reaching(point, 0.5) > 0.9
+    assert forecasts.chance_of_reaching(point, 0.7) < 0.1
+    assert forecasts.chance_of_reaching(point, 0.7, higher_is_better=False) > 0.9
+
+
+def test_reach_gives_a_month_and_its_80_percent_range():
+    def p(month, value, lo, hi):
+        return forecasts.Point(dt.date(2027, month, 1), value, lo, hi, 0.1)
+
+    prediction = forecasts.Forecast((p(1, 0.50, 0.45, 0.61), p(2, 0.55, 0.48, 0.63), p(3, 0.60, 0.52, 0.68),
+                                     p(4, 0.62, 0.55, 0.70), p(7, 0.66, 0.60, 0.75)))
+    reached = forecasts.reach(prediction, 0.6)
+    assert (reached.month, reached.earliest, reached.latest) == (dt.date(2027, 3, 1), dt.date(2027, 1, 1),
+                                                                 dt.date(2027, 7, 1))
+    assert reached.text == "reached by March 2027 (80%: January–July 2027)"
+    never = forecasts.reach(prediction, 0.9)
+    assert never.text == "not reached by July 2027 on the current course"
