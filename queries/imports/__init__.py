@@ -409,7 +409,7 @@ def _canonical_expressions(fmt: Format, present: set[str], month_expr: str) -> d
         "from_department": col("from_department"),
         "to_department": col("to_department"),
         "name": col("name"),
-        "end_month": col("end_month"),
+        "end_month": col("end_month", "CAST(NULL AS DATE)"),
         # "Sales; Sales Ops" → ['Sales', 'Sales Ops']; blank → [] (the whole organisation)
         "departments": ("list_distinct(list_filter(list_transform(string_split(coalesce("
                         f"{col('departments')}, ''), ';'), d -> trim(d)), d -> d <> ''))"),
@@ -420,7 +420,7 @@ def _canonical_expressions(fmt: Format, present: set[str], month_expr: str) -> d
     for count in ("posts", "replies", "reactions", "reads", "other_actions", "active_days", "members"):
         expressions[count] = f"CAST({col(count)} AS BIGINT)"
     for dimension in ("department", "region", "business_unit"):
-        expressions[dimension] = col(dimension)
+        expressions[dimension] = col(dimension, "CAST(NULL AS VARCHAR)")
         if fmt.kind in ("roster", "champions"):
             expressions[dimension] = f"coalesce({col(dimension)}, 'Unassigned')"
     return expressions
