@@ -50,7 +50,7 @@ UNIQUE_KEYS = {
     "identity_changes": (["old_key"], "old address"),
     "departments": (["month", "from_department"], "renamed department (from)"),
     "initiatives": (["name"], "initiative"),
-    "targets": (["metric", "department", "month"], "target for the same department and month"),
+    "targets": (["metric", "department", "month"], "target for the same metric and department"),
 }
 
 # Thousands separators and whitespace (regex \s: tab, newline, form feed, carriage return, space) dropped;

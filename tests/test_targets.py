@@ -1,0 +1,53 @@
+"""Targets and whether the forecast meets them (queries/targets.py, docs/metrics.md#targets)."""
+import datetime as dt
+
+import pytest
+from test_initiatives import org_files
+
+from queries import targets, uploads, warehouse
+
+
+@pytest.fixture
+def org(db):
+    for name, text, month, kind in org_files(db.rsplit("/", 1)[-1][-12:].replace(".", "")):
+        uploads.import_file(name, text.encode(), location=db, month=month, kind=kind)
+    return db
+
+
+def test_a_target_is_met_on_course_or_off_course_with_the_forecast_s_chance(org):
+    uploads.import_file("targets.csv", b"metric,value,by,department\nadoption,0.45,2026-03,\n"
+                                       b"adoption,95%,2027-03,\nadoption,30%,2026-12,\ncontribution,50%,2026-12,Ops\n",
+                        location=org)
+    with warehouse.opened(org) as conn:
+        held = targets.held(conn)
+        assert [(t.metric, t.value, t.by, t.department) for t in held] == [
+            ("adoption", 0.45, dt.date(2026, 3, 1), None), ("adoption", 0.3, dt.date(2026, 12, 1), None),
+            ("contribution", 0.5, dt.date(2026, 12, 1), "Ops"), ("adoption", 0.95, dt.date(2027, 3, 1), None)]
+        passed, met, ops, far = (targets.progress(conn, t) for t in held)
+    assert passed.forecast is None and not passed.met  # 38 of 103 active in March
+    assert "missed, 37% in March 2026 (50% in June 2026)" in passed.sentence
+    assert met.met and met.on_course and "met (50% in June 2026)" in met.sentence
+    assert far.on_course is False and far.chance < 0.2 and "off course" in far.sentence
+    assert far.forecast.month == dt.date(2027, 3, 1) and far.forecast.lo80 <= far.forecast.value
+    assert ops.current == pytest.approx(12 / 20)  # already above 50%
+    assert ops.met
+
+
+def test_too_short_a_history_says_why_there_is_no_forecast(db):
+    for name, text, month, kind in list(org_files("short"))[:8]:  # four months
+        uploads.import_file(name, text.encode(), location=db, month=month, kind=kind)
+    uploads.import_file("targets.csv", b"metric,value,by\nadoption,90%,2026-12\n", location=db)
+    with warehouse.opened(db) as conn:
+        result = targets.progress(conn, targets.held(conn)[0])
+    assert result.forecast is None
+    assert "needs at least 6 months of history, and there are 4" in result.sentence
+
+
+def test_undo_takes_a_target_back(org):
+    upload = uploads.import_file("targets.csv", b"metric,value,by\nadoption,90%,2026-12\n", location=org)
+    replaced = uploads.import_file("targets.csv", b"metric,value,by\nadoption,80%,2026-12\n", location=org)
+    assert replaced.replaced == [upload.upload_id]
+    with warehouse.opened(org) as conn:
+        assert [t.value for t in targets.held(conn)] == [0.8]
+        uploads.undo(conn, replaced.upload_id)
+        assert [t.value for t in targets.held(conn)] == [0.9]
