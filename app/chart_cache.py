@@ -146,15 +146,29 @@ def describe(spec: dict, fallback: str = "") -> str:
 
 # --- the data behind the chart -------------------------------------------------------------------------------------
 
+# Layers whose rows belong in the data behind a trend too, each known by a field only its rows have
+# (queries/charts.py: forecast_band, target_marks, initiative_rules).
+_ADDED_ROWS = ("forecast", "target", "initiative")
+
+
 def _rows(spec: dict) -> list[dict]:
+    """The rows of the chart's first view that has data, then the rows of its forecast, target and initiative
+    layers, so the data behind a trend lists everything drawn on it."""
     datasets = spec.get("datasets") or {}
+    found, added = None, {}
     for view in _views(spec):
         data = view.get("data") or {}
-        if isinstance(data.get("values"), list):
-            return data["values"]
-        if data.get("name") in datasets:
-            return datasets[data["name"]]
-    return next(iter(datasets.values()), [])
+        rows = data["values"] if isinstance(data.get("values"), list) else datasets.get(data.get("name"))
+        if rows is None:
+            continue
+        if found is None:
+            found = list(rows)
+            continue
+        for field in _ADDED_ROWS:
+            if rows and field in rows[0]:
+                added.setdefault(field, list(rows))
+    found = found if found is not None else next(iter(datasets.values()), [])
+    return found + [row for field in _ADDED_ROWS for row in added.get(field, [])]
 
 
 def _fields(spec: dict) -> list[dict]:
@@ -215,4 +229,9 @@ def data_table(spec: dict) -> pd.DataFrame:
             while heading in columns:
                 heading += " "
             columns[heading] = _shown(frame[definition["field"]], definition).reset_index(drop=True)
-    return pd.DataFrame(columns) if columns else frame
+    table = pd.DataFrame(columns) if columns else frame
+    for heading in table.columns:  # counts beside added rows (which have none) stay whole numbers
+        values = table[heading]
+        if values.dtype.kind == "f" and values.notna().any() and (values.dropna() % 1 == 0).all():
+            table[heading] = values.astype("Int64")
+    return table

@@ -1,6 +1,8 @@
 """Altair charts with one look: colour-blind-safe palettes for tools and stages, titles, tooltips and percent axes."""
 from __future__ import annotations
 
+import functools
+
 import altair as alt
 import pandas as pd
 
@@ -42,9 +44,66 @@ def reference_lines(references) -> alt.LayerChart:
     return rule + text
 
 
-def rate_lines(rows, series: dict[str, str], title: str, height: int = 280, references=()) -> alt.Chart:
+def initiative_rules(marks) -> alt.LayerChart:
+    """Initiatives as labelled vertical rules at their start months (docs/metrics.md#initiative-effect); `marks`
+    hold month, initiative (its name) and covers (its departments, or "whole organisation")."""
+    frame = month_axis(pd.DataFrame(list(marks)))
+    base = alt.Chart(frame)
+    tooltip = [alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("initiative:N", title="Initiative"),
+               alt.Tooltip("covers:N", title="Covers")]
+    rule = base.mark_rule(color="#333333", strokeDash=[2, 3], strokeWidth=1.5).encode(
+        x="yearmonth(month):T", tooltip=tooltip)
+    label = base.mark_text(align="left", baseline="top", dx=3, dy=2, fontSize=10, color="#333333", limit=160).encode(
+        x="yearmonth(month):T", y=alt.value(2), text="initiative:N")
+    return rule + label
+
+
+def forecast_band(points) -> alt.LayerChart:
+    """Forecasts as a shaded 80% band and a dashed line (docs/metrics.md#forecasts); `points` hold month, measure
+    (e.g. "Adoption forecast"), forecast, lo80 and hi80."""
+    frame = month_axis(pd.DataFrame(list(points)))
+    base = alt.Chart(frame)
+    color = alt.Color("measure:N", title=None, scale=alt.Scale(range=SERIES_COLORS[len(SERIES_COLORS) // 2:]),
+                      legend=alt.Legend(orient="bottom"))
+    tooltip = [alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("measure:N", title="Measure"),
+               alt.Tooltip("forecast:Q", title="Forecast", format=".0%"),
+               alt.Tooltip("lo80:Q", title="80% from", format=".0%"), alt.Tooltip("hi80:Q", title="80% to", format=".0%")]
+    band = base.mark_area(opacity=0.18).encode(x="yearmonth(month):T", y="lo80:Q", y2="hi80:Q", color=color,
+                                               tooltip=tooltip)
+    line = base.mark_line(strokeDash=[5, 3]).encode(x="yearmonth(month):T", y="forecast:Q", color=color,
+                                                    tooltip=tooltip)
+    return band + line
+
+
+def target_marks(targets) -> alt.LayerChart:
+    """Targets as labelled diamonds at their value and month (docs/metrics.md#targets); `targets` hold month,
+    target (a share) and goal (its label)."""
+    frame = month_axis(pd.DataFrame(list(targets)))
+    base = alt.Chart(frame)
+    tooltip = [alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("goal:N", title="Target"),
+               alt.Tooltip("target:Q", title="Target value", format=".0%")]
+    point = base.mark_point(shape="diamond", size=140, filled=True, color="#000000").encode(
+        x="yearmonth(month):T", y="target:Q", tooltip=tooltip)
+    label = base.mark_text(align="right", dx=-8, fontSize=10, color="#000000").encode(
+        x="yearmonth(month):T", y="target:Q", text="goal:N")
+    return point + label
+
+
+def monthly(builder):
+    """A trend over months that also draws the initiatives it is given (initiatives=…) as labelled rules."""
+    @functools.wraps(builder)
+    def build(*args, initiatives=(), **kwargs):
+        chart = builder(*args, **kwargs)
+        return alt.layer(chart, initiative_rules(initiatives)) if initiatives else chart
+    return build
+
+
+@monthly
+def rate_lines(rows, series: dict[str, str], title: str, height: int = 280, references=(), forecasts=(),
+               targets=()) -> alt.Chart:
     """Several rates over months as lines: series maps column → label. `references` (value, label) are drawn as
-    labelled dashed lines (reference_lines)."""
+    labelled dashed lines (reference_lines), `forecasts` as bands (forecast_band) and `targets` as diamonds
+    (target_marks)."""
     frame = month_axis(_frame(rows))
     long = frame.melt(id_vars=["month"], value_vars=list(series), var_name="measure", value_name="rate")
     long["measure"] = long["measure"].map(series)
@@ -60,7 +119,9 @@ def rate_lines(rows, series: dict[str, str], title: str, height: int = 280, refe
                      alt.Tooltip("rate:Q", title="Share", format=".0%")],
         )
     )
-    return lines + reference_lines(references) if references else lines
+    layers = [lines] + ([reference_lines(references)] if references else []) + (
+        [forecast_band(forecasts)] if forecasts else []) + ([target_marks(targets)] if targets else [])
+    return alt.layer(*layers) if len(layers) > 1 else lines
 
 
 def _stage_colour(number: int) -> str:
@@ -120,6 +181,7 @@ def stage_ladder(stages: list[tuple[int, str, str]], current: int, top: int,
     return steps + marker
 
 
+@monthly
 def stage_by_month(rows, top: int, title: str) -> alt.LayerChart:
     """The stage reached each month as a step line, each point in its stage's colour. `rows` hold month, stage and
     stage_name; `top` is the last stage."""
@@ -152,6 +214,7 @@ def participation_funnel(people: dict[str, int], title: str) -> alt.Chart:
     )
 
 
+@monthly
 def flows_by_month(rows, title: str) -> alt.Chart:
     """New, returning and lapsed people per month as grouped bars; `rows` hold month, New, Returning and Lapsed."""
     long = month_axis(pd.DataFrame(rows)).melt(id_vars=["month"], var_name="flow", value_name="people")
@@ -174,6 +237,7 @@ SEGMENT_COLORS = {"Creators": "#0072B2", "Responders": "#56B4E9", "Observers": "
 SEGMENT_STACK = ["Observers", "Responders", "Creators", "Inactive"]
 
 
+@monthly
 def segment_shares(rows, title: str, references=()) -> alt.Chart:
     """Each participation segment's share of headcount per month, stacked to 100% with observers at the bottom;
     `rows` hold month and a share per segment name of SEGMENT_COLORS. `references` (value, label) as in
@@ -288,6 +352,7 @@ def kpi_against_adoption(rows, kpi: str, title: str) -> alt.Chart:
     )
 
 
+@monthly
 def kpi_and_adoption_by_month(rows, kpi: str, title: str) -> alt.LayerChart:
     """A KPI's value by month (solid) beside organisation adoption (dashed), each on its own axis."""
     base = alt.Chart(month_axis(pd.DataFrame(rows)), title=title).encode(x=alt.X("yearmonth(month):T", title=None))
@@ -345,6 +410,7 @@ def bars(rows, category: str, value: str, title: str, min_group: int, percent: b
 COMMUNITY_STATUS_COLORS = {"Active": "#009E73", "Quiet": "#E69F00", "Dormant": "#D55E00"}
 
 
+@monthly
 def community_status_by_month(rows, title: str) -> alt.Chart:
     """Communities per month, stacked by status; `rows` hold month, Active, Quiet and Dormant (months without
     communities data are left out, so they show as gaps, not as zero)."""
