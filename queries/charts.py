@@ -451,3 +451,21 @@ def community_ranking(rows, value: str, value_title: str, title: str, color: str
                         axis=alt.Axis(tickMinStep=1) if value_format == "d" else alt.Axis()),
                 tooltip=tooltip)
     )
+
+
+def event_study(rows, title: str) -> alt.LayerChart:
+    """An initiative's gap (covered departments minus the others, in points) by month from its start, per metric:
+    a gap already moving before the start (left of the rule) means the departments were diverging anyway. `rows`
+    hold offset (months from the start), metric and gap (a difference of shares)."""
+    frame = pd.DataFrame(list(rows))
+    lines = alt.Chart(frame, title=title, height=240).mark_line(point=True).encode(
+        x=alt.X("offset:O", title="Months from the start", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("gap:Q", title="Gap (points)", axis=alt.Axis(format="+.0%")),
+        color=alt.Color("metric:N", title=None, scale=alt.Scale(range=SERIES_COLORS),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("offset:O", title="Months from the start"), alt.Tooltip("metric:N", title="Metric"),
+                 alt.Tooltip("gap:Q", title="Gap, covered minus others", format="+.1%")])
+    zero = alt.Chart(pd.DataFrame([{"gap": 0.0}])).mark_rule(color="#777777").encode(y="gap:Q")
+    start = alt.Chart(pd.DataFrame([{"offset": 0}])).mark_rule(color="#333333", strokeDash=[2, 3]).encode(
+        x="offset:O")
+    return alt.layer(lines, zero, start)

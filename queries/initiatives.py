@@ -177,12 +177,16 @@ def today_names(conn: duckdb.DuckDBPyConnection, departments: tuple[str, ...], m
 
 
 def effect(conn: duckdb.DuckDBPyConnection, initiative: Initiative, metric: str = "adoption",
-           k: int = DEFAULT_MONTHS, min_group: int | None = None) -> Effect:
+           k: int = DEFAULT_MONTHS, min_group: int | None = None, until: dt.date | None = None) -> Effect:
     """The initiative's effect on `metric` (adoption or contribution), from the scoped, suppressed department
-    rates, departments as organised today."""
+    rates, departments as organised today; months after `until` (the page's as-of month) are not used."""
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}: choose {' or '.join(METRICS)}")
+    if k < 1:
+        raise ValueError("the months compared must be at least 1")
     first, last = _shift(initiative.start, -k), _shift(initiative.start, k - 1)
+    if until is not None:
+        last = min(last, until)
     min_group = min_group_or_default(min_group)
     column = METRICS[metric]
     rates: dict[str, dict[dt.date, float | None]] = {}
