@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from queries import forecasts  # noqa: E402
+from queries import forecasts, metrics  # noqa: E402
 
 MARKERS = ("<!-- forecast:start -->", "<!-- forecast:end -->")
 HELD_OUT = 6
@@ -50,7 +50,7 @@ def main() -> int:
     for _ in range(args.histories):
         length = int(rng.integers(12, 31))
         values = history(rng, length + HELD_OUT)
-        months = [forecasts._shift(dt.date(2024, 1, 1), i) for i in range(length)]
+        months = [metrics.shift_month(dt.date(2024, 1, 1), i) for i in range(length)]
         result = forecasts.forecast(list(zip(months, values[:length])), HELD_OUT)
         for step, (point, actual) in enumerate(zip(result.points, values[length:])):
             hit = point.lo80 <= actual <= point.hi80

@@ -6,11 +6,11 @@ import hashlib
 from dataclasses import dataclass
 
 # What each role may do. Viewers only look; champions upload and answer the checklist; admins also undo and
-# erase people (docs/metrics.md#erasure).
+# erase people (docs/metrics.md#erasure), and set targets (docs/metrics.md#targets).
 PERMISSIONS = {
     "viewer": set(),
     "champion": {"upload", "answer"},
-    "admin": {"upload", "answer", "undo", "erase"},
+    "admin": {"upload", "answer", "undo", "erase", "target"},
 }
 
 

@@ -7,6 +7,9 @@ import math
 import warnings
 from dataclasses import dataclass
 
+from . import metrics
+from .metrics import shift_month
+
 MIN_HISTORY = 6  # months with a value; fewer and no forecast is drawn
 LEVEL = 0.8
 # Rates are modelled on the logit scale, where an S-shaped adoption curve grows in a straight line and every
@@ -32,11 +35,6 @@ class Forecast:
 
     def at(self, month: dt.date) -> Point | None:
         return next((p for p in self.points if p.month == month), None)
-
-
-def _shift(month: dt.date, months: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def months_between(start: dt.date, end: dt.date) -> int:
@@ -72,7 +70,7 @@ def forecast(history: list[tuple[dt.date, float | None]], months: int = 6) -> Fo
     first = held[0][0]
     span = months_between(first, history[-1][0]) + 1
     values = dict(held)
-    series = np.array([_logit(values[_shift(first, i)]) if _shift(first, i) in values else np.nan
+    series = np.array([_logit(values[shift_month(first, i)]) if shift_month(first, i) in values else np.nan
                        for i in range(span)])
     with warnings.catch_warnings():  # convergence chatter on short series; the interval carries the uncertainty
         warnings.simplefilter("ignore")
@@ -83,7 +81,7 @@ def forecast(history: list[tuple[dt.date, float | None]], months: int = 6) -> Fo
     sd = np.sqrt(ahead.var_pred_mean)
     last = history[-1][0]
     return Forecast(tuple(
-        Point(_shift(last, i + 1), _expit(mean[i]), _expit(bounds[i][0]), _expit(bounds[i][1]), float(sd[i]))
+        Point(shift_month(last, i + 1), _expit(mean[i]), _expit(bounds[i][0]), _expit(bounds[i][1]), float(sd[i]))
         for i in range(months)))
 
 
@@ -142,8 +140,6 @@ METRICS = {"adoption": "adoption_rate", "contribution": "contribution_rate"}
 
 def history(conn, metric: str, filters=None, min_group: int | None = None) -> list[tuple[dt.date, float | None]]:
     """Every month held, with the metric's rate for the scope (None: no data, or withheld as too small)."""
-    from . import metrics
-
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}: choose {' or '.join(METRICS)}")
     held = metrics.months(conn)

@@ -2,13 +2,15 @@
 departments an initiative did not cover (docs/metrics.md#initiative-effect)."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 
 import duckdb
 
 from . import adoption
-from .metrics import ALL, min_group_or_default
+from .metrics import ALL, min_group_or_default, shift_month
 
 METRICS = {"adoption": "adoption_rate", "contribution": "contribution_rate"}
 METRIC_NAMES = {"adoption": "adoption", "contribution": "contribution"}
@@ -89,11 +91,6 @@ class Effect:
         return text + f" (90% interval: {interval})."
 
 
-def _shift(month: dt.date, months: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def _mean(values) -> float | None:
     values = [v for v in values if v is not None]
     return sum(values) / len(values) if values else None
@@ -120,8 +117,8 @@ def estimate(initiative: Initiative, metric: str, rates: dict[str, dict[dt.date,
 
     A department takes part only with a rate in every one of the k months before the start and the k months from
     it, so the two sides compare the same months."""
-    before_months = [_shift(initiative.start, -i) for i in range(k, 0, -1)]
-    after_months = [_shift(initiative.start, i) for i in range(k)]
+    before_months = [shift_month(initiative.start, -i) for i in range(k, 0, -1)]
+    after_months = [shift_month(initiative.start, i) for i in range(k)]
     window = before_months + after_months
 
     def change(series: dict[dt.date, float | None]) -> tuple[float | None, float | None]:
@@ -157,6 +154,25 @@ def estimate(initiative: Initiative, metric: str, rates: dict[str, dict[dt.date,
                   len(others), by_month, _mean(changes[d][0] for d in covered), _mean(changes[d][1] for d in covered))
 
 
+def initiative_csv(initiative: Initiative) -> bytes:
+    """An initiatives.csv of one initiative (docs/formats.md#initiatives): what the Data page's form uploads."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["name", "start", "end", "departments", "note"])
+    writer.writerow([initiative.name, f"{initiative.start:%Y-%m}", f"{initiative.end:%Y-%m}" if initiative.end else "",
+                     ";".join(initiative.departments), initiative.note])
+    return out.getvalue().encode("utf-8")
+
+
+def record(location: str | None, initiative: Initiative, *, actor, who: str | None = None):
+    """Record an initiative from the Data page's form, through the same import path as a file (the ledger shows it,
+    undo takes it back)."""
+    from . import uploads
+
+    return uploads.import_file("initiative.csv", initiative_csv(initiative), location=location, kind="initiatives",
+                               actor=actor, who=who)
+
+
 def held(conn: duckdb.DuckDBPyConnection) -> list[Initiative]:
     """The initiatives in force (live uploads), by start month then name."""
     rows = conn.execute("SELECT name, month, end_month, departments, note FROM live_initiatives "
@@ -184,7 +200,7 @@ def effect(conn: duckdb.DuckDBPyConnection, initiative: Initiative, metric: str 
         raise ValueError(f"unknown metric {metric!r}: choose {' or '.join(METRICS)}")
     if k < 1:
         raise ValueError("the months compared must be at least 1")
-    first, last = _shift(initiative.start, -k), _shift(initiative.start, k - 1)
+    first, last = shift_month(initiative.start, -k), shift_month(initiative.start, k - 1)
     if until is not None:
         last = min(last, until)
     min_group = min_group_or_default(min_group)

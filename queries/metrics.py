@@ -102,6 +102,12 @@ def latest_month(conn: duckdb.DuckDBPyConnection) -> dt.date | None:
     return held[-1] if held else None
 
 
+def shift_month(month: dt.date, months: int) -> dt.date:
+    """The first of the month `months` after (or before, when negative) `month`."""
+    index = month.year * 12 + month.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
 def previous_month(month: dt.date) -> dt.date:
     return (month.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 

@@ -1,7 +1,9 @@
 """Targets for adoption and contribution, and whether the forecast meets them (docs/metrics.md#targets)."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass
 
 import duckdb
@@ -67,6 +69,23 @@ class Progress:
         return (f"{target.label}: {now}, {course}: the forecast for {target.by:%B %Y} is {self.forecast.value:.0%} "
                 f"(80%: {self.forecast.lo80:.0%}–{self.forecast.hi80:.0%}), a {self.chance:.0%} chance of "
                 "reaching it.")
+
+
+def target_csv(target: Target) -> bytes:
+    """A targets.csv of one target (docs/formats.md#targets): what the Data page's form uploads."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["metric", "value", "by", "department"])
+    writer.writerow([target.metric, f"{target.value:.4g}", f"{target.by:%Y-%m}", target.department or ""])
+    return out.getvalue().encode("utf-8")
+
+
+def record(location: str | None, target: Target, *, actor, who: str | None = None):
+    """Set a target from the Data page's form, through the same import path as a file (admins only)."""
+    from . import uploads
+
+    return uploads.import_file("target.csv", target_csv(target), location=location, kind="targets", actor=actor,
+                               who=who)
 
 
 def held(conn: duckdb.DuckDBPyConnection) -> list[Target]:

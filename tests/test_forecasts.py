@@ -4,11 +4,11 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from queries import forecasts
+from queries import forecasts, metrics
 
 
 def months(n, first=dt.date(2025, 1, 1)):
-    return [forecasts._shift(first, i) for i in range(n)]
+    return [metrics.shift_month(first, i) for i in range(n)]
 
 
 def test_too_short_a_history_gives_no_band_and_says_why():

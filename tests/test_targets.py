@@ -51,3 +51,14 @@ def test_undo_takes_a_target_back(org):
         assert [t.value for t in targets.held(conn)] == [0.8]
         uploads.undo(conn, replaced.upload_id)
         assert [t.value for t in targets.held(conn)] == [0.9]
+
+
+def test_a_champion_may_record_initiatives_but_not_set_targets(db):
+    from queries import access
+
+    champion = access.Actor("champion", "champion 1")
+    uploads.import_file("initiatives.csv", b"name,start\nPilot,2026-04\n", location=db, actor=champion)
+    with pytest.raises(access.PermissionDenied):
+        uploads.import_file("targets.csv", b"metric,value,by\nadoption,60%,2026-12\n", location=db, actor=champion)
+    with warehouse.opened(db) as conn:
+        assert targets.held(conn) == []

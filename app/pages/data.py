@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from app import cache, digest_offer, filters, layout, signin, turns
-from queries import departments, erasure, formats, imports, retention, storage, uploads, warehouse
+from queries import (departments, erasure, formats, imports, initiatives, metrics, retention, storage, targets,
+                     uploads, warehouse)
 from queries.imports import slack, templates
 from queries.imports import mapping as column_mapping
 
@@ -215,6 +216,57 @@ if preview_rows:
 
 # --- Monthly digest: offered once the latest month is complete --------------------------------------------------------
 digest_offer.offer(me)
+
+# --- Initiatives and targets (docs/metrics.md#steering): recorded as uploads, so the ledger lists them ----------
+st.header("Initiatives and targets")
+st.write("Record what the organisation started, so every trend marks it and the Initiatives page measures its "
+         "effect. Or upload an initiatives.csv or targets.csv (templates below).")
+months_ahead = [metrics.shift_month(dt.date.today(), i) for i in range(25)]
+month_options = sorted({dt.date.fromisoformat(m + "-01") for m in recent_months} | set(months_ahead), reverse=True)
+known_departments = list(filters.frame().options.departments) if filters.frame() and filters.frame().months else []
+with st.expander("Record an initiative", icon=":material/flag:"):
+    with st.form("initiative_form", clear_on_submit=True, border=False):
+        name = st.text_input("Name", max_chars=80, placeholder="Champion pilot")
+        start_col, end_col = st.columns(2)
+        start = start_col.selectbox("Start", month_options, index=month_options.index(max(
+            m for m in month_options if m <= dt.date.today())), format_func=lambda m: m.strftime("%B %Y"))
+        end = end_col.selectbox("End", [None, *month_options], format_func=lambda m: "Still running" if m is None
+                                else m.strftime("%B %Y"))
+        covered = st.multiselect("Departments it covers", known_departments,
+                                 placeholder="None chosen: the whole organisation")
+        note = st.text_input("Note", max_chars=200, placeholder="One line on what it is")
+        if st.form_submit_button("Record the initiative", icon=":material/flag:"):
+            try:
+                if not name.strip():
+                    raise imports.ImportRefused("Give the initiative a name.")
+                with turns.aside():
+                    recorded = initiatives.record(cache.location(), initiatives.Initiative(
+                        name.strip(), start, end, tuple(covered), note.strip()), actor=me)
+            except (imports.ImportRefused, warehouse.WarehouseBusy) as refused:
+                st.session_state["import_errors"] = [f"The initiative was not recorded. {refused}"]
+            else:
+                st.session_state["import_messages"] = [recorded.summary()]
+            st.rerun()
+if me.may("target"):
+    with st.expander("Set a target", icon=":material/target:"):
+        with st.form("target_form", clear_on_submit=True, border=False):
+            metric_col, value_col, by_col = st.columns(3)
+            metric = metric_col.selectbox("Metric", ["adoption", "contribution"], format_func=str.capitalize)
+            value = value_col.number_input("Target (%)", min_value=1, max_value=100, value=60, step=1)
+            by = by_col.selectbox("By", months_ahead, index=min(6, len(months_ahead) - 1),
+                                  format_func=lambda m: m.strftime("%B %Y"))
+            where = st.selectbox("For", [None, *known_departments],
+                                 format_func=lambda d: "The whole organisation" if d is None else d)
+            if st.form_submit_button("Set the target", icon=":material/target:"):
+                try:
+                    with turns.aside():
+                        recorded = targets.record(cache.location(), targets.Target(metric, value / 100, by, where),
+                                                  actor=me)
+                except (imports.ImportRefused, warehouse.WarehouseBusy) as refused:
+                    st.session_state["import_errors"] = [f"The target was not set. {refused}"]
+                else:
+                    st.session_state["import_messages"] = [recorded.summary()]
+                st.rerun()
 
 # --- Ledger -------------------------------------------------------------------------------------------------------
 st.header("Upload ledger")
