@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -58,6 +59,12 @@ def forecast(history: list[tuple[dt.date, float | None]], months: int = 6) -> Fo
     interval is the model's 80% prediction interval mapped back to a rate. No forecast without at least
     MIN_HISTORY months with a value, or when the last month has none.
     """
+    return _forecast(tuple(history), months)
+
+
+@functools.lru_cache(maxsize=512)
+def _forecast(history: tuple, months: int) -> Forecast:
+    """forecast(), once per history: every page and session of one data version asks for the same few."""
     held = [(m, v) for m, v in history if v is not None]
     if not history or history[-1][1] is None:
         return Forecast((), "no forecast: the latest month has no value")
@@ -138,17 +145,20 @@ def reach(prediction: Forecast, threshold: float, higher_is_better: bool = True)
 METRICS = {"adoption": "adoption_rate", "contribution": "contribution_rate"}
 
 
-def history(conn, metric: str, filters=None, min_group: int | None = None) -> list[tuple[dt.date, float | None]]:
-    """Every month held, with the metric's rate for the scope (None: no data, or withheld as too small)."""
+def history(conn, metric: str, filters=None, min_group: int | None = None,
+            until: dt.date | None = None) -> list[tuple[dt.date, float | None]]:
+    """Every month held (up to `until`, the as-of month, if given), with the metric's rate for the scope (None: no
+    data, or withheld as too small)."""
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}: choose {' or '.join(METRICS)}")
-    held = metrics.months(conn)
+    held = [m for m in metrics.months(conn) if until is None or m <= until]
     if not held:
         return []
     rows = metrics.org_months(conn, held[0], held[-1], filters or metrics.ALL, min_group)
     return [(row["month"], row[METRICS[metric]]) for row in rows]
 
 
-def of_metric(conn, metric: str, months: int = 6, filters=None, min_group: int | None = None) -> Forecast:
-    """The forecast of adoption or contribution for the scope, from every month held."""
-    return forecast(history(conn, metric, filters, min_group), months)
+def of_metric(conn, metric: str, months: int = 6, filters=None, min_group: int | None = None,
+              until: dt.date | None = None) -> Forecast:
+    """The forecast of adoption or contribution for the scope, from every month held up to `until`."""
+    return forecast(history(conn, metric, filters, min_group, until), months)

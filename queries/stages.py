@@ -2,6 +2,7 @@
 to the next stage, a projection for each gap, and the stage month by month."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class Projection:
     slope: float | None  # change per month
     points: int  # months with a value in the trend window
     reason: str = ""
+    forecast: str = ""  # for adoption and contribution: when the forecast reaches the threshold (forecasts.Reach)
 
     @property
     def text(self) -> str:
@@ -309,7 +311,29 @@ def evaluate(conn: duckdb.DuckDBPyConnection, month, rubric: Rubric | None = Non
     rubric = rubric or load()
     month = metrics.as_month(month)
     values, answers = _inputs(conn, month, month, rubric)
-    return place(month, rubric, values[month], answers.get(month, {}), trend=values)
+    return with_forecasts(conn, place(month, rubric, values[month], answers.get(month, {}), trend=values), rubric)
+
+
+# The measures with a forecast (docs/metrics.md#forecasts), and how far ahead a projection looks for the threshold.
+FORECAST_MEASURES = {"adoption_rate": "adoption", "contribution_rate": "contribution"}
+FORECAST_MONTHS = 24
+
+
+def with_forecasts(conn: duckdb.DuckDBPyConnection, placement: StagePlacement, rubric: Rubric) -> StagePlacement:
+    """The placement with each adoption or contribution projection given the forecast's month and 80% range; a
+    history too short for a forecast keeps the straight-line projection alone."""
+    from . import forecasts
+
+    projections = dict(placement.projections)
+    for criterion in rubric.criteria:
+        metric = FORECAST_MEASURES.get(criterion.measure)
+        if metric is None or criterion.id not in projections:
+            continue
+        prediction = forecasts.of_metric(conn, metric, FORECAST_MONTHS, until=placement.month)
+        if prediction.points:
+            reached = forecasts.reach(prediction, float(criterion.threshold), criterion.comparison != "<=")
+            projections[criterion.id] = dataclasses.replace(projections[criterion.id], forecast=reached.text)
+    return dataclasses.replace(placement, projections=projections)
 
 
 def history(conn: duckdb.DuckDBPyConnection, from_month, to_month, rubric: Rubric | None = None) -> list[dict]:
@@ -399,7 +423,14 @@ def gap_words(gap: CriterionResult, projection: Projection | None = None,
         measured = f"{shown(gap.unit, gap.value)}, needs {shown_threshold(gap)}"
         status = ("Answered no on the checklist." if gap.is_checklist
                   else f"Now {shown(gap.unit, gap.value)}, needs {shown_threshold(gap)}.")
-    outlook = (f"Projection, from the trend of the last {TREND_MONTHS} months (not a forecast): met {projection.text}."
-               if projection else None)
+    if projection and projection.forecast:
+        outlook = f"Forecast: {projection.forecast}."
+    else:
+        outlook = None
+        if projection and projection.months is not None:
+            outlook = (f"Projection, from the trend of the last {TREND_MONTHS} months (not a forecast): met "
+                       f"{projection.text}.")
+        elif projection:
+            outlook = f"Projection: {projection.text}."
     return GapWords(f"{gap.id} · {escape(gap.label)}", measured, status, escape(gap.hint) if gap.hint else None,
                     outlook)

@@ -1,4 +1,5 @@
 """Forecasts of a rate with an 80% interval (queries/forecasts.py, docs/metrics.md#forecasts)."""
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -61,3 +62,25 @@ def test_reach_gives_a_month_and_its_80_percent_range():
     assert reached.text == "reached by March 2027 (80%: January–July 2027)"
     never = forecasts.reach(prediction, 0.9)
     assert never.text == "not reached by July 2027 on the current course"
+
+
+def test_a_stage_projection_of_adoption_gives_the_forecast_s_month_and_80_percent_range(db):
+    """The Where we stand page's projection for an adoption criterion (docs/metrics.md#forecasts)."""
+    from test_initiatives import org_files
+
+    from queries import stages, uploads, warehouse
+
+    for name, text, month, kind in org_files("stage"):
+        uploads.import_file(name, text.encode(), location=db, month=month, kind=kind)
+    rubric = stages.load()
+    adoption = next(c for c in rubric.criteria if c.measure == "adoption_rate")
+    with warehouse.opened(db) as conn:
+        placement = stages.evaluate(conn, "2026-06", rubric)
+        asked = dataclasses.replace(placement, projections={adoption.id: stages.Projection(adoption.id, None, None, 6)})
+        projected = stages.with_forecasts(conn, asked, rubric).projections[adoption.id]
+        prediction = forecasts.of_metric(conn, "adoption", stages.FORECAST_MONTHS, until=dt.date(2026, 6, 1))
+    expected = forecasts.reach(prediction, adoption.threshold)
+    assert projected.forecast == expected.text
+    assert projected.forecast.startswith(("reached by", "not reached by"))
+    words = stages.gap_words(placement.criterion(adoption.id), projected)
+    assert words.projection == f"Forecast: {expected.text}."
