@@ -35,6 +35,7 @@ def app() -> None:
         st.Page("app/pages/coe.py", title="CoE reach", icon=":material/groups:"),
         st.Page("app/pages/communities.py", title="Communities", icon=":material/forum:"),
         st.Page("app/pages/alignment.py", title="Business alignment", icon=":material/target:"),
+        st.Page("app/pages/initiatives.py", title="Initiatives", icon=":material/flag:"),
     ]
     # Viewers do not get the Data page at all: not in the menu, not by URL. Someone not let in yet gets no page
     # either way (setup() shows the sign-in screen or the refusal and stops), but a link to any page still finds it.

@@ -88,6 +88,10 @@ def record(location: str | None, target: Target, *, actor, who: str | None = Non
                                who=who)
 
 
+def scope_of(target: Target) -> metrics.Filters:
+    return metrics.Filters(departments=(target.department,)) if target.department else metrics.ALL
+
+
 def held(conn: duckdb.DuckDBPyConnection) -> list[Target]:
     """The targets in force (live uploads), by month, metric and department."""
     rows = conn.execute("SELECT metric, value, month, department FROM live_targets "
@@ -95,11 +99,11 @@ def held(conn: duckdb.DuckDBPyConnection) -> list[Target]:
     return [Target(*row) for row in rows]
 
 
-def progress(conn: duckdb.DuckDBPyConnection, target: Target, min_group: int | None = None) -> Progress:
-    """The target against the latest figure and the forecast of its scope (the organisation, or its department as
-    organised today); a department below the minimum group size has no figure."""
-    scope = metrics.Filters(departments=(target.department,)) if target.department else metrics.ALL
-    series = forecasts.history(conn, target.metric, scope, min_group)
+def progress(conn: duckdb.DuckDBPyConnection, target: Target, min_group: int | None = None,
+             until: dt.date | None = None) -> Progress:
+    """The target against the latest figure (up to `until`, the as-of month) and the forecast of its scope (the
+    organisation, or its department as organised today); a department below the minimum group size has no figure."""
+    series = forecasts.history(conn, target.metric, scope_of(target), min_group, until)
     latest = next(((m, v) for m, v in reversed(series) if v is not None), (None, None))
     if not series or latest[1] is None:
         return Progress(target, None, None, None, None, "no figure yet")

@@ -194,6 +194,8 @@ def _files(rng: random.Random) -> Org:
                   + "\n", None))
     files.append(("communities.csv", "month,community,tool,members,posts\n" + "".join(
         f"{month},Community {i},{tool},{10 + i},{i % 3}\n" for month in MONTHS for i, tool in enumerate(TOOLS)), None))
+    # An initiative covering a department of 3 (Board Office) beside larger ones (docs/metrics.md#initiative-effect)
+    files.append(("initiatives.csv", "name,start,departments\nPilot,2026-09,Legal;Board Office;Sales\n", None))
     return Org(people, champions, files)
 
 
@@ -461,6 +463,30 @@ def _check_communities(model: views.CommunityHealth, check: Check, conn) -> None
         check.problems.append(f"Communities lists communities under the minimum {scope.min_group}: {small}")
 
 
+def _check_initiatives(model: views.Initiatives, check: Check, conn) -> None:
+    """Initiatives compare the departments of the whole organisation: the filters change nothing, and no department
+    under the minimum group size in any month compared takes part, on either side."""
+    from queries import initiatives
+
+    scope = check.scope
+    unfiltered = views.initiatives_view(conn, dataclasses.replace(scope, filters=Filters()))
+    if [(i.adoption, i.contribution) for i in model.items] != [(i.adoption, i.contribution)
+                                                               for i in unfiltered.items] \
+            or not _same_table(model.table, unfiltered.table):
+        check.problems.append("Initiatives changes with the filters (it compares the whole organisation)")
+    for item in model.items:
+        for k in (1, 2):
+            effect = initiatives.effect(conn, item.initiative, "adoption", k=k, min_group=scope.min_group,
+                                        until=scope.month)
+            window = [metrics.shift_month(item.initiative.start, i) for i in range(-k, k)]
+            for department in effect.covered:
+                small = [m for m in window if check.org.count(f"{m:%Y-%m}", Filters(departments=(department,)))
+                         < scope.min_group]
+                if small:
+                    check.problems.append(f"{department} takes part in an effect with fewer than "
+                                          f"{scope.min_group} people in {small}")
+
+
 def _same_table(one: views.Table | None, other: views.Table | None) -> bool:
     if one is None or other is None:
         return one is other
@@ -468,7 +494,8 @@ def _same_table(one: views.Table | None, other: views.Table | None) -> bool:
 
 
 CHECKS = {"overview": _check_overview, "adoption": _check_adoption, "coe": _check_coe,
-          "alignment": _check_alignment, "stages": _check_stages, "communities": _check_communities}
+          "alignment": _check_alignment, "stages": _check_stages, "communities": _check_communities,
+          "initiatives": _check_initiatives}
 
 
 # --- 1. Every page model, for scopes hypothesis draws -----------------------------------------------------------

@@ -67,6 +67,8 @@ left, right = st.columns([3, 2])
 with left:
     if model.trend:
         layout.chart(model.trend)
+        if model.forecast_note:
+            st.caption(layout.markdown(model.forecast_note))
     else:
         st.info("No activity uploaded for these months yet: upload an activity export on the Data page.")
 with right:
@@ -75,3 +77,9 @@ with right:
         layout.table(model.movers)
     else:
         st.caption(model.movers_note)
+
+if model.effects:
+    st.markdown("**Initiatives and their measured effect on adoption**")
+    st.markdown("\n".join(f"- {layout.markdown(effect)}" for effect in model.effects))
+    st.page_link("app/pages/initiatives.py", label="Initiatives: every effect with its interval and event study",
+                 icon=":material/flag:")

@@ -13,6 +13,7 @@ from .. import stages
 from .adoption import Adoption, Participation, adoption_view, participation_sections
 from .alignment import Alignment, alignment_view
 from .coe import CoeReach, coe_reach
+from .initiatives import InitiativeEffect, Initiatives, initiatives_view
 from .common import (COMPARISONS, TOOL_NAMES, Chart, Frame, Scope, Table, Tile, contribution_notes, frame, scope_for,
                      withheld_reason)
 from .communities import (COMMUNITY_SCOPE_NOTE, COMMUNITY_STATUS_LABELS, RANKED, CommunityHealth,
@@ -22,4 +23,5 @@ from .standing import Gap, Standing, not_started_ladder, standing
 
 # The model behind each page of the menu, by its URL path: the benchmark and the privacy tests walk them all.
 PAGES = {"overview": lambda conn, scope: overview(conn, scope, stages.load()), "stages": standing,
-         "adoption": adoption_view, "coe": coe_reach, "communities": communities_view, "alignment": alignment_view}
+         "adoption": adoption_view, "coe": coe_reach, "communities": communities_view, "alignment": alignment_view,
+         "initiatives": initiatives_view}

@@ -9,7 +9,8 @@ import pandas as pd
 
 from .. import adoption, benchmarks, charts, metrics, narrative, participation
 from ..formats import count, percent, user
-from .common import Chart, Scope, Table, compared, contribution_notes, withheld_for
+from .. import initiatives
+from .common import Chart, Scope, Table, compared, contribution_notes, initiative_marks, withheld_for
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,13 @@ def participation_sections(conn: duckdb.DuckDBPyConnection, scope: Scope, refere
     """Segments over time, last month's moves, habitual share and stickiness, and cohort retention, for the scope."""
     rows = participation.segments_by_month(conn, scope.trailing(24), scope.month, scope.filters, scope.min_group)
     held = [r for r in rows if r["creators"] is not None and r["headcount"]]
+    started = initiatives.held(conn)
     segments = segments_note = None
     if held:
         segments = Chart(charts.segment_shares, ([_segment_shares(r) for r in held],
                                                  "Creators, responders, observers and inactive, share of headcount"),
-                         {"references": benchmarks.lines(references, "observer_share")})
+                         {"references": benchmarks.lines(references, "observer_share"),
+                          "initiatives": initiative_marks(started, [r["month"] for r in held])})
     elif rows:
         segments_note = ("The segments need activity with posts or replies: no month shown has it. (The Teams export "
                          "from before March 2022 has neither.)")
@@ -86,7 +89,8 @@ def participation_sections(conn: duckdb.DuckDBPyConnection, scope: Scope, refere
     if habit_rows:
         habits = Chart(charts.rate_lines, (habit_rows, {"habitual": "Habitual", "stickiness": "Stickiness"},
                                            "Habitual share and stickiness"),
-                       {"height": 240, "references": benchmarks.lines(references, "habitual_share", "stickiness")})
+                       {"height": 240, "references": benchmarks.lines(references, "habitual_share", "stickiness"),
+                        "initiatives": initiative_marks(started, [r["month"] for r in habit_rows])})
         latest = next((r for r in rows if r["month"] == scope.month), {})
         parts = []
         if latest.get("habitual") is not None:
@@ -131,6 +135,7 @@ def adoption_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Adoption:
     headline = (narrative.change_sentence("Adoption", now["adoption_rate"], before.get("adoption_rate"), scope.month,
                                           f" (against {scope.compare_label})")
                 + narrative.laggard_clause(departments, escape=user) + ".")
+    started = initiatives.held(conn)
     history = [r for r in metrics.org_months(conn, scope.trailing(24), scope.month, scope.filters, scope.min_group)
                if r["headcount"]]
     trend_rows = [{"month": r["month"], "active": r["adoption_rate"], "contributors": r["contribution_rate"],
@@ -140,14 +145,15 @@ def adoption_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Adoption:
     trend = Chart(charts.rate_lines, (trend_rows, {"active": "Active", "contributors": "Contributors",
                                                    "creators": "Creators"},
                                       "Active, contributors and creators as a share of headcount"),
-                  {"references": benchmarks.lines(references, "adoption_rate", "contribution_rate", "creator_share")})
+                  {"references": benchmarks.lines(references, "adoption_rate", "contribution_rate", "creator_share"),
+                   "initiatives": initiative_marks(started, [r["month"] for r in trend_rows])})
     funnel = Chart(charts.participation_funnel, ({"Headcount": now["headcount"], "Active": now["active"],
                                                   "Contributors": now["contributors"], "Creators": now["creators"]},
                                                  f"Participation funnel, {scope.month:%B %Y}"))
     flow_rows = [{"month": r["month"], "New": r["new"], "Returning": r["returning"], "Lapsed": r["lapsed"]}
                  for r in history if r["new"] is not None]
-    flows = Chart(charts.flows_by_month, (flow_rows, "New, returning and lapsed people per month")) if flow_rows \
-        else None
+    flows = Chart(charts.flows_by_month, (flow_rows, "New, returning and lapsed people per month"),
+                  {"initiatives": initiative_marks(started, [r["month"] for r in flow_rows])}) if flow_rows else None
     grid = adoption.by_dimension(conn, "department", scope.trailing(12), scope.month, scope.filters, scope.min_group)
     heatmap = heatmap_table = None
     if grid:
@@ -170,7 +176,8 @@ def adoption_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Adoption:
     leadership = leadership_note = None
     if executives:
         leadership = Chart(charts.rate_lines, (executives, {"leadership_participation": "Executives active"},
-                                               "Leadership participation: active executives / executives"))
+                                               "Leadership participation: active executives / executives"),
+                           {"initiatives": initiative_marks(started, [r["month"] for r in executives])})
     elif any(r["executives"] for r in history):
         leadership_note = (f"Leadership participation is hidden: fewer than {scope.min_group} executives in this "
                            "selection.")

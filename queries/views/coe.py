@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from .. import charts, coe, metrics
+from .. import charts, coe, initiatives, metrics
 from ..formats import number, percent
-from .common import Chart, Scope, Table, Tile, compared, rate_delta, withheld_for
+from .common import Chart, Scope, Table, Tile, compared, initiative_marks, rate_delta, withheld_for
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,9 @@ def coe_reach(conn: duckdb.DuckDBPyConnection, scope: Scope) -> CoeReach:
     training = training_note = None
     if history:
         training = Chart(charts.rate_lines, (history, {"training_reach": "Training reach"},
-                                             "Trained in the trailing 12 months / headcount"), {"height": 220})
+                                             "Trained in the trailing 12 months / headcount"),
+                         {"height": 220, "initiatives": initiative_marks(initiatives.held(conn),
+                                                                         [r["month"] for r in history])})
     else:
         training_note = "No training attendance yet: upload training.csv (date, program, email) on the Data page."
     return CoeReach(scope.month, None, False, headline, carried, tiles, pitfall, department_chart, department_table,

@@ -8,7 +8,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from .. import metrics, rubric, uploads
+from .. import initiatives, metrics, rubric, uploads
 from ..formats import difference, points, signed, user
 from ..metrics import Filters
 
@@ -163,3 +163,14 @@ def frame(conn: duckdb.DuckDBPyConnection, as_then: bool = False) -> Frame:
     return Frame(tuple(metrics.months(conn)), metrics.filter_options(conn, as_then), uploads.latest_refresh(conn),
                  bool(active) and all(r["uploaded_by"] == "demo" for r in active))
 
+
+def initiative_marks(held: list, months) -> tuple[dict, ...]:
+    """The initiatives (`held`: initiatives.held) that start within a trend's months, as every monthly trend draws
+    them (charts.monthly): one read of the initiatives per page, however many trends it has."""
+    months = [m for m in months if m is not None]
+    if not months:
+        return ()
+    first, last = min(months), max(months)
+    return tuple({"month": i.start, "initiative": i.name,
+                  "covers": ", ".join(i.departments) if i.departments else "whole organisation"}
+                 for i in held if first <= i.start <= last)

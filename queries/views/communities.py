@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from .. import charts, communities
+from .. import charts, communities, initiatives
 from ..formats import count, signed, user
-from .common import TOOL_NAMES, Chart, Scope, Table, Tile
+from .common import TOOL_NAMES, Chart, Scope, Table, Tile, initiative_marks
 
 COMMUNITY_SCOPE_NOTE = ("Communities belong to no department, so the business unit, region and department filters do "
                         "not apply here: the figures are for the whole organisation. The tool filter applies.")
@@ -123,7 +123,8 @@ def communities_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Community
     trend_rows = [{"month": month,
                    **{COMMUNITY_STATUS_LABELS[k]: v for k, v in communities.status_counts(found).items()}}
                   for month, found in by_month.items() if month >= start]
-    trend = Chart(charts.community_status_by_month, (trend_rows, "Active, quiet and dormant communities by month"))
+    trend = Chart(charts.community_status_by_month, (trend_rows, "Active, quiet and dormant communities by month"),
+                  {"initiatives": initiative_marks(initiatives.held(conn), [r["month"] for r in trend_rows])})
     shown = _community_rows(by_month[scope.month])
     ranked_active = sorted((r for r in shown if r["status"] == "Active" and r["posts_per_member"] is not None),
                            key=lambda r: (-r["posts_per_member"], -r["members"], r["label"]))[:RANKED]

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from .. import adoption, benchmarks, charts, metrics, narrative, stages
+from .. import adoption, benchmarks, charts, forecasts, initiatives, metrics, narrative, stages, targets
 from ..formats import count, difference, number, percent, points, signed, user
-from .common import Chart, Scope, Table, Tile, compared, contribution_notes, count_delta, rate_delta, withheld_for
+from .common import (Chart, Scope, Table, Tile, compared, contribution_notes, count_delta, initiative_marks,
+                     rate_delta, withheld_for)
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,14 @@ class Overview:
     moved: tuple[Mover, ...] = ()
     movers: Table | None = None  # the moved departments as the page's table (built once: warm runs reuse its Arrow)
     movers_note: str | None = None
+    goals: tuple[Tile, ...] = ()  # the targets set for this scope (docs/metrics.md#targets)
+    forecast_note: str | None = None  # why the trend has no forecast band, when it has none
+    effects: tuple[str, ...] = ()  # each initiative's measured effect on adoption, in one sentence
 
     @property
     def tiles(self) -> tuple[tuple[Tile, ...], ...]:
-        """The page's two rows of tiles."""
-        return (self.rates, self.counts) if self.rates else ()
+        """The page's rows of tiles: rates, counts, and the targets when there are any."""
+        return ((self.rates, self.counts) + ((self.goals,) if self.goals else ())) if self.rates else ()
 
     @property
     def headcount(self) -> Tile | None:
@@ -139,10 +143,21 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
     )
     trend_rows = [r for r in metrics.org_months(conn, scope.trailing(12), scope.month, scope.filters,
                                                 scope.min_group) if r["adoption_rate"] is not None]
+    started = initiatives.held(conn)
+    band, forecast_note = _forecast_band(conn, scope, trend_rows)
+    goals = _goals(conn, scope)
     trend = (Chart(charts.rate_lines, (trend_rows, {"adoption_rate": "Adoption", "contribution_rate": "Contribution"},
-                                       "Adoption and contribution, last 12 months"),
-                   {"references": benchmarks.lines(references, "adoption_rate", "contribution_rate")})
+                                       "Adoption and contribution, last 12 months, and the next 6"
+                                       if band else "Adoption and contribution, last 12 months"),
+                   {"references": benchmarks.lines(references, "adoption_rate", "contribution_rate"),
+                    "initiatives": initiative_marks(started, [r["month"] for r in trend_rows]), "forecasts": band,
+                    "targets": tuple({"month": p.target.by, "target": p.target.value,
+                                      "goal": f"{p.target.metric.capitalize()} target {p.target.value:.0%}"}
+                                     for p in goals if not p.passed)})
              if trend_rows else None)
+    effects = tuple(f"{i.name}: " + initiatives.effect(conn, i, "adoption", until=scope.month,
+                                                        min_group=scope.min_group).sentence
+                    for i in started if i.start <= scope.month)
     shown = [d for d in by_department if d["adoption_rate"] is not None]
     departments = (Chart(charts.bars, (shown, "group", "adoption_rate", f"Adoption by department, {scope.month:%B %Y}",
                                        scope.min_group), {"category_title": "Department"}) if shown else None)
@@ -156,5 +171,55 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
     else:
         movers_note = (f"Needs adoption for {scope.month:%B %Y} and {scope.compare_to:%B %Y} in departments of at "
                        f"least {scope.min_group} people.")
+    goal_tiles = tuple(Tile(p.target.label, percent(p.current), _course(p), p.sentence, delta_color="off")
+                       for p in goals)
     return Overview(scope.month, scope.compare_to, None, stage, headline, " ".join(notes), rates, counts, trend,
-                    departments, moved, movers, movers_note)
+                    departments, moved, movers, movers_note, goal_tiles, forecast_note, effects)
+
+
+FORECAST_MONTHS = 6
+
+
+def _forecast_band(conn, scope: Scope, trend_rows: list[dict]) -> tuple[tuple[dict, ...], str | None]:
+    """The adoption and contribution forecasts for the scope as charts.forecast_band draws them, each starting
+    from its last actual month so the band joins the line; or why there is none (docs/metrics.md#forecasts)."""
+    if not trend_rows or trend_rows[-1]["month"] != scope.month:
+        return (), None
+    band, reasons = [], []
+    for metric, column in forecasts.METRICS.items():
+        prediction = forecasts.of_metric(conn, metric, FORECAST_MONTHS, scope.filters, scope.min_group,
+                                         until=scope.month)
+        last = trend_rows[-1][column]
+        if not prediction.points or last is None:
+            reasons.append(f"{metric.capitalize()} has {prediction.reason or 'no forecast'}.")
+            continue
+        label = f"{metric.capitalize()} forecast"
+        band.append({"month": scope.month, "measure": label, "forecast": last, "lo80": last, "hi80": last})
+        band += [{"month": p.month, "measure": label, "forecast": p.value, "lo80": p.lo80, "hi80": p.hi80}
+                 for p in prediction.points]
+    note = " ".join(reasons) if reasons else None
+    if band:
+        note = ((note + " ") if note else "") + ("The shaded band is the forecast's 80% range "
+                                                 "(docs/metrics.md#forecasts).")
+    return tuple(band), note
+
+
+def _goals(conn, scope: Scope) -> list[targets.Progress]:
+    """The targets of this scope: the organisation's when nothing is filtered, a department's when exactly that
+    department is."""
+    filters = scope.filters
+    if filters.regions or filters.units or filters.tool or filters.as_then or len(filters.departments) > 1:
+        return []
+    wanted = filters.departments[0] if filters.departments else None
+    return [targets.progress(conn, t, scope.min_group, until=scope.month) for t in targets.held(conn)
+            if t.department == wanted]
+
+
+def _course(progress: targets.Progress) -> str | None:
+    if progress.passed:
+        return "met" if progress.met else "missed"
+    if progress.met:
+        return "met"
+    if progress.on_course is None:
+        return None
+    return f"{'on' if progress.on_course else 'off'} course, {progress.chance:.0%} likely"

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from .. import charts, checklist, stages
+from .. import charts, checklist, initiatives, stages
 from ..formats import user
-from .common import Chart, Scope, Table, contribution_notes
+from .common import Chart, Scope, Table, contribution_notes, initiative_marks
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,8 @@ def standing(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
         None if following is None else (f"{following.met} of {following.total} criteria of stage {following.number} "
                                         "met"),
         tuple(gaps), tuple(evidence), Table(pd.DataFrame(all_rows), f"stage-evidence-{scope.month:%Y-%m}"),
-        Chart(charts.stage_by_month, (history, rubric.top, "Stage reached each month")),
+        Chart(charts.stage_by_month, (history, rubric.top, "Stage reached each month"),
+              {"initiatives": initiative_marks(initiatives.held(conn), [r["month"] for r in history])}),
         Table(reached, "stages-first-reached"), current, {c.id: f"{c.id} · {c.label}" for c in questions},
         tuple(contribution_notes(conn, scope.month, scope.month)))
 
