@@ -192,6 +192,7 @@ def render(model: views.Overview, edition: Edition) -> bytes:
 
     # Next actions
     actions_top = chart_top - chart_height - 16
+    line = actions_top - 16
     pdf.setFillColor(ink)
     pdf.setFont(bold, 12)
     if next_stage:
@@ -208,6 +209,22 @@ def render(model: views.Overview, edition: Edition) -> bytes:
                 line -= 12
     else:
         pdf.drawString(margin, actions_top, "The organisation has reached the last stage: keep every criterion met.")
+
+    # Targets and initiatives (docs/metrics.md#steering): the Overview's sentences, as many as fit above the footer
+    steering = [] if model.withheld else [t.help for t in model.goals if t.help] + list(model.effects)
+    if steering and line - 24 > margin:
+        line -= 8
+        pdf.setFont(bold, 12)
+        pdf.drawString(margin, line, "Targets and initiatives")
+        line -= 16
+        pdf.setFont(regular, 9)
+        for sentence in steering:
+            chunks = _wrap(f"- {sentence}", regular, 9, width - 2 * margin, pdf)
+            if line - 12 * len(chunks) < margin:
+                break
+            for chunk in chunks:
+                pdf.drawString(margin, line, chunk)
+                line -= 12
 
     pdf.setFont(regular, 7)
     pdf.setFillColor(muted)

@@ -43,3 +43,66 @@ def test_only_admins_set_targets(demo_db):
     with warehouse.opened(demo_db) as conn:
         [target] = targets.held(conn)
     assert (target.metric, target.value, target.department) == ("adoption", 0.6, None)
+
+
+def test_the_initiatives_page_without_initiatives_says_how_to_record_one(demo_db):
+    at = app("app/pages/initiatives.py")
+    assert not at.exception
+    assert any("No initiatives recorded yet" in m.value for m in at.markdown)
+    assert any("Record an initiative on the Data page" in i.value for i in at.info)
+
+
+def _pilot(db):
+    from test_initiatives import PILOT, org_files
+
+    from queries import uploads
+
+    for name, text, month, kind in org_files("app"):
+        uploads.import_file(name, text.encode(), location=db, month=month, kind=kind)
+    uploads.import_file("initiatives.csv", (PILOT + "All hands,2026-04,,,Town hall\n").encode(), location=db)
+    uploads.import_file("targets.csv", b"metric,value,by\nadoption,70%,2026-12\n", location=db)
+
+
+def test_the_initiatives_page_shows_each_effect_its_interval_and_event_study(db):
+    _pilot(db)
+    at = app("app/pages/initiatives.py")
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table["Initiative"]) == ["All hands", "Champion pilot"]
+    pilot = table[table["Initiative"] == "Champion pilot"].iloc[0]
+    assert pilot["Effect on adoption (points)"] == round((0.25 - 2 / 60) * 100, 1)
+    text = " ".join(m.value for m in at.markdown)
+    assert "rose 21.7 points more than in the 3 other departments" in text
+    assert "no comparison group: not an effect estimate" in text
+    assert len(at.get("vega_lite_chart")) == 1  # the pilot's event study; the whole organisation has none
+
+
+def test_the_overview_shows_the_target_the_forecast_band_and_the_initiatives(db):
+    _pilot(db)
+    at = app("app/pages/overview.py")
+    assert not at.exception, at.exception
+    labels = [m.label for m in at.metric]
+    assert "Adoption 70% by December 2026" in labels
+    captions = " ".join(c.value for c in at.caption)
+    assert "80% range" in captions
+    assert any("Champion pilot" in m.value for m in at.markdown)
+    behind = [frame.value for frame in at.dataframe if "Initiative" in frame.value.columns]  # data behind the trend
+    assert behind, "the trend's data lists no initiative"
+    rows = behind[0]
+    assert set(rows["Initiative"].dropna()) == {"All hands", "Champion pilot"}
+    assert "Adoption forecast" in set(rows["Measure"].dropna())
+    assert "Adoption target 70%" in set(rows["Target"].dropna())
+
+
+def test_the_brief_prints_targets_and_initiatives(db):
+    import io
+
+    from pypdf import PdfReader
+
+    from queries import brief
+
+    _pilot(db)
+    with warehouse.opened(db) as conn:
+        text = PdfReader(io.BytesIO(brief.build_brief(conn, "2026-06"))).pages[0].extract_text()
+    assert "Targets and initiatives" in text
+    assert "Adoption 70% by December 2026" in text and "Champion pilot" in text

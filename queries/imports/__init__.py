@@ -411,8 +411,8 @@ def _canonical_expressions(fmt: Format, present: set[str], month_expr: str) -> d
         "name": col("name"),
         "end_month": col("end_month", "CAST(NULL AS DATE)"),
         # "Sales; Sales Ops" → ['Sales', 'Sales Ops']; blank → [] (the whole organisation)
-        "departments": ("list_distinct(list_filter(list_transform(string_split(coalesce("
-                        f"{col('departments')}, ''), ';'), d -> trim(d)), d -> d <> ''))"),
+        "departments": ("list_sort(list_distinct(list_filter(list_transform(string_split(coalesce("
+                        f"{col('departments')}, ''), ';'), d -> trim(d)), d -> d <> '')))"),
         "metric": f"regexp_replace(lower(trim({col('metric')})), '[ _-]*rate$', '')",  # "adoption rate" too
     }
     if fmt.kind == "targets":  # a share, written as 60% or 0.6
