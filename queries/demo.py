@@ -28,6 +28,14 @@ def demo_files(folder: Path = DEMO_DIR) -> list[Path]:
 # The demo tells its story over 18 months. The last VENDOR_MONTHS arrive as the real exports champions download;
 # the months before come as one canonical history file, as an organisation migrating from a spreadsheet would.
 VENDOR_MONTHS = 6
+# What the demo organisation started, and the targets it set (docs/formats.md#initiatives, #targets).
+STEERING = {
+    "initiatives.csv": "name,start,end,departments,note\n"
+                       "Champion pilot,2026-03,2026-08,Sales;Customer Support,Two champions per team and a weekly "
+                       "ask-me-anything\n"
+                       "Leadership posts,2026-06,,,Every executive posts once a month\n",
+    "targets.csv": "metric,value,by,department\nadoption,70%,2027-06,\ncontribution,30%,2027-03,\n",
+}
 DEVICE_MONTHS = 3
 
 
@@ -58,6 +66,8 @@ def build_demo_files(out_dir: Path = DEMO_DIR, people: int = 1500, months: int =
                 writer = csv.writer(sink, lineterminator="\n")
                 writer.writerow(next(rows))
                 writer.writerows(row for row in rows if row[0] < vendor_months[0])
+        for name, text in STEERING.items():
+            (out_dir / name).write_text(text)
         for path in vendor.iterdir():
             month = month_from_name(path)
             keep = month in vendor_months and ("devices" not in path.name or month in vendor_months[-DEVICE_MONTHS:])

@@ -13,7 +13,8 @@ from conftest import SETTLED, require_browser
 
 # Every page of dashboard.py's menu (local mode: the Data page is in it), by URL path.
 PAGES = {"Overview": "", "Where we stand": "stages", "Adoption": "adoption", "CoE reach": "coe",
-         "Communities": "communities", "Business alignment": "alignment", "Data": "data"}
+         "Communities": "communities", "Business alignment": "alignment", "Initiatives": "initiatives",
+         "Data": "data"}
 BLOCKING = ("serious", "critical")
 # WCAG 2.0-2.2 A and AA, and axe's best practices (heading order is one of those).
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]

@@ -11,11 +11,13 @@ def test_demo_files_are_real_exports_plus_canonical_files():
     for prefix in ("engage_activity_", "engage_groups_", "engage_devices_", "teams_activity_", "slack_members_",
                    "slack_channels_"):
         assert any(n.startswith(prefix) for n in names), prefix
-    assert {"roster.csv", "champions.csv", "training.csv", "kpis.csv", "checklist.csv"} <= names
+    assert {"roster.csv", "champions.csv", "training.csv", "kpis.csv", "checklist.csv", "initiatives.csv",
+            "targets.csv"} <= names
     assert sum(p.stat().st_size for p in DEMO.iterdir()) < 8 * 1024 * 1024
     for path in DEMO.iterdir():
         assert b"@example.com" in path.read_bytes() or path.name.startswith(("kpis", "checklist", "engage_groups",
-                                                                                 "slack_channels", "communities"))
+                                                                                 "slack_channels", "communities",
+                                                                                 "initiatives", "targets"))
 
 
 def test_demo_story(demo_db, conn):

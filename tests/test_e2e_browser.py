@@ -16,7 +16,7 @@ from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, SETTLED, fresh_location, req
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 PAGES = {"overview": "", "stages": "stages", "adoption": "adoption", "coe": "coe", "communities": "communities",
-         "alignment": "alignment", "data": "data"}
+         "alignment": "alignment", "initiatives": "initiatives", "data": "data"}
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
