@@ -58,12 +58,12 @@ def initiative_rules(marks) -> alt.LayerChart:
     return rule + label
 
 
-def forecast_band(points) -> alt.LayerChart:
+def forecast_band(points, scale: alt.Scale | None = None) -> alt.LayerChart:
     """Forecasts as a shaded 80% band and a dashed line (docs/metrics.md#forecasts); `points` hold month, measure
-    (e.g. "Adoption forecast"), forecast, lo80 and hi80."""
+    (e.g. "Adoption forecast"), forecast, lo80 and hi80. `scale`: the colours of the chart it is drawn on."""
     frame = month_axis(pd.DataFrame(list(points)))
     base = alt.Chart(frame)
-    color = alt.Color("measure:N", title=None, scale=alt.Scale(range=SERIES_COLORS[len(SERIES_COLORS) // 2:]),
+    color = alt.Color("measure:N", title=None, scale=scale or alt.Scale(range=SERIES_COLORS),
                       legend=alt.Legend(orient="bottom"))
     tooltip = [alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("measure:N", title="Measure"),
                alt.Tooltip("forecast:Q", title="Forecast", format=".0%"),
@@ -107,20 +107,26 @@ def rate_lines(rows, series: dict[str, str], title: str, height: int = 280, refe
     frame = month_axis(_frame(rows))
     long = frame.melt(id_vars=["month"], value_vars=list(series), var_name="measure", value_name="rate")
     long["measure"] = long["measure"].map(series)
+    # A forecast "X forecast" takes the colour of its series X, so the band reads as that line's continuation.
+    labels = list(series.values())
+    extra = sorted({p["measure"] for p in forecasts} - set(labels))
+    colours = {label: SERIES_COLORS[i % len(SERIES_COLORS)] for i, label in enumerate(labels)}
+    scale = alt.Scale(domain=labels + extra, range=[colours[label] for label in labels] + [
+        colours.get(label.removesuffix(" forecast"), SERIES_COLORS[-1]) for label in extra])
     lines = (
         alt.Chart(long, title=title, height=height)
         .mark_line(point=True)
         .encode(
             x=alt.X("yearmonth(month):T", title=None),
             y=alt.Y("rate:Q", title=None, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("measure:N", title=None, scale=alt.Scale(range=SERIES_COLORS),
+            color=alt.Color("measure:N", title=None, scale=scale,
                             legend=alt.Legend(orient="bottom")),
             tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("measure:N", title="Measure"),
                      alt.Tooltip("rate:Q", title="Share", format=".0%")],
         )
     )
     layers = [lines] + ([reference_lines(references)] if references else []) + (
-        [forecast_band(forecasts)] if forecasts else []) + ([target_marks(targets)] if targets else [])
+        [forecast_band(forecasts, scale)] if forecasts else []) + ([target_marks(targets)] if targets else [])
     return alt.layer(*layers) if len(layers) > 1 else lines
 
 

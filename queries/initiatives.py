@@ -79,9 +79,9 @@ class Effect:
                         f"{self.after:.0%} in the {self.months} months from the start "
                         f"({NO_COMPARISON}).")
             return f"No estimate: {self.reason}."
-        direction = "rose" if self.effect >= 0 else "fell"
-        text = (f"In the {self.months} months from the start, {what} in the departments it covers {direction} "
-                f"{abs(self.effect) * 100:.1f} points {'more' if self.effect >= 0 else 'less'} than in the "
+        gained = (f"gained {self.effect * 100:.1f} points on" if self.effect >= 0
+                  else f"lost {-self.effect * 100:.1f} points against")
+        text = (f"In the {self.months} months from the start, {what} in the departments it covers {gained} the "
                 f"{self.others} other department{'s' if self.others != 1 else ''}")
         if self.ci90 is None:
             return text + " (too few departments for an interval)."

@@ -32,7 +32,7 @@ def test_a_hand_computed_effect_with_its_event_study():
     assert sorted(result.by_month) == [-3, -2, -1, 0, 1, 2]
     low, high = result.ci90
     assert low < result.effect < high and low > 0
-    assert "rose 10.0 points more than in the 2 other departments" in result.sentence
+    assert "gained 10.0 points on the 2 other departments" in result.sentence
     assert result.as_json()["ci90"] == [low, high]
     assert result.as_json()["by_month"]["-3"] == pytest.approx(-0.2)
 

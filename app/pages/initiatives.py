@@ -22,7 +22,9 @@ if not model.items:
 layout.headline(f"{len(model.items)} initiative{'s' if len(model.items) != 1 else ''} recorded, measured as of "
                 f"{scope.month:%B %Y}.")
 st.caption(model.note + " Method and interval: docs/metrics.md#initiative-effect.")
-layout.table(model.table)
+layout.table(model.table, column_config={
+    column: st.column_config.NumberColumn(format="%+.1f")
+    for column in ("Effect on adoption (points)", "Effect on contribution (points)")})
 
 for item in model.items:
     with st.container(border=True):
