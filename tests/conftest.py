@@ -70,6 +70,13 @@ def require_browser(*packages: str) -> None:
     pytest.skip(f"BROWSER TESTS SKIPPED: {reason}")
 
 
+def pytest_collection_modifyitems(items):
+    """Every test in a tests/*_browser.py file is a browser test: the README's `pytest` leaves them to .ci/run."""
+    for item in items:
+        if item.path.name.endswith("_browser.py"):
+            item.add_marker(pytest.mark.browser)
+
+
 # A page has settled when its run is over, nothing is stale or still a placeholder, and the main area has drawn.
 SETTLED = ("() => { const app = document.querySelector(\"[data-testid='stApp']\");"
            " return !!app && app.getAttribute('data-test-script-state') === 'notRunning'"

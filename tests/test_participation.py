@@ -159,6 +159,7 @@ PERSON = st.tuples(st.booleans(), st.one_of(st.none(), st.integers(0, 2)), st.in
 PEOPLE = st.lists(PERSON, min_size=1, max_size=6)
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(months=st.lists(PEOPLE, min_size=1, max_size=3))
 def test_segments_always_sum_to_the_headcount(months, monkeypatch):
