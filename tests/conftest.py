@@ -367,9 +367,29 @@ def app(page: str | None = None, timeout: int = 120):
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> str:
     """The demo organisation loaded once per test session; tests get a copy through `demo_db`."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and not DUCKLAKE:
+        # pytest-xdist's workers share one file, built by whichever asks first (each DuckLake worker has a
+        # PostgreSQL cluster of its own, so there each builds its own).
+        import fcntl
+
+        shared = tmp_path_factory.getbasetemp().parent  # this run's folder, above every worker's own
+        location = shared / "demo_template.duckdb"
+        with open(shared / "demo_template.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not location.exists():
+                building = str(shared / "demo_template_building.duckdb")
+                _load_demo(building)
+                warehouse.forget(building)  # closed, with no WAL, before it is copied
+                os.replace(building, location)
+        return str(location)
+    location = fresh_location(tmp_path_factory.mktemp("demo"), "demo_template")
+    _load_demo(location)
+    return location
+
+
+def _load_demo(location: str) -> None:
     from queries import demo
 
-    location = fresh_location(tmp_path_factory.mktemp("demo"), "demo_template")
     previous = os.environ.get("DASHBOARD_PEPPER")
     os.environ["DASHBOARD_PEPPER"] = PEPPER
     try:
@@ -379,7 +399,6 @@ def demo_template(tmp_path_factory) -> str:
             os.environ.pop("DASHBOARD_PEPPER", None)
         else:
             os.environ["DASHBOARD_PEPPER"] = previous
-    return location
 
 
 @pytest.fixture
