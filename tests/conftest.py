@@ -304,15 +304,35 @@ def every_group_shown(monkeypatch):
     monkeypatch.setenv("DASHBOARD_MIN_GROUP_SIZE", "1")
 
 
-@pytest.fixture
-def load(db):
-    """load(name, text_or_bytes, month=None, kind=None) imports one file into the test warehouse."""
+def loader(location: str):
+    """load(name, text_or_bytes, month=None, kind=None) imports one file into the warehouse at `location`."""
 
     def _load(name: str, content, month=None, kind=None, **kwargs):
         data = content.encode("utf-8") if isinstance(content, str) else content
-        return uploads.import_file(name, data, location=db, month=month, kind=kind, **kwargs)
+        return uploads.import_file(name, data, location=location, month=month, kind=kind, **kwargs)
 
     return _load
+
+
+@pytest.fixture
+def load(db):
+    """load(name, text_or_bytes, month=None, kind=None) imports one file into the test warehouse."""
+    return loader(db)
+
+
+@pytest.fixture(scope="module")
+def filled_once(request, tmp_path_factory) -> tuple[str, object]:
+    """The warehouse that the test module's `fill_once(load)` fills, filled once per module (with the test pepper):
+    its tests copy it into their own with copy_warehouse, as demo_db copies the demo, instead of importing the same
+    files for every test. (location, what fill_once returned)."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    location = fresh_location(tmp_path_factory.mktemp(name), f"{name}_template")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DASHBOARD_PEPPER", PEPPER)
+        patch.setenv("DASHBOARD_DEMO", "0")
+        filled = request.module.fill_once(loader(location))
+    warehouse.forget(location)  # closed, so that copies can be taken
+    return location, filled
 
 
 @pytest.fixture

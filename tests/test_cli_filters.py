@@ -8,23 +8,16 @@ from conftest import PEPPER, copy_warehouse, fresh_location
 from queries import metrics, views, warehouse
 from queries.metrics import CLI_KEYS
 from test_cli import cli
-from test_departments_today import load_organisation
-
-
-@pytest.fixture(scope="module")
-def organisation_template(tmp_path_factory) -> str:
-    location = fresh_location(tmp_path_factory.mktemp("cli-filters"), "organisation_template")
-    load_organisation(location)
-    return location
+from test_departments_today import fill_once  # noqa: F401 (conftest's filled_once calls it)
 
 
 @pytest.fixture
-def organisation(organisation_template, tmp_path, monkeypatch):
+def organisation(filled_once, tmp_path, monkeypatch):
     """A copy of the organisation of tests/test_departments_today.py: Field and Inside merge into Sales in March,
     Ops is renamed Operations in February; groups of three are shown."""
     monkeypatch.setenv("DASHBOARD_PEPPER", PEPPER)
     monkeypatch.setenv("DASHBOARD_MIN_GROUP_SIZE", "3")
-    return copy_warehouse(organisation_template, fresh_location(tmp_path))
+    return copy_warehouse(filled_once[0], fresh_location(tmp_path))
 
 
 def metrics_json(db, *args):

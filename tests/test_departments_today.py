@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import PEPPER, app, copy_warehouse, fresh_location
+from conftest import app, copy_warehouse
 from queries import adoption, coe, departments, metrics, stages, uploads, warehouse
 from queries.imports import ImportRefused
 
@@ -29,35 +29,22 @@ def activity(month: str) -> str:
     return "month,email,tool,posts\n" + "".join(f"{month},{p}@example.com,slack,1\n" for p in ACTIVE[month])
 
 
-def load_organisation(location: str) -> uploads.UploadResult:
+def fill_once(load) -> uploads.UploadResult:
     """The ten people above, the champion register naming a (Field) in January, and the renames (the result)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DASHBOARD_PEPPER", PEPPER)
-        patch.setenv("DASHBOARD_DEMO", "0")
-        for month in GROUPS:
-            uploads.import_file(f"roster-{month}.csv", roster(month).encode(), location=location, month=month)
-            uploads.import_file(f"activity-{month}.csv", activity(month).encode(), location=location)
-        uploads.import_file("champions.csv", b"email,department\na@example.com,Field\n", location=location,
-                            month="2026-01")
-        renames = uploads.import_file("departments.csv", RENAMES.encode(), location=location)
-    warehouse.forget(location)
-    return renames
-
-
-@pytest.fixture(scope="module")
-def organisation_template(tmp_path_factory) -> tuple[str, uploads.UploadResult]:
-    """The organisation loaded once for this module: (warehouse, the renames' result)."""
-    location = fresh_location(tmp_path_factory.mktemp("departments"), "organisation_template")
-    return location, load_organisation(location)
+    for month in GROUPS:
+        load(f"roster-{month}.csv", roster(month), month=month)
+        load(f"activity-{month}.csv", activity(month))
+    load("champions.csv", "email,department\na@example.com,Field\n", month="2026-01")
+    return load("departments.csv", RENAMES)
 
 
 @pytest.fixture
-def organisation(organisation_template, db, monkeypatch):
+def organisation(filled_once, db, monkeypatch):
     """A copy of the organisation at the test's warehouse; groups of three are shown, so Field and Inside (two
     each) are withheld as then, and Sales (four) is not. The fixture's value is the renames' result."""
     monkeypatch.setenv("DASHBOARD_MIN_GROUP_SIZE", "3")
-    copy_warehouse(organisation_template[0], db)
-    return organisation_template[1]
+    copy_warehouse(filled_once[0], db)
+    return filled_once[1]
 
 
 THEN = metrics.Filters(as_then=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import ROOT, fresh_location
+from conftest import ROOT, copy_warehouse, fresh_location
 from queries import __main__ as cli
 from queries import participation, stages, uploads, warehouse
 from queries.metrics import Filters
@@ -38,11 +38,15 @@ def activity_file(month: str, rows: list[str]) -> str:
     return HEADER + "".join(lines)
 
 
-@pytest.fixture
-def organisation(load):
+def fill_once(load):
     load("roster.csv", ROSTER, month="2026-07")
     for month, rows in ACTIVITY.items():
         load(f"activity-{month}.csv", activity_file(month, rows))
+
+
+@pytest.fixture
+def organisation(filled_once, db):
+    copy_warehouse(filled_once[0], db)
 
 
 @pytest.mark.usefixtures("every_group_shown")
