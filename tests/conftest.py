@@ -52,6 +52,13 @@ def require_browser(*packages: str) -> None:
     pytest.skip(f"BROWSER TESTS SKIPPED: {reason}")
 
 
+def pytest_collection_modifyitems(items):
+    """Every test in a tests/*_browser.py file is a browser test: the README's `pytest` leaves them to .ci/run."""
+    for item in items:
+        if item.path.name.endswith("_browser.py"):
+            item.add_marker(pytest.mark.browser)
+
+
 # A page has settled when its run is over, nothing is stale or still a placeholder, and the main area has drawn.
 SETTLED = ("() => { const app = document.querySelector(\"[data-testid='stApp']\");"
            " return !!app && app.getAttribute('data-test-script-state') === 'notRunning'"
@@ -279,15 +286,35 @@ def every_group_shown(monkeypatch):
     monkeypatch.setenv("DASHBOARD_MIN_GROUP_SIZE", "1")
 
 
-@pytest.fixture
-def load(db):
-    """load(name, text_or_bytes, month=None, kind=None) imports one file into the test warehouse."""
+def loader(location: str):
+    """load(name, text_or_bytes, month=None, kind=None) imports one file into the warehouse at `location`."""
 
     def _load(name: str, content, month=None, kind=None, **kwargs):
         data = content.encode("utf-8") if isinstance(content, str) else content
-        return uploads.import_file(name, data, location=db, month=month, kind=kind, **kwargs)
+        return uploads.import_file(name, data, location=location, month=month, kind=kind, **kwargs)
 
     return _load
+
+
+@pytest.fixture
+def load(db):
+    """load(name, text_or_bytes, month=None, kind=None) imports one file into the test warehouse."""
+    return loader(db)
+
+
+@pytest.fixture(scope="module")
+def filled_once(request, tmp_path_factory) -> tuple[str, object]:
+    """The warehouse that the test module's `fill_once(load)` fills, filled once per module (with the test pepper):
+    its tests copy it into their own with copy_warehouse, as demo_db copies the demo, instead of importing the same
+    files for every test. (location, what fill_once returned)."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    location = fresh_location(tmp_path_factory.mktemp(name), f"{name}_template")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DASHBOARD_PEPPER", PEPPER)
+        patch.setenv("DASHBOARD_DEMO", "0")
+        filled = request.module.fill_once(loader(location))
+    warehouse.forget(location)  # closed, so that copies can be taken
+    return location, filled
 
 
 @pytest.fixture
@@ -342,9 +369,29 @@ def app(page: str | None = None, timeout: int = 120):
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> str:
     """The demo organisation loaded once per test session; tests get a copy through `demo_db`."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and not DUCKLAKE:
+        # pytest-xdist's workers share one file, built by whichever asks first (each DuckLake worker has a
+        # PostgreSQL cluster of its own, so there each builds its own).
+        import fcntl
+
+        shared = tmp_path_factory.getbasetemp().parent  # this run's folder, above every worker's own
+        location = shared / "demo_template.duckdb"
+        with open(shared / "demo_template.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not location.exists():
+                building = str(shared / "demo_template_building.duckdb")
+                _load_demo(building)
+                warehouse.forget(building)  # closed, with no WAL, before it is copied
+                os.replace(building, location)
+        return str(location)
+    location = fresh_location(tmp_path_factory.mktemp("demo"), "demo_template")
+    _load_demo(location)
+    return location
+
+
+def _load_demo(location: str) -> None:
     from queries import demo
 
-    location = fresh_location(tmp_path_factory.mktemp("demo"), "demo_template")
     previous = os.environ.get("DASHBOARD_PEPPER")
     os.environ["DASHBOARD_PEPPER"] = PEPPER
     try:
@@ -354,7 +401,6 @@ def demo_template(tmp_path_factory) -> str:
             os.environ.pop("DASHBOARD_PEPPER", None)
         else:
             os.environ["DASHBOARD_PEPPER"] = previous
-    return location
 
 
 @pytest.fixture

@@ -4,28 +4,20 @@ import json
 
 import pytest
 
-from conftest import PEPPER, fresh_location
-from queries import metrics, uploads, views, warehouse
+from conftest import PEPPER, copy_warehouse, fresh_location
+from queries import metrics, views, warehouse
 from queries.metrics import CLI_KEYS
 from test_cli import cli
-from test_departments_today import GROUPS, RENAMES, activity, roster
+from test_departments_today import fill_once  # noqa: F401 (conftest's filled_once calls it)
 
 
 @pytest.fixture
-def organisation(tmp_path, monkeypatch):
-    """The organisation of tests/test_departments_today.py: Field and Inside merge into Sales in March, Ops is renamed
-    Operations in February; groups of three are shown."""
+def organisation(filled_once, tmp_path, monkeypatch):
+    """A copy of the organisation of tests/test_departments_today.py: Field and Inside merge into Sales in March,
+    Ops is renamed Operations in February; groups of three are shown."""
     monkeypatch.setenv("DASHBOARD_PEPPER", PEPPER)
     monkeypatch.setenv("DASHBOARD_MIN_GROUP_SIZE", "3")
-    location = fresh_location(tmp_path)
-    for month in GROUPS:
-        uploads.import_file(f"roster-{month}.csv", roster(month).encode(), location=location, month=month)
-        uploads.import_file(f"activity-{month}.csv", activity(month).encode(), location=location)
-    uploads.import_file("champions.csv", b"email,department\na@example.com,Field\n", location=location,
-                        month="2026-01")
-    uploads.import_file("departments.csv", RENAMES.encode(), location=location)
-    warehouse.forget(location)
-    return location
+    return copy_warehouse(filled_once[0], fresh_location(tmp_path))
 
 
 def metrics_json(db, *args):

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import ROSTER_SEPT, app
+from conftest import ROSTER_SEPT, app, copy_warehouse
 from queries import communities, formats, metrics, views, warehouse
 from test_access import hosted
 from test_cli import cli
@@ -54,11 +54,15 @@ def _csv(rows, month) -> str:
         ",".join([month, *(cell(v) for v in row)]) + "\n" for row in rows)
 
 
-@pytest.fixture
-def held(load, monkeypatch):
-    monkeypatch.setenv("DASHBOARD_MIN_GROUP_SIZE", "5")
+def fill_once(load):
     for month, rows in UPLOADS.items():
         load(f"communities-{month}.csv", _csv(rows, month))
+
+
+@pytest.fixture
+def held(filled_once, db, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_MIN_GROUP_SIZE", "5")
+    copy_warehouse(filled_once[0], db)
 
 
 def _scope(conn, month, tool=None, departments=()):

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import app
+from conftest import app, copy_warehouse
 from queries import adoption, coe, departments, metrics, stages, uploads, warehouse
 from queries.imports import ImportRefused
 
@@ -29,16 +29,22 @@ def activity(month: str) -> str:
     return "month,email,tool,posts\n" + "".join(f"{month},{p}@example.com,slack,1\n" for p in ACTIVE[month])
 
 
-@pytest.fixture
-def organisation(load, monkeypatch):
-    """The ten people above, the champion register naming a (Field) in January, and the renames; groups of three
-    are shown, so Field and Inside (two each) are withheld as then, and Sales (four) is not."""
-    monkeypatch.setenv("DASHBOARD_MIN_GROUP_SIZE", "3")
+def fill_once(load) -> uploads.UploadResult:
+    """The ten people above, the champion register naming a (Field) in January, and the renames (the result)."""
     for month in GROUPS:
         load(f"roster-{month}.csv", roster(month), month=month)
         load(f"activity-{month}.csv", activity(month))
     load("champions.csv", "email,department\na@example.com,Field\n", month="2026-01")
     return load("departments.csv", RENAMES)
+
+
+@pytest.fixture
+def organisation(filled_once, db, monkeypatch):
+    """A copy of the organisation at the test's warehouse; groups of three are shown, so Field and Inside (two
+    each) are withheld as then, and Sales (four) is not. The fixture's value is the renames' result."""
+    monkeypatch.setenv("DASHBOARD_MIN_GROUP_SIZE", "3")
+    copy_warehouse(filled_once[0], db)
+    return filled_once[1]
 
 
 THEN = metrics.Filters(as_then=True)

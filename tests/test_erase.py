@@ -248,6 +248,7 @@ def test_erase_takes_the_file_from_a_serving_dashboard_and_its_readers_see_the_n
     assert holders(own_db, gone) == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(DUCKLAKE, reason="compaction is the embedded file's")
 def test_a_killed_compaction_leaves_the_old_file_or_the_new_one(own_db, every_group_shown):
     import signal

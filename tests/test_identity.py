@@ -275,6 +275,7 @@ def files(people, changing: bool, linked_by: str) -> list[tuple[str, str]]:
 
 
 # Fewer examples on DuckLake, where each warehouse is a new catalog database.
+@pytest.mark.slow
 @settings(max_examples=5 if DUCKLAKE else 12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(organisations())
 def test_every_person_keyed_figure_is_unchanged_by_address_changes(tmp_path_factory, monkeypatch, organisation):

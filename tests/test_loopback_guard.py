@@ -24,6 +24,7 @@ def test_the_image_and_compose_listen_beyond_loopback_so_they_need_sign_in():
     assert "--server.address=0.0.0.0" in (ROOT / "Dockerfile").read_text()
 
 
+@pytest.mark.browser
 def test_a_server_on_every_interface_without_sign_in_shows_no_figure_and_no_data_page(demo_db, tmp_path):
     require_browser()
     from playwright.sync_api import sync_playwright

@@ -1,7 +1,7 @@
 """Every headline metric (docs/metrics.md#headline-metrics) against a small organisation computed by hand."""
 import pytest
 
-from conftest import ACTIVITY_SEPT, ROSTER_SEPT
+from conftest import ACTIVITY_SEPT, ROSTER_SEPT, copy_warehouse
 from queries import metrics
 
 pytestmark = pytest.mark.usefixtures("every_group_shown")
@@ -16,8 +16,7 @@ ACTIVITY_OCT = (
 )
 
 
-@pytest.fixture
-def organisation(load):
+def fill_once(load):
     load("roster-sep.csv", ROSTER_SEPT, month="2026-09")
     load("roster-oct.csv", ROSTER_OCT, month="2026-10")
     load("activity-sep.csv", ACTIVITY_SEPT)
@@ -30,6 +29,11 @@ def organisation(load):
                      "2026-10,A,,5,4,true,x\n2026-10,B,,5,4,false,y\n2026-10,C,,5,,true,\n2026-10,A,Legal,1,4,true,x\n")
     load("communities.csv", "month,community,tool,members,posts\n2026-09,One,slack,5,1\n2026-09,Two,slack,5,0\n"
                             "2026-09,Three,viva-engage,5,2\n")
+
+
+@pytest.fixture
+def organisation(filled_once, db):
+    copy_warehouse(filled_once[0], db)
 
 
 def test_september(organisation, conn):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import ROOT, fresh_location
+from conftest import ROOT, copy_warehouse, fresh_location
 from queries import __main__ as cli
 from queries import participation, stages, uploads, warehouse
 from queries.metrics import Filters
@@ -38,11 +38,15 @@ def activity_file(month: str, rows: list[str]) -> str:
     return HEADER + "".join(lines)
 
 
-@pytest.fixture
-def organisation(load):
+def fill_once(load):
     load("roster.csv", ROSTER, month="2026-07")
     for month, rows in ACTIVITY.items():
         load(f"activity-{month}.csv", activity_file(month, rows))
+
+
+@pytest.fixture
+def organisation(filled_once, db):
+    copy_warehouse(filled_once[0], db)
 
 
 @pytest.mark.usefixtures("every_group_shown")
@@ -159,6 +163,7 @@ PERSON = st.tuples(st.booleans(), st.one_of(st.none(), st.integers(0, 2)), st.in
 PEOPLE = st.lists(PERSON, min_size=1, max_size=6)
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(months=st.lists(PEOPLE, min_size=1, max_size=3))
 def test_segments_always_sum_to_the_headcount(months, monkeypatch):

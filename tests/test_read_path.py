@@ -68,6 +68,7 @@ def recount(location):
     return version, found
 
 
+@pytest.mark.slow
 def test_sixteen_readers_during_imports_and_undos_see_only_whole_versions(demo_db, shell):
     """16 threads read as pages do while another thread imports new months and undoes them. No read fails, and
     every result equals the single-threaded recount of the version it was read at."""

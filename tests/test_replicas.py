@@ -12,7 +12,8 @@ import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS, DUCKLAKE, PEPPER, ROOT, ROSTER_SEPT, fresh_location, require_browser
 from queries import metrics, uploads, warehouse
 
-pytestmark = pytest.mark.skipif(not DUCKLAKE, reason="runs in the DuckLake pass (DASHBOARD_TEST_BACKEND=ducklake)")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not DUCKLAKE, reason="runs in the DuckLake pass (DASHBOARD_TEST_BACKEND=ducklake)")]
 
 READY = ("() => { const app = document.querySelector(\"[data-testid='stApp']\");"
          " return app && app.getAttribute('data-test-script-state') === 'notRunning'; }")

@@ -364,6 +364,7 @@ def test_every_metric_of_every_month_matches_a_per_person_recount(organisation):
     assert_matches_recount(location)
 
 
+@pytest.mark.slow
 def test_an_old_month_imported_last_refreshes_the_months_after_it(organisation, tmp_path):
     """The roster and registers first, then the activity month by month, newest first: each older month that
     arrives changes who is new, returning and lapsed in the months after it."""
