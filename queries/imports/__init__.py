@@ -35,6 +35,9 @@ CANONICAL_COLUMNS = {
     "initiatives": ["month", "name", "end_month", "departments", "note"],
     "targets": ["month", "metric", "value", "department"],
 }
+# Kinds whose `month` is when something starts or is due (docs/formats.md#initiatives): they hold no month of data,
+# and the month an uploader chose for the other files of an upload does not apply to them.
+STEERING_KINDS = ("initiatives", "targets")
 # The namespaces of stable ids (docs/metrics.md#identity): an Entra object id (the Entra user list's id, Teams'
 # User Id) and an HR employee number are different ids of one person, so each is hashed under its own name.
 ID_NAMESPACES = {"object_id": "object-id", "employee_id": "employee-id"}
@@ -298,6 +301,8 @@ def read_upload(file_name: str, data: bytes, *, pepper: str, month: str | dt.dat
             if conn.execute("SELECT count(*) FROM clean").fetchone()[0] == 0:
                 raise ImportRefused(f"{file_name}: no row of the file can be imported. " + " ".join(notes))
         file_month = adapter.file_month(conn, file_name, given_month, allow_period) if adapter else None
+        if fmt.kind in STEERING_KINDS:  # their months are a start and a deadline, not the month a file covers
+            given_month = None
         month_expr = _resolve_month(conn, file_name, fmt, present_targets, given_month, file_month, headers,
                                     normalised)
         expressions = _canonical_expressions(fmt, present_targets, month_expr)
@@ -313,7 +318,7 @@ def read_upload(file_name: str, data: bytes, *, pepper: str, month: str | dt.dat
                                     "remove that row (only changed addresses belong in the file).")
         if fmt.kind == "departments":
             department_renames.refuse_unclear(conn, file_name)
-        if fmt.kind in ("initiatives", "targets"):
+        if fmt.kind in STEERING_KINDS:
             steering.refuse_unclear(conn, file_name, fmt.kind)
         months = [r[0] for r in conn.execute("SELECT DISTINCT month FROM canonical ORDER BY 1").fetchall()]
         tools = []
