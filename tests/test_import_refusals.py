@@ -66,10 +66,19 @@ def test_refused_with_a_clear_message_and_nothing_changes(load, db, content, mon
 def test_oversize_file_is_refused(load, db, monkeypatch):
     from queries.imports import reading
 
-    monkeypatch.setattr(reading, "MAX_UPLOAD_BYTES", 1024)
+    monkeypatch.setattr(reading, "max_upload_bytes", lambda: 1024)
     before = snapshot(db)
     with pytest.raises(ImportRefused, match="limit"):
         load("big.csv", ROSTER_HEADER + "a@x.com,S,E,C,staff\n" * 100, month="2026-09")
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("raw", ["lots", "0", "2.5", "99999"])
+def test_a_wrong_upload_limit_is_refused_by_name_and_changes_nothing(load, db, monkeypatch, raw):
+    monkeypatch.setenv("DASHBOARD_MAX_UPLOAD_MB", raw)
+    before = snapshot(db)
+    with pytest.raises(ImportRefused, match=r"DASHBOARD_MAX_UPLOAD_MB = .* whole number of megabytes from 1 to 10240"):
+        load("roster.csv", ROSTER_SEPT, month="2026-09")
     assert snapshot(db) == before
 
 

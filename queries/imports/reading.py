@@ -11,7 +11,15 @@ import tempfile
 
 import duckdb
 
-MAX_UPLOAD_BYTES = int(os.environ.get("DASHBOARD_MAX_UPLOAD_MB", "200")) * 1024 * 1024
+from .. import environment
+
+def max_upload_bytes() -> int:
+    """The largest file the importer accepts, also after unpacking (DASHBOARD_MAX_UPLOAD_MB, read on each upload so
+    a wrong value is refused by name, not at start-up)."""
+    try:
+        return environment.megabytes("DASHBOARD_MAX_UPLOAD_MB", 200, 10_240) * 1024 * 1024
+    except environment.SettingError as wrong:
+        raise ImportRefused(f"Nothing was imported: the server's upload limit is set wrongly. {wrong}") from None
 _DELIMITERS = (",", ";", "\t")
 
 
@@ -38,10 +46,10 @@ _CONTENT = re.compile(rb"[^\x00\r\n\t \xef\xbb\xbf\xff\xfe]")  # anything but bl
 def _refuse_empty_or_large(file_name: str, data: bytes) -> None:
     if not _CONTENT.search(data):
         raise ImportRefused(f"{file_name}: the file is empty. Export it again and upload the new file.")
-    if len(data) > MAX_UPLOAD_BYTES:
+    if len(data) > (limit := max_upload_bytes()):
         raise ImportRefused(
             f"{file_name}: the file is {len(data) / 1048576:.0f} MB, over the "
-            f"{MAX_UPLOAD_BYTES // 1048576} MB limit. Split it by month and upload the parts."
+            f"{limit // 1048576} MB limit. Split it by month and upload the parts."
         )
 
 
@@ -104,14 +112,15 @@ def _xlsx_cell(cell) -> str:
 
 def gunzip(file_name: str, data: bytes) -> bytes:
     """Slack's admin.analytics.getFile answers with gzip; accept it as downloaded, within the size limit."""
+    limit = max_upload_bytes()
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as handle:
-            out = handle.read(MAX_UPLOAD_BYTES + 1)
+            out = handle.read(limit + 1)
     except (OSError, EOFError):
         raise ImportRefused(f"{file_name}: this gzip file cannot be unpacked; it may be truncated.") from None
-    if len(out) > MAX_UPLOAD_BYTES:
+    if len(out) > limit:
         raise ImportRefused(
-            f"{file_name}: unpacked, the file is over the {MAX_UPLOAD_BYTES // 1048576} MB limit. "
+            f"{file_name}: unpacked, the file is over the {limit // 1048576} MB limit. "
             "Split it by month and upload the parts.")
     return out
 
