@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 from test_initiatives import org_files
 
-from queries import targets, uploads, warehouse
+from queries import metrics, targets, uploads, warehouse
 
 
 @pytest.fixture
@@ -62,3 +62,14 @@ def test_a_champion_may_record_initiatives_but_not_set_targets(db):
         uploads.import_file("targets.csv", b"metric,value,by\nadoption,60%,2026-12\n", location=db, actor=champion)
     with warehouse.opened(db) as conn:
         assert targets.held(conn) == []
+
+
+def test_the_overview_trend_has_no_band_and_says_why_under_six_months(db):
+    from queries import stages, views
+
+    for name, text, month, kind in list(org_files("band"))[:8]:  # four months
+        uploads.import_file(name, text.encode(), location=db, month=month, kind=kind)
+    with warehouse.opened(db) as conn:
+        model = views.overview(conn, views.scope_for(metrics.months(conn)), stages.load())
+    assert model.trend.kwargs["forecasts"] == ()
+    assert "Adoption has no forecast: it needs at least 6 months of history, and there are 4" in model.forecast_note
