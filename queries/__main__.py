@@ -386,6 +386,17 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _months(text: str) -> int:
+    """A --months value: a whole number of months from 1 to 36."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 36:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of months from 1 to 36")
+    return value
+
+
 def _filter_arguments(p: argparse.ArgumentParser) -> None:
     for flag, what in (("--department", "department"), ("--region", "region"), ("--unit", "business unit")):
         p.add_argument(flag, action="append", metavar="NAME", help=f"only this {what} (repeat for several)")
@@ -442,13 +453,13 @@ def parser() -> argparse.ArgumentParser:
                                   "differences against the departments it did not cover (docs/metrics.md#initiative-effect)")
     p.add_argument("--name", required=True, help="the initiative's name, as uploaded")
     p.add_argument("--metric", choices=tuple(initiatives.METRICS), default="adoption")
-    p.add_argument("--months", type=int, default=initiatives.DEFAULT_MONTHS,
+    p.add_argument("--months", type=_months, default=initiatives.DEFAULT_MONTHS,
                    help="k: months before and from the start that are compared (default 3)")
     p.add_argument("--json", action="store_true")
     p = add("forecast", cmd_forecast, "adoption or contribution forecast for the months ahead, with an 80%% "
                                       "prediction interval (docs/metrics.md#forecasts)")
     p.add_argument("--metric", choices=tuple(forecasts.METRICS), default="adoption")
-    p.add_argument("--months", type=int, default=6)
+    p.add_argument("--months", type=_months, default=6)
     p.add_argument("--json", action="store_true")
     p = add("ledger", cmd_ledger, "list uploads")
     p.add_argument("--json", action="store_true")

@@ -215,12 +215,14 @@ def render(model: views.Overview, edition: Edition) -> bytes:
     if steering and line - 24 > margin:
         line -= 8
         pdf.setFont(bold, 12)
-        pdf.drawString(margin, line, "Targets and initiatives")
+        pdf.drawString(margin, line, "Targets, and initiatives' effect on adoption (whole organisation compared)")
         line -= 16
         pdf.setFont(regular, 9)
-        for sentence in steering:
+        for index, sentence in enumerate(steering):
             chunks = _wrap(f"- {sentence}", regular, 9, width - 2 * margin, pdf)
-            if line - 12 * len(chunks) < margin:
+            if line - 12 * (len(chunks) + 1) < margin:
+                pdf.drawString(margin, line, f"… and {len(steering) - index} more on the dashboard's Overview and "
+                                             "Initiatives pages.")
                 break
             for chunk in chunks:
                 pdf.drawString(margin, line, chunk)

@@ -464,14 +464,15 @@ def event_study(rows, title: str) -> alt.LayerChart:
     a gap already moving before the start (left of the rule) means the departments were diverging anyway. `rows`
     hold offset (months from the start), metric and gap (a difference of shares)."""
     frame = pd.DataFrame(list(rows))
+    frame["points"] = frame["gap"] * 100  # percentage points, as the sentences beside it say
     lines = alt.Chart(frame, title=title, height=240).mark_line(point=True).encode(
         x=alt.X("offset:O", title="Months from the start", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("gap:Q", title="Gap (points)", axis=alt.Axis(format="+.0%")),
+        y=alt.Y("points:Q", title="Gap (points)", axis=alt.Axis(format="+.0f")),
         color=alt.Color("metric:N", title=None, scale=alt.Scale(range=SERIES_COLORS),
                         legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("offset:O", title="Months from the start"), alt.Tooltip("metric:N", title="Metric"),
-                 alt.Tooltip("gap:Q", title="Gap, covered minus others", format="+.1%")])
-    zero = alt.Chart(pd.DataFrame([{"gap": 0.0}])).mark_rule(color="#777777").encode(y="gap:Q")
+                 alt.Tooltip("points:Q", title="Gap, covered minus others (points)", format="+.1f")])
+    zero = alt.Chart(pd.DataFrame([{"points": 0.0}])).mark_rule(color="#777777").encode(y="points:Q")
     start = alt.Chart(pd.DataFrame([{"offset": 0}])).mark_rule(color="#333333", strokeDash=[2, 3]).encode(
         x="offset:O")
     return alt.layer(lines, zero, start)

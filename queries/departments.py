@@ -60,6 +60,27 @@ def live_renames(conn: duckdb.DuckDBPyConnection, month: dt.date | None = None) 
     return [Rename(*row) for row in rows]
 
 
+def named_today(conn: duckdb.DuckDBPyConnection, named: tuple[str, ...], month: dt.date) -> tuple[str, ...]:
+    """Departments as named today, for departments as named in `month` (docs/metrics.md#departments-as-organised-
+    today); a name never renamed stays as it is."""
+    if not named:
+        return ()
+    rows = dict(conn.execute(
+        "SELECT department, today FROM department_names WHERE (since_month IS NULL OR since_month <= ?) "
+        "AND ? < until_month AND list_contains(?, department)", [month, month, list(named)]).fetchall())
+    return tuple(sorted({rows.get(d, d) for d in named}))
+
+
+def name_today(conn: duckdb.DuckDBPyConnection, name: str, today: tuple[str, ...]) -> str:
+    """A department named without a month (a target): the name itself while it is a department today (`today`:
+    every department as named today), else the name its last rename leads to."""
+    if name in today:
+        return name
+    renamed = conn.execute("SELECT today FROM department_names WHERE department = ? ORDER BY until_month DESC "
+                           "LIMIT 1", [name]).fetchone()
+    return renamed[0] if renamed else name
+
+
 def refresh_names(conn: duckdb.DuckDBPyConnection) -> None:
     """Derive department_names from the live renames; warehouse.refresh_rollups calls it inside the upload's or
     undo's transaction when a departments upload changed."""

@@ -9,9 +9,11 @@ import warnings
 from dataclasses import dataclass
 
 from . import metrics
+from .imports.steering import STEERED_METRICS as METRICS
 from .metrics import shift_month
 
 MIN_HISTORY = 6  # months with a value; fewer and no forecast is drawn
+HORIZON = 24  # months every history is forecast for, once; a shorter forecast is the start of it
 LEVEL = 0.8
 # Rates are modelled on the logit scale, where an S-shaped adoption curve grows in a straight line and every
 # interval maps back inside 0–100%. A rate of exactly 0 or 1 is moved this far inside first.
@@ -59,12 +61,14 @@ def forecast(history: list[tuple[dt.date, float | None]], months: int = 6) -> Fo
     interval is the model's 80% prediction interval mapped back to a rate. No forecast without at least
     MIN_HISTORY months with a value, or when the last month has none.
     """
-    return _forecast(tuple(history), months)
+    whole = _forecast(tuple(history), max(months, HORIZON))
+    return Forecast(whole.points[:months], whole.reason)
 
 
 @functools.lru_cache(maxsize=512)
 def _forecast(history: tuple, months: int) -> Forecast:
-    """forecast(), once per history: every page and session of one data version asks for the same few."""
+    """forecast(), fitted once per history: every page and session of one data version asks for the same few (the
+    result depends on the history given alone, never on the warehouse)."""
     held = [(m, v) for m, v in history if v is not None]
     if not history or history[-1][1] is None:
         return Forecast((), "no forecast: the latest month has no value")
@@ -140,9 +144,6 @@ def reach(prediction: Forecast, threshold: float, higher_is_better: bool = True)
     optimistic = (lambda p: p.hi80) if higher_is_better else (lambda p: p.lo80)
     pessimistic = (lambda p: p.lo80) if higher_is_better else (lambda p: p.hi80)
     return Reach(first(lambda p: p.value), first(optimistic), first(pessimistic), horizon)
-
-
-METRICS = {"adoption": "adoption_rate", "contribution": "contribution_rate"}
 
 
 def history(conn, metric: str, filters=None, min_group: int | None = None,

@@ -9,16 +9,13 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from . import adoption
+from . import adoption, departments
+from .imports.steering import STEERED_METRICS as METRICS
 from .metrics import ALL, min_group_or_default, shift_month
 
-METRICS = {"adoption": "adoption_rate", "contribution": "contribution_rate"}
-METRIC_NAMES = {"adoption": "adoption", "contribution": "contribution"}
 DEFAULT_MONTHS = 3
 NO_COMPARISON = "no comparison group: not an effect estimate"
-METHOD = ("difference-in-differences of unweighted department rates; 90% interval: Welch's t interval on the "
-          "per-department changes (one before/after change per department, so months of one department are not "
-          "counted as independent)")
+WHOLE_ORGANISATION = "whole organisation"
 
 
 @dataclass(frozen=True)
@@ -72,7 +69,7 @@ class Effect:
     @property
     def sentence(self) -> str:
         """The estimate in one plain sentence, saying so when the interval includes zero."""
-        what = METRIC_NAMES[self.metric]
+        what = self.metric
         if self.effect is None:
             if self.before is not None and self.after is not None:
                 return (f"{what.capitalize()} went from {self.before:.0%} in the {self.months} months before to "
@@ -84,7 +81,7 @@ class Effect:
         text = (f"In the {self.months} months from the start, {what} in the departments it covers {gained} the "
                 f"{self.others} other department{'s' if self.others != 1 else ''}")
         if self.ci90 is None:
-            return text + " (too few departments for an interval)."
+            return text + " (no interval: too few departments, or no spread between them)."
         interval = f"{self.ci90[0] * 100:+.1f} to {self.ci90[1] * 100:+.1f} points"
         if self.includes_zero:
             return (text + f", but the 90% interval ({interval}) includes zero: the difference could be chance.")
@@ -136,7 +133,7 @@ def estimate(initiative: Initiative, metric: str, rates: dict[str, dict[dt.date,
     covered = sorted(d for d in usable if d in chosen)
     others = sorted(d for d in usable if d not in chosen)
     if not covered:
-        reason = (f"none of the departments it covers has a {METRIC_NAMES[metric]} rate in each of the {k} months "
+        reason = (f"none of the departments it covers has a {metric} rate in each of the {k} months "
                   f"before and from {initiative.start:%B %Y} (months not held yet, or departments below the "
                   "minimum group size)")
         return Effect(initiative.name, metric, k, None, None, (), len(others), reason=reason)
@@ -174,22 +171,17 @@ def record(location: str | None, initiative: Initiative, *, actor, who: str | No
 
 
 def held(conn: duckdb.DuckDBPyConnection) -> list[Initiative]:
-    """The initiatives in force (live uploads), by start month then name."""
+    """The initiatives in force (live uploads), by start month then name, with their departments as named today
+    (docs/metrics.md#departments-as-organised-today): an initiative keeps covering a department renamed since."""
     rows = conn.execute("SELECT name, month, end_month, departments, note FROM live_initiatives "
                         "ORDER BY month, name").fetchall()
-    return [Initiative(name, start, end, tuple(departments or ()), note or "")
-            for name, start, end, departments, note in rows]
+    return [Initiative(name, start, end, departments.named_today(conn, tuple(covered or ()), start), note or "")
+            for name, start, end, covered, note in rows]
 
 
-def today_names(conn: duckdb.DuckDBPyConnection, departments: tuple[str, ...], month: dt.date) -> tuple[str, ...]:
-    """The departments as named today, for departments named as of `month` (docs/metrics.md#departments-as-
-    organised-today): an initiative keeps covering a department that was renamed or merged since."""
-    if not departments:
-        return ()
-    rows = dict(conn.execute(
-        "SELECT department, today FROM department_names WHERE (since_month IS NULL OR since_month <= ?) "
-        "AND ? < until_month AND list_contains(?, department)", [month, month, list(departments)]).fetchall())
-    return tuple(sorted({rows.get(d, d) for d in departments}))
+def covers(initiative: Initiative) -> str:
+    """The departments an initiative covers, as every page and the brief word them."""
+    return ", ".join(initiative.departments) if initiative.departments else WHOLE_ORGANISATION
 
 
 def effect(conn: duckdb.DuckDBPyConnection, initiative: Initiative, metric: str = "adoption",
@@ -212,11 +204,14 @@ def effect(conn: duckdb.DuckDBPyConnection, initiative: Initiative, metric: str 
     from . import metrics
 
     organisation = {r["month"]: r[column] for r in metrics.org_months(conn, first, last, ALL, min_group)}
-    scoped = Initiative(initiative.name, initiative.start, initiative.end,
-                        today_names(conn, initiative.departments, initiative.start), initiative.note)
-    return estimate(scoped, metric, rates, organisation, k)
+    return estimate(initiative, metric, rates, organisation, k)
 
 
 def find(conn: duckdb.DuckDBPyConnection, name: str) -> Initiative | None:
-    return next((i for i in held(conn) if i.name.casefold() == name.strip().casefold()), None)
+    """The initiative of that exact name, else the one initiative whose name matches it ignoring case (None when
+    several do: the name must then be given exactly)."""
+    initiatives = held(conn)
+    exact = [i for i in initiatives if i.name == name.strip()]
+    loose = [i for i in initiatives if i.name.casefold() == name.strip().casefold()]
+    return exact[0] if exact else loose[0] if len(loose) == 1 else None
 

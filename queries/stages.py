@@ -314,9 +314,8 @@ def evaluate(conn: duckdb.DuckDBPyConnection, month, rubric: Rubric | None = Non
     return with_forecasts(conn, place(month, rubric, values[month], answers.get(month, {}), trend=values), rubric)
 
 
-# The measures with a forecast (docs/metrics.md#forecasts), and how far ahead a projection looks for the threshold.
-FORECAST_MEASURES = {"adoption_rate": "adoption", "contribution_rate": "contribution"}
-FORECAST_MONTHS = 24
+# How far ahead a projection looks for the threshold in the forecast (docs/metrics.md#forecasts).
+PROJECTION_MONTHS = 24
 
 
 def with_forecasts(conn: duckdb.DuckDBPyConnection, placement: StagePlacement, rubric: Rubric) -> StagePlacement:
@@ -324,12 +323,13 @@ def with_forecasts(conn: duckdb.DuckDBPyConnection, placement: StagePlacement, r
     history too short for a forecast keeps the straight-line projection alone."""
     from . import forecasts
 
+    measured = {key: metric for metric, key in forecasts.METRICS.items()}
     projections = dict(placement.projections)
     for criterion in rubric.criteria:
-        metric = FORECAST_MEASURES.get(criterion.measure)
+        metric = measured.get(criterion.measure)
         if metric is None or criterion.id not in projections:
             continue
-        prediction = forecasts.of_metric(conn, metric, FORECAST_MONTHS, until=placement.month)
+        prediction = forecasts.of_metric(conn, metric, PROJECTION_MONTHS, until=placement.month)
         if prediction.points:
             reached = forecasts.reach(prediction, float(criterion.threshold), criterion.comparison != "<=")
             projections[criterion.id] = dataclasses.replace(projections[criterion.id], forecast=reached.text)
@@ -356,7 +356,7 @@ def standing(conn: duckdb.DuckDBPyConnection, from_month, month,
     first, month = metrics.as_month(from_month), metrics.as_month(month)
     held = _held(conn, first, month)
     values, answers = _inputs(conn, held[0] if held else month, month, rubric)
-    placement = place(month, rubric, values[month], answers.get(month, {}), trend=values)
+    placement = with_forecasts(conn, place(month, rubric, values[month], answers.get(month, {}), trend=values), rubric)
     return placement, _stage_rows(held, rubric, values, answers)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from . import forecasts, metrics
+from . import departments, forecasts, metrics
 
 
 @dataclass(frozen=True)
@@ -93,10 +93,13 @@ def scope_of(target: Target) -> metrics.Filters:
 
 
 def held(conn: duckdb.DuckDBPyConnection) -> list[Target]:
-    """The targets in force (live uploads), by month, metric and department."""
+    """The targets in force (live uploads), by month, metric and department, each department as named today
+    (docs/metrics.md#departments-as-organised-today): a target follows its department through a rename."""
     rows = conn.execute("SELECT metric, value, month, department FROM live_targets "
                         "ORDER BY month, metric, department NULLS FIRST").fetchall()
-    return [Target(*row) for row in rows]
+    today = tuple(metrics.filter_options(conn).departments) if any(r[3] for r in rows) else ()
+    return [Target(metric, value, by, departments.name_today(conn, department, today) if department else None)
+            for metric, value, by, department in rows]
 
 
 def progress(conn: duckdb.DuckDBPyConnection, target: Target, min_group: int | None = None,

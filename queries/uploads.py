@@ -13,7 +13,7 @@ import duckdb
 
 from . import departments, erasure, identities, retention, warehouse
 from .access import CLI, LOCAL, Actor, PermissionDenied, require  # noqa: F401  (PermissionDenied re-exported)
-from .imports import CANONICAL_COLUMNS, ImportRefused, PendingUpload, read_upload
+from .imports import CANONICAL_COLUMNS, STEERING_KINDS, ImportRefused, PendingUpload, read_upload
 from .imports import m365
 from .imports import mapping as column_mapping
 
@@ -87,7 +87,7 @@ def commit(conn: duckdb.DuckDBPyConnection, pending: PendingUpload, who: str | N
     """Write a pending upload as one transaction: rows, slices replacing the same (kind, tool, month),
     the ledger row and events, and the rollups for the months it affects. The actor's role must allow
     `permission` (an answer given on the stage page needs "answer", any other file "upload")."""
-    require(actor, "target" if pending.kind == "targets" else permission)  # targets are an admin's to set
+    require(actor, _permission(pending, permission))
     who = who or actor.label
     kind = pending.kind
     def write() -> UploadResult:  # one whole transaction, run again if it loses a DuckLake write conflict
@@ -321,19 +321,25 @@ class UploadPreview:
         return note
 
 
+def _permission(pending: PendingUpload, permission: str = "upload") -> str:
+    """What storing the file needs: targets are an admin's to set (docs/metrics.md#targets)."""
+    return "target" if pending.kind == "targets" else permission
+
+
 def preview_upload(file_name: str, data: bytes, *, location: str | None = None, month=None, kind: str | None = None,
                    allow_period: bool = False, mapping: str | None = None,
                    choose: Callable[[column_mapping.MappingOffer], column_mapping.ColumnMapping | None] | None = None,
                    saved: list[column_mapping.ColumnMapping] | None = None,
-                   with_coverage: bool = True) -> UploadPreview:
+                   with_coverage: bool = True, actor: Actor | None = None) -> UploadPreview:
     """Read a file for import without storing anything: what the Data page shows, and what `commit` then stores.
 
     A saved column mapping reads the file (docs/formats.md#other-hr-exports) when `mapping` names it; otherwise
     only when the file does not import as it is. Then `choose` (the Data page's choice, given the offer) picks it,
     or without `choose` the one mapping saved for the file's very header, if exactly one was. `saved` is the saved
     mappings when the caller holds them already. A mapping that is named but not saved, or several saved for one
-    header, is refused (ImportRefused); a refused file comes back as `refused`. `with_coverage` reads the warehouse
-    for the join coverage and the renames the file suggests."""
+    header, is refused (ImportRefused); a refused file comes back as `refused`, and so does a file `actor` may not
+    store (targets are an admin's). `with_coverage` reads the warehouse for the join coverage and the renames the
+    file suggests."""
     location = warehouse.resolve_location(location)
     pepper = warehouse.pepper_for(location)
 
@@ -366,6 +372,9 @@ def preview_upload(file_name: str, data: bytes, *, location: str | None = None, 
                 column_mapping.for_import(file_name, data, saved_mappings_now(), name=None, kind=kind)
         if chosen is not None:
             pending, refused = read(chosen)
+    if pending is not None and actor is not None and not actor.may(_permission(pending)):
+        pending, refused = None, ImportRefused(f"{file_name}: only an admin may set targets. Ask an admin to upload "
+                                               "this file; nothing was stored.")
     preview = UploadPreview(file_name, pending, refused, offer, chosen)
     if pending is not None and with_coverage:
         with warehouse.opened(location) as conn:  # read-only: nothing is stored before the confirm
@@ -382,7 +391,7 @@ def import_file(file_name: str, data: bytes, *, location: str | None = None, mon
     require(actor, "upload")
     location = warehouse.resolve_location(location)
     preview = preview_upload(file_name, data, location=location, month=month, kind=kind, allow_period=allow_period,
-                             mapping=mapping, with_coverage=False)
+                             mapping=mapping, with_coverage=False, actor=actor)
     if preview.refused is not None:
         raise preview.command_line_refusal() from None
     with warehouse.opened(location) as conn:
@@ -409,9 +418,11 @@ def events(conn: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def latest_refresh(conn: duckdb.DuckDBPyConnection) -> dt.datetime | None:
-    # Saving a column mapping or sending the digest changes no figure, so neither counts as a refresh of the data.
-    return conn.execute("SELECT max(happened_at) FROM ledger_events WHERE action NOT IN (?, ?)",
-                        [MAPPING_SAVED, DIGEST_SENT]).fetchone()[0]
+    # Saving a column mapping, sending the digest, or recording an initiative or a target changes no figure, so
+    # none of them counts as a refresh of the data.
+    return conn.execute("SELECT max(e.happened_at) FROM ledger_events e LEFT JOIN uploads u USING (upload_id) "
+                        "WHERE e.action NOT IN (?, ?) AND NOT list_contains(?, coalesce(u.kind, ''))",
+                        [MAPPING_SAVED, DIGEST_SENT, list(STEERING_KINDS)]).fetchone()[0]
 
 
 # --- Column mappings of HR exports (docs/formats.md#other-hr-exports) ----------------------------------------------

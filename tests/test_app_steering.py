@@ -108,5 +108,16 @@ def test_the_brief_prints_targets_and_initiatives(db):
     _pilot(db)
     with warehouse.opened(db) as conn:
         text = PdfReader(io.BytesIO(brief.build_brief(conn, "2026-06"))).pages[0].extract_text()
-    assert "Targets and initiatives" in text
+    assert "Targets, and initiatives' effect on adoption" in text
     assert "Adoption 70% by December 2026" in text and "Champion pilot" in text
+
+
+def test_a_champion_s_targets_csv_is_refused_in_the_preview_and_nothing_is_stored(demo_db):
+    champion = hosted("ana@comms.example.com", "app/pages/data.py")
+    champion.file_uploader[0].set_value(("targets.csv", b"metric,value,by\nadoption,80%,2027-12\n", "text/csv"))
+    champion.run()
+    assert not champion.exception
+    assert any("only an admin may set targets" in e.value for e in champion.error)
+    assert not [b for b in champion.button if b.label.startswith("Import")]
+    with warehouse.opened(demo_db) as conn:
+        assert 0.8 not in [t.value for t in targets.held(conn)]

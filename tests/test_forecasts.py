@@ -78,9 +78,33 @@ def test_a_stage_projection_of_adoption_gives_the_forecast_s_month_and_80_percen
         placement = stages.evaluate(conn, "2026-06", rubric)
         asked = dataclasses.replace(placement, projections={adoption.id: stages.Projection(adoption.id, None, None, 6)})
         projected = stages.with_forecasts(conn, asked, rubric).projections[adoption.id]
-        prediction = forecasts.of_metric(conn, "adoption", stages.FORECAST_MONTHS, until=dt.date(2026, 6, 1))
+        prediction = forecasts.of_metric(conn, "adoption", stages.PROJECTION_MONTHS, until=dt.date(2026, 6, 1))
     expected = forecasts.reach(prediction, adoption.threshold)
     assert projected.forecast == expected.text
     assert projected.forecast.startswith(("reached by", "not reached by"))
     words = stages.gap_words(placement.criterion(adoption.id), projected)
     assert words.projection == f"Forecast: {expected.text}."
+
+
+def test_the_where_we_stand_page_model_gives_the_forecast_projection(db, monkeypatch):
+    """Through views.standing, as the page reads it: an adoption gap says when the forecast reaches it."""
+    from test_initiatives import org_files
+
+    from queries import stages, uploads, views, warehouse
+
+    for name, text, month, kind in org_files("standing"):
+        uploads.import_file(name, text.encode(), location=db, month=month, kind=kind)
+    rubric = stages.load()
+    adoption = next(c for c in rubric.criteria if c.measure == "adoption_rate")
+    placed = stages.place
+
+    def with_an_adoption_gap(*args, **kwargs):  # the small organisation is at stage 0: make 2a the next gap
+        placement = placed(*args, **kwargs)
+        return dataclasses.replace(placement, next_stage_gaps=(adoption.id,),
+                                   projections={adoption.id: stages.Projection(adoption.id, None, None, 6)})
+
+    monkeypatch.setattr(stages, "place", with_an_adoption_gap)
+    with warehouse.opened(db) as conn:
+        model = views.standing(conn, views.scope_for(metrics.months(conn)), rubric)
+    [gap] = model.gaps
+    assert gap.projection.startswith("Forecast: reached by") or gap.projection.startswith("Forecast: not reached")

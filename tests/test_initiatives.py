@@ -201,3 +201,27 @@ def test_steering_files_hold_no_month_of_data(pilot_org):
     with warehouse.opened(pilot_org) as conn:
         assert metrics.latest_month(conn) == dt.date(2026, 6, 1)
         assert conn.execute("SELECT max(month) FROM month_status").fetchone()[0] == dt.date(2026, 6, 1)
+
+
+def test_a_name_is_found_exactly_or_by_case_only_when_one_matches(pilot_org):
+    from queries import uploads, warehouse
+
+    uploads.import_file("initiatives.csv", b"name,start\nPilot,2026-04\npilot,2026-05\nLaunch,2026-02\n",
+                        location=pilot_org)
+    with warehouse.opened(pilot_org) as conn:
+        assert initiatives.find(conn, "pilot").start == dt.date(2026, 5, 1)
+        assert initiatives.find(conn, "PILOT") is None  # two match by case: the name must be exact
+        assert initiatives.find(conn, "launch").name == "Launch"
+
+
+@pytest.mark.parametrize("months", ["0", "-2", "x", "37"])
+def test_the_command_line_refuses_a_month_count_it_cannot_use(months):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    out = subprocess.run([sys.executable, "-m", "queries", "impact", "--name", "x", "--months", months],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "not a number of months from 1 to 36" in out.stderr
+    assert "Traceback" not in out.stderr

@@ -5,6 +5,7 @@ import pytest
 from test_initiatives import org_files
 
 from queries import metrics, targets, uploads, warehouse
+from queries.imports import ImportRefused
 
 
 @pytest.fixture
@@ -58,8 +59,11 @@ def test_a_champion_may_record_initiatives_but_not_set_targets(db):
 
     champion = access.Actor("champion", "champion 1")
     uploads.import_file("initiatives.csv", b"name,start\nPilot,2026-04\n", location=db, actor=champion)
-    with pytest.raises(access.PermissionDenied):
+    with pytest.raises(ImportRefused, match="only an admin may set targets"):
         uploads.import_file("targets.csv", b"metric,value,by\nadoption,60%,2026-12\n", location=db, actor=champion)
+    with warehouse.opened(db) as conn, pytest.raises(access.PermissionDenied):  # the commit checks it too
+        uploads.commit(conn, uploads.read_upload("targets.csv", b"metric,value,by\nadoption,60%,2026-12\n",
+                                                 pepper="p"), actor=champion)
     with warehouse.opened(db) as conn:
         assert targets.held(conn) == []
 
@@ -73,3 +77,31 @@ def test_the_overview_trend_has_no_band_and_says_why_under_six_months(db):
         model = views.overview(conn, views.scope_for(metrics.months(conn)), stages.load())
     assert model.trend.kwargs["forecasts"] == ()
     assert "Adoption has no forecast: it needs at least 6 months of history, and there are 4" in model.forecast_note
+
+
+@pytest.mark.parametrize("written,share", [("60%", 0.6), ("0.6", 0.6), ("60", 0.6), ("1%", 0.01), ("0.5%", 0.005),
+                                           ("1", 1.0)])
+def test_a_target_value_is_read_as_written(db, written, share):
+    uploads.import_file("targets.csv", f"metric,value,by\nadoption,{written},2026-12\n".encode(), location=db)
+    with warehouse.opened(db) as conn:
+        assert [t.value for t in targets.held(conn)] == [pytest.approx(share)]
+
+
+def test_a_department_s_target_follows_it_through_a_rename(org):
+    uploads.import_file("targets.csv", b"metric,value,by,department\nadoption,70%,2026-12,Ops\n", location=org)
+    uploads.import_file("departments.csv", b"month,from,to\n2026-07,Ops,Operations\n", location=org)
+    with warehouse.opened(org) as conn:
+        [target] = targets.held(conn)
+        progress = targets.progress(conn, target)
+    assert target.department == "Operations"
+    assert progress.current == pytest.approx(12 / 20)
+
+
+def test_a_passed_target_month_without_a_figure_is_not_called_missed(org):
+    from queries import stages, views
+
+    uploads.import_file("targets.csv", b"metric,value,by\nadoption,40%,2025-06\n", location=org)
+    with warehouse.opened(org) as conn:
+        model = views.overview(conn, views.scope_for(metrics.months(conn)), stages.load())
+    [tile] = model.goals
+    assert tile.delta is None and "no figure for June 2025" in tile.help

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app import cache, digest_offer, filters, layout, signin, turns
-from queries import (departments, erasure, formats, imports, initiatives, metrics, retention, storage, targets,
+from queries import (access, departments, erasure, formats, imports, initiatives, metrics, retention, storage, targets,
                      uploads, warehouse)
 from queries.imports import slack, templates
 from queries.imports import mapping as column_mapping
@@ -142,11 +142,11 @@ previews, preview_rows = [], []
 for index, upload in enumerate(files or []):
     data = upload.getvalue()
     preview = uploads.preview_upload(upload.name, data, location=cache.location(), month=month, kind=kind,
-                                     allow_period=allow_period, saved=saved_mappings,
+                                     allow_period=allow_period, saved=saved_mappings, actor=me,
                                      choose=lambda offer: chosen_mapping(index, upload.name, offer))
     offer = preview.offer
     if preview.pending is None:
-        preview_rows.append({"File": upload.name, "Kind": "—", "Source": "—", "Months": "—", "Rows": None,
+        preview_rows.append({"File": upload.name, "Kind": None, "Source": None, "Months": None, "Rows": None,
                              "Matched to roster": None, "Unmapped": None,
                              "Status": "Map its columns" if preview.invites_mapping else "Refused"})
         if preview.invites_mapping:
@@ -201,7 +201,7 @@ if preview_rows:
                     for preview in previews:
                         try:
                             messages.append(uploads.commit(conn, preview.pending, actor=me).summary())
-                        except (imports.ImportRefused, warehouse.WarehouseBusy) as refused:
+                        except (imports.ImportRefused, warehouse.WarehouseBusy, access.PermissionDenied) as refused:
                             errors.append(f"{preview.file_name}: {refused}")
                 landed = True
             except warehouse.WarehouseBusy as busy:  # nothing of this batch was stored: keep the files chosen

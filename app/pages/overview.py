@@ -80,6 +80,7 @@ with right:
 
 if model.effects:
     st.markdown("**Initiatives and their measured effect on adoption**")
+    st.caption("Each effect compares the departments of the whole organisation, whatever the filters.")
     st.markdown("\n".join(f"- {layout.markdown(effect)}" for effect in model.effects))
     st.page_link("app/pages/initiatives.py", label="Initiatives: every effect with its interval and event study",
                  icon=":material/flag:")

@@ -420,8 +420,11 @@ def _canonical_expressions(fmt: Format, present: set[str], month_expr: str) -> d
                         f"{col('departments')}, ''), ';'), d -> trim(d)), d -> d <> '')))"),
         "metric": f"regexp_replace(lower(trim({col('metric')})), '[ _-]*rate$', '')",  # "adoption rate" too
     }
-    if fmt.kind == "targets":  # a share, written as 60% or 0.6
-        expressions["value"] = f"CASE WHEN {col('value')} > 1 THEN {col('value')} / 100 ELSE {col('value')} END"
+    if fmt.kind == "targets":  # a share as written: "60%" (a percentage, "1%" too), "0.6", or "60" (a percentage)
+        written = f"trim({col('value')})"
+        number = f"TRY_CAST(trim(replace({written}, '%', '')) AS DOUBLE)"
+        expressions["value"] = (f"CASE WHEN contains({written}, '%') OR {number} > 1 THEN {number} / 100 "
+                                f"ELSE {number} END")
     for count in ("posts", "replies", "reactions", "reads", "other_actions", "active_days", "members"):
         expressions[count] = f"CAST({col(count)} AS BIGINT)"
     for dimension in ("department", "region", "business_unit"):

@@ -103,7 +103,7 @@ CANONICAL = [
     )),
     # A metric's value to reach by a month (docs/formats.md#targets), for the organisation or one department.
     Format("canonical targets", "targets", (
-        _c("metric", "text"), _c("value", "number"), _c("month", "month", header="by", aliases=("by month",)),
+        _c("metric", "text"), _c("value", "text"), _c("month", "month", header="by", aliases=("by month",)),
         _c("department", "text", required=False),
     )),
 ]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from .reading import ImportRefused
 
-TARGET_METRICS = ("adoption", "contribution")
+# The metrics with a forecast, an initiative effect and targets, by name and headline-metric key
+# (docs/metrics.md#steering).
+STEERED_METRICS = {"adoption": "adoption_rate", "contribution": "contribution_rate"}
 
 
 def refuse_unclear(conn, file_name: str, kind: str) -> None:
@@ -17,12 +19,12 @@ def refuse_unclear(conn, file_name: str, kind: str) -> None:
         return
     unknown = conn.execute(
         "SELECT row_index FROM canonical WHERE NOT list_contains(?, metric) ORDER BY 1 LIMIT 1",
-        [list(TARGET_METRICS)]).fetchone()
+        [list(STEERED_METRICS)]).fetchone()
     if unknown:
         raise ImportRefused(f'{file_name}: row {unknown[0] + 2}, column "metric" is not a metric with a forecast; '
-                            f"write {' or '.join(TARGET_METRICS)}.")
-    beyond = conn.execute("SELECT row_index FROM canonical WHERE value NOT BETWEEN 0 AND 1 ORDER BY 1 "
-                          "LIMIT 1").fetchone()
+                            f"write {' or '.join(STEERED_METRICS)}.")
+    beyond = conn.execute("SELECT row_index FROM canonical WHERE value IS NULL OR value NOT BETWEEN 0 AND 1 "
+                          "ORDER BY 1 LIMIT 1").fetchone()
     if beyond:
         raise ImportRefused(f'{file_name}: row {beyond[0] + 2}, column "value" is not a share between 0% and 100%; '
                             "write it as 60% or 0.6.")

@@ -65,7 +65,7 @@ TEMPLATES = {
         "Champion pilot,2026-04,2026-09,Sales;Sales Ops,Two champions per team and a weekly ask-me-anything\n"
         "Leadership posts,2026-06,,,Every executive posts once a month\n",
         "One row per initiative: its start month, an optional end month, the departments it covers separated by ; "
-        "(blank: the whole organisation) and a one-line note. Uploading the same name and start again replaces it.",
+        "(blank: the whole organisation) and a one-line note. Uploading the same name again replaces it.",
     ),
     "targets": (
         "metric,value,by,department\n"

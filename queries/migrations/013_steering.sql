@@ -1,7 +1,7 @@
--- Version 13: steering (docs/metrics.md#initiatives, docs/metrics.md#targets).
+-- Version 13: steering (docs/metrics.md#initiative-effect, docs/metrics.md#targets).
 -- initiatives: what champions and admins started, from initiatives.csv uploads or the Data page's form (one row
 -- each, docs/formats.md#initiatives). `month` is the start month; an empty `departments` list is the whole
--- organisation. An upload replaces the initiative of the same name and start; undo brings it back.
+-- organisation. An upload replaces the initiative of the same name, whatever its start; undo brings it back.
 CREATE TABLE initiatives (upload_id INTEGER, month DATE, name VARCHAR, end_month DATE, departments VARCHAR[],
                           note VARCHAR);
 CREATE VIEW live_initiatives AS

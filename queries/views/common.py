@@ -8,7 +8,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from .. import initiatives, metrics, rubric, uploads
+from .. import imports, initiatives, metrics, rubric, uploads
 from ..formats import difference, points, signed, user
 from ..metrics import Filters
 
@@ -159,7 +159,8 @@ class Frame:
 
 def frame(conn: duckdb.DuckDBPyConnection, as_then: bool = False) -> Frame:
     """The frame, with the departments to choose from as organised today, or then with `as_then`."""
-    active = [r for r in uploads.ledger(conn) if r["status"] != "undone"]
+    # Initiatives and targets recorded on demo data leave every figure the demo's
+    active = [r for r in uploads.ledger(conn) if r["status"] != "undone" and r["kind"] not in imports.STEERING_KINDS]
     return Frame(tuple(metrics.months(conn)), metrics.filter_options(conn, as_then), uploads.latest_refresh(conn),
                  bool(active) and all(r["uploaded_by"] == "demo" for r in active))
 
@@ -171,6 +172,5 @@ def initiative_marks(held: list, months) -> tuple[dict, ...]:
     if not months:
         return ()
     first, last = min(months), max(months)
-    return tuple({"month": i.start, "initiative": i.name,
-                  "covers": ", ".join(i.departments) if i.departments else "whole organisation"}
+    return tuple({"month": i.start, "initiative": i.name, "covers": initiatives.covers(i)}
                  for i in held if first <= i.start <= last)

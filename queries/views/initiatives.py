@@ -1,5 +1,5 @@
 """The Initiatives page's model: every initiative, its measured effect on adoption and contribution with the
-interval and the event study, and the marks every monthly trend draws for them."""
+interval and the event study."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +9,6 @@ import duckdb
 import pandas as pd
 
 from .. import charts, initiatives
-from ..formats import MISSING
 from .common import Chart, Scope, Table
 
 SCOPE_NOTE = ("An effect compares departments across the whole organisation, as organised today: the business unit, "
@@ -35,23 +34,9 @@ class Initiatives:
     note: str = SCOPE_NOTE
 
 
-def covers(initiative: initiatives.Initiative) -> str:
-    return ", ".join(initiative.departments) if initiative.departments else "whole organisation"
-
-
-def marks(conn: duckdb.DuckDBPyConnection, months) -> tuple[dict, ...]:
-    """The initiatives that start within `months` (a trend's months), as charts.initiative_rules draws them."""
-    months = [m for m in months if m is not None]
-    if not months:
-        return ()
-    first, last = min(months), max(months)
-    return tuple({"month": i.start, "initiative": i.name, "covers": covers(i)}
-                 for i in initiatives.held(conn) if first <= i.start <= last)
-
-
-def _interval(effect: initiatives.Effect) -> str:
+def _interval(effect: initiatives.Effect) -> str | None:
     if effect.ci90 is None:
-        return MISSING
+        return None
     return f"{effect.ci90[0] * 100:+.1f} to {effect.ci90[1] * 100:+.1f}"
 
 
@@ -70,7 +55,7 @@ def initiatives_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Initiativ
                 for offset, gap in sorted(effect.by_month.items()) if gap is not None]
         study = Chart(charts.event_study, (tuple(rows), f"{initiative.name}: gap by month from the start")) \
             if rows else None
-        items.append(InitiativeEffect(initiative, covers(initiative), adoption, contribution, study))
+        items.append(InitiativeEffect(initiative, initiatives.covers(initiative), adoption, contribution, study))
     table = None
     if items:
         table = Table(pd.DataFrame([{

@@ -177,17 +177,17 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
                     departments, moved, movers, movers_note, goal_tiles, forecast_note, effects)
 
 
-FORECAST_MONTHS = 6
+BAND_MONTHS = 6  # how far the Overview's trend draws the forecast
 
 
 def _forecast_band(conn, scope: Scope, trend_rows: list[dict]) -> tuple[tuple[dict, ...], str | None]:
     """The adoption and contribution forecasts for the scope as charts.forecast_band draws them, each starting
     from its last actual month so the band joins the line; or why there is none (docs/metrics.md#forecasts)."""
     if not trend_rows or trend_rows[-1]["month"] != scope.month:
-        return (), None
+        return (), f"No forecast: {scope.month:%B %Y} has no adoption figure to forecast from."
     band, reasons = [], []
     for metric, column in forecasts.METRICS.items():
-        prediction = forecasts.of_metric(conn, metric, FORECAST_MONTHS, scope.filters, scope.min_group,
+        prediction = forecasts.of_metric(conn, metric, BAND_MONTHS, scope.filters, scope.min_group,
                                          until=scope.month)
         last = trend_rows[-1][column]
         if not prediction.points or last is None:
@@ -217,7 +217,7 @@ def _goals(conn, scope: Scope) -> list[targets.Progress]:
 
 def _course(progress: targets.Progress) -> str | None:
     if progress.passed:
-        return "met" if progress.met else "missed"
+        return None if progress.at_target_month is None else "met" if progress.met else "missed"
     if progress.met:
         return "met"
     if progress.on_course is None:
