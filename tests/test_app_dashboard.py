@@ -1,4 +1,5 @@
 """AppTest of the dashboard shell and the Overview page."""
+import pytest
 from conftest import ACTIVITY_SEPT, ROSTER_SEPT, app
 
 
@@ -47,6 +48,7 @@ def test_fewer_people_than_the_minimum_group_show_no_figures(db, load):
     assert any("fewer than 5 people" in w.value for w in at.warning)
 
 
+@pytest.mark.slow
 def test_demo_loads_itself_on_first_run_with_a_notice(db, monkeypatch):
     monkeypatch.setenv("DASHBOARD_DEMO", "1")
     at = app(timeout=300)

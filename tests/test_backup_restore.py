@@ -43,6 +43,7 @@ def location_of(kind, tmp_path, name):
     return own_location(tmp_path, name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source_kind,target_kind", pairs())
 def test_round_trip_gives_equal_figures_ledger_and_undo(tmp_path, monkeypatch, every_group_shown, source_kind,
                                                         target_kind):
@@ -84,6 +85,7 @@ def test_restore_refuses_a_held_warehouse_without_replace_and_another_pepper(own
     assert replaced.returncode == 0, replaced.stderr
 
 
+@pytest.mark.slow
 def test_a_restore_never_brings_an_erased_person_back(own_db, tmp_path):
     people = emails()
     load_org(own_db, people, months=("2026-08", "2026-09"))
@@ -108,6 +110,7 @@ def test_a_restore_never_brings_an_erased_person_back(own_db, tmp_path):
         assert columns_holding(conn, gone) == []
 
 
+@pytest.mark.slow
 def test_a_killed_restore_leaves_the_warehouse_as_it_was_or_as_after(tmp_path, monkeypatch, every_group_shown):
     monkeypatch.setenv("DASHBOARD_PEPPER", PEPPER)
     monkeypatch.setenv("DASHBOARD_DATA_PATH", str(tmp_path / "lake"))

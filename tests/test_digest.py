@@ -173,6 +173,7 @@ def leave_claim(location: str, month: str, recipient: str, minutes_ago: float) -
                      [key, minutes_ago * 60])
 
 
+@pytest.mark.slow
 def test_the_cli_mails_the_digest_and_refuses_to_send_the_same_month_twice(demo_db, tmp_path, smtp_server):
     port, mailbox = smtp_server()
     done = cli(tmp_path, "--month", "2026-10", "--db", demo_db, env=mail_env(port))
@@ -260,6 +261,7 @@ def test_signs_in_when_the_server_demands_it_and_reports_a_refused_sign_in(demo_
     assert all("refused" in d.reason for d in anonymous.deliveries)
 
 
+@pytest.mark.slow
 def test_a_refused_address_or_a_dead_server_is_reported_per_recipient_and_a_rerun_sends_only_the_rest(
         demo_db, tmp_path, smtp_server, mail_settings):
     port, mailbox = smtp_server(refuse=("cfo@example.com",))

@@ -35,6 +35,7 @@ def test_setting_reads_the_environment_then_the_settings_file():
         retention.setting(None, {"DASHBOARD_RETENTION_MONTHS": "0"})
 
 
+@pytest.mark.slow
 def test_expired_rows_and_their_bytes_go_and_every_months_figures_stay(own_db, every_group_shown, monkeypatch):
     people = emails()
     leaver = f"leaver.{people[0].split('.')[1]}"

@@ -321,6 +321,7 @@ def test_a_checklist_file_without_a_month_answers_for_the_month_given(db):
     assert done.months == ["2026-03"]
 
 
+@pytest.mark.slow
 def test_answering_moves_the_demo_up_from_that_month_only(demo_db):
     with warehouse.opened(demo_db) as conn:
         before = stages.evaluate(conn, OCT, RUBRIC)
