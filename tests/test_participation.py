@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import ROOT, copy_warehouse, fresh_location
+from conftest import PEPPER, ROOT, copy_warehouse, fresh_location
 from queries import __main__ as cli
 from queries import participation, stages, uploads, warehouse
 from queries.metrics import Filters
@@ -171,6 +171,7 @@ def test_segments_always_sum_to_the_headcount(months, monkeypatch):
     + inactive is the month's headcount; a month whose file reports no posts or replies has no segments but
     inactive."""
     monkeypatch.setenv("DASHBOARD_MIN_GROUP_SIZE", "1")
+    monkeypatch.setenv("DASHBOARD_PEPPER", PEPPER)  # a DuckLake warehouse never generates one
     with tempfile.TemporaryDirectory() as folder:
         location = fresh_location(Path(folder))
         expected = {}
