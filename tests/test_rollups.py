@@ -455,3 +455,56 @@ def test_an_older_teams_export_matches_the_recount_and_undoes_exactly(copy_of):
         uploads.undo(conn, alone.upload_id)
         uploads.undo(conn, replacing.upload_id)
     assert rollups(copy_of) == before
+
+
+# --- every kind: the incremental refresh against a full recount --------------------------------------------------
+# One file of each kind, changed: the rows of one month of a multi-month file, or one month's export, with every
+# third row left out (people leave the roster, the champion register and the training list; activity, devices,
+# communities and KPIs lose rows). Each is imported into a copy of the organisation, undone and imported again.
+KIND_FILES = ("roster", "champions", "training", "engage_activity", "teams_activity", "slack_members",
+              "engage_devices", "engage_groups", "slack_channels", "kpis")
+
+
+def changed_file(files, kind, tmp_path):
+    """One month of `kind` from the vendor organisation's exports, every third row left out."""
+    monthly = sorted(p for p in files if p.name.startswith(kind + "_"))
+    source = monthly[len(monthly) // 2] if monthly else next(p for p in files if p.name == f"{kind}.csv")
+    lines = source.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    rows = lines[1:]
+    if not monthly:  # a multi-month register: the middle month's rows only (its first column is a month or a date)
+        held = sorted({row[:7] for row in rows})
+        rows = [row for row in rows if row.startswith(held[len(held) // 2])]
+    target = tmp_path / source.name
+    target.write_text(lines[0] + "".join(row for i, row in enumerate(rows) if i % 3 != 1), encoding="utf-8")
+    return target
+
+
+def recounted(location, tmp_path) -> dict:
+    """The rollups of a copy of the warehouse counted again from nothing, every month, as after a migration."""
+    copy = copy_warehouse(location, fresh_location(tmp_path, "recount"))
+    with warehouse.opened(copy) as conn:
+        with warehouse.transaction(conn):
+            conn.execute("DELETE FROM rollup_sources")
+            warehouse.refresh_rollups(conn)
+    return rollups(copy)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("organisation", ["vendor"], indirect=True)
+@pytest.mark.parametrize("kind", KIND_FILES)
+def test_each_kind_refreshes_as_a_full_recount_and_undoes_exactly(organisation, kind, tmp_path):
+    location, files = organisation
+    copy = copy_warehouse(location, fresh_location(tmp_path, "copy"))
+    before = rollups(copy)
+    path = changed_file(files, kind, tmp_path)
+    result = uploads.import_file(path.name, path.read_bytes(), location=copy, month=slack_month(path))
+    after = rollups(copy)
+    assert after != before, f"the changed {kind} file changed nothing"
+    assert after == recounted(copy, tmp_path)
+    assert_matches_recount(copy)
+    uploads.import_file(path.name, path.read_bytes(), location=copy, month=slack_month(path))  # the same again
+    assert rollups(copy) == after
+    with warehouse.opened(copy) as conn:
+        uploads.undo(conn, result.upload_id + 1)
+        uploads.undo(conn, result.upload_id)
+    assert rollups(copy) == before
