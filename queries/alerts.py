@@ -62,6 +62,11 @@ class Alert:
         return urllib.parse.urljoin(base if base.endswith("/") else base + "/", self.link)
 
 
+def utc_today() -> dt.date:
+    """Today's date in UTC: the day late exports are judged on, unless a caller gives its own."""
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
 def _link(page: str, month: dt.date | None = None, **filters) -> str:
     params = ([("month", f"{month:%Y-%m}")] if month else []) + [(k, v) for k, v in filters.items() if v]
     return page + ("?" + urllib.parse.urlencode(params) if params else "")
@@ -138,7 +143,7 @@ def alerts(conn: duckdb.DuckDBPyConnection, month, rules=None, departments=None,
     month = metrics.as_month(month)
     chosen = _chosen(rules)
     min_group = metrics.min_group_or_default(min_group)
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or utc_today()
     visible = None if departments is None else set(departments)
     held = metrics.months(conn)
     previous = metrics.previous_month(month)

@@ -227,3 +227,31 @@ def test_links_use_the_sidebar_s_url_parameters():
 
     parameters = set(filters._URL_KEYS.values())
     assert {"month", "dept", "tool"} <= parameters
+
+
+def test_the_digest_carries_the_alerts_with_their_links(org):
+    from test_digest import Mailbox, mail_env, parts  # skips without aiosmtpd, as the digest's own tests do
+    from aiosmtpd.controller import Controller
+
+    from conftest import free_port
+    from queries import access, digest
+
+    mailbox, port = Mailbox(), free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        report = digest.send(org, "2026-06", digest.settings(None, mail_env(port)), access.CLI)
+    finally:
+        controller.stop()
+    assert len(report.sent) == 2
+    text, html, _ = parts(mailbox.received[0][2])
+    text = text.replace("\r\n", "\n")
+    expected = june(org, today=alerts.utc_today())  # the digest judges late exports on the day it is sent
+    assert {a.rule for a in expected} == set(alerts.RULES)
+    assert "Needs attention" in text and "Needs attention" in html
+    for alert in expected:
+        assert f"  - {alert.message}\n    {alert.url('https://dashboard.example.com')}\n" in text
+        assert (f'<a href="{alert.url("https://dashboard.example.com").replace("&", "&amp;")}">'
+                f'{alert.message.replace("&", "&amp;")}</a>') in html
+    assert "https://dashboard.example.com/adoption?month=2026-06&dept=Legal+%26+Compliance" in text
+    assert "Tiny" not in text

@@ -3,7 +3,7 @@ trend and who moved most."""
 import streamlit as st
 
 from app import cache, filters, layout
-from queries import stages, views
+from queries import alerts, stages, views
 
 scope = filters.scope()
 st.title("Overview")
@@ -16,7 +16,8 @@ try:
 except stages.RubricError as error:
     rubric = None
     st.warning(f"The stage rubric cannot be used: {layout.plain(error)}", icon=":material/stairs:")
-model = cache.read(views.overview, scope, rubric)
+# Today goes into the key: which exports are late changes with the day, not only with the data.
+model = cache.read(views.overview, scope, rubric, today=alerts.utc_today())
 
 # --- Where we stand: the compact ladder, for the whole organisation (the Where we stand page has the evidence) -----
 if model.stage is not None:
@@ -33,6 +34,13 @@ if model.stage is not None:
                 st.caption(layout.markdown(model.stage.next_steps))
         st.page_link("app/pages/stages.py", label="Where we stand: the evidence, the outlook and the checklist",
                      icon=":material/stairs:")
+
+# --- Needs attention: the month's alerts, each linking to the page and filters that show it ------------------------
+if model.needs_attention:
+    st.markdown("**Needs attention**")
+    st.markdown("\n".join(f"- [{layout.plain(alert.message)}]({alert.link})" for alert in model.needs_attention))
+elif model.alerts_note:
+    st.caption(layout.plain(model.alerts_note))
 
 if model.withheld:
     layout.withheld(model.withheld)
