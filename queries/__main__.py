@@ -1,5 +1,5 @@
-"""Command line: python -m queries import | stage | alerts | metrics | segments | cohorts | communities | ledger | undo | erase
-| backup | restore | demo | digest | brief | maintain | synth | impact | forecast. A thin shell over the same functions the pages call."""
+"""Command line: python -m queries import | stage | alerts | metrics | segments | cohorts | communities | ledger | undo
+| erase | backup | restore | demo | digest | brief | maintain | synth | impact | forecast. A thin shell over the same functions the pages call."""
 from __future__ import annotations
 
 import argparse
@@ -519,9 +519,9 @@ def parser() -> argparse.ArgumentParser:
     p = add("brief", cmd_brief, "write the one-page executive brief (PDF) for a month")
     p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
     p.add_argument("--out", required=True, help="the PDF file to write")
-    p = add("digest", cmd_digest, "mail the month's digest (stage, next steps, the three biggest moves, a link, the "
-                                  "brief attached) over SMTP; settings from DASHBOARD_SMTP_* and DASHBOARD_DIGEST_* "
-                                  "or the [digest] secrets section (docs/deploy.md#monthly-digest)")
+    p = add("digest", cmd_digest, "mail the month's digest (stage, next steps, alerts, the three biggest moves, a "
+                                  "link, the brief attached) over SMTP; settings from DASHBOARD_SMTP_* and "
+                                  "DASHBOARD_DIGEST_* or the [digest] secrets section (docs/deploy.md#monthly-digest)")
     p.add_argument("--month", required=True, help="YYYY-MM")
     p.add_argument("--dry-run", action="store_true", help="write the message to --out instead of sending it")
     p.add_argument("--out", help="the .eml file --dry-run writes")

@@ -69,7 +69,8 @@ def fill_once(load):
     for index, month in enumerate(MONTHS):
         renamed = month == "2026-06"
         load(f"roster-{month}.csv", "month,email,department,region,business_unit,level\n" + "".join(
-            f"{month},{p},{TODAY[d] if renamed else d},EMEA,Commercial,staff\n" for d, ps in people.items() for p in ps))
+            f"{month},{p},{TODAY[d] if renamed else d},EMEA,Commercial,staff\n"
+            for d, ps in people.items() for p in ps))
         rows = [f"{month},{p},viva-engage,1,0,0,3,,\n" for d, ps in people.items() for p in ps[:ACTIVE[d][index]]]
         if not renamed:  # Sales's active people on Teams too, until June's Teams export does not come
             rows += [f"{month},{p},teams,1,0,0,,,\n" for p in people["Sales"][:5]]
@@ -181,7 +182,8 @@ def test_the_settings_file_switches_rules_off_and_changes_their_settings(org, tm
 
 
 @pytest.mark.parametrize("entries, message", [
-    ('rule = "adoption_fell"', r"alerts #1: rule = 'adoption_fell' is not a rule; use one of stage_fell, criterion_lost"),
+    ('rule = "adoption_fell"',
+     r"alerts #1: rule = 'adoption_fell' is not a rule; use one of stage_fell, criterion_lost"),
     ('rule = "department_drop"\ndrop_points = 0', r"alerts #1 \(department_drop\): drop_points = 0 must be a number "
                                                    r"from 0.1 to 100"),
     ('rule = "export_late"\ndays_late = 2.5', r"days_late = 2.5 must be a whole number from 0 to 366"),
