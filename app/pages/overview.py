@@ -35,23 +35,13 @@ if model.stage is not None:
         st.page_link("app/pages/stages.py", label="Where we stand: the evidence, the outlook and the checklist",
                      icon=":material/stairs:")
 
-# --- Needs attention: the month's alerts for the whole organisation, whatever the filters (like the stage box), each
-# linking to the page and filters that show it ----------------------------------------------------------------------
-if model.needs_attention or model.alerts_note:
-    with st.container(border=True):
-        st.markdown("**Needs attention**")
-        st.caption(f"Whole organisation, {model.month:%B %Y}: each alert opens the page and filters that show it.")
-        if model.needs_attention:
-            st.markdown("\n".join(f"- [{layout.plain(alert.message)}]({alert.link})"
-                                   for alert in model.needs_attention))
-        else:
-            st.caption(layout.plain(model.alerts_note))
-
 if model.withheld:
+    layout.needs_attention(model)  # the organisation's, like the stage box: shown however small the selection
     layout.withheld(model.withheld)
 
 layout.headline(model.headline)
 st.caption(layout.markdown(model.notes))
+layout.needs_attention(model)
 
 
 def executive_brief(where=cache.location(), scope=scope):
