@@ -257,3 +257,25 @@ def test_the_digest_carries_the_alerts_with_their_links(org):
                 f'{alert.message.replace("&", "&amp;")}</a>') in html
     assert "https://dashboard.example.com/adoption?month=2026-06&dept=Legal+%26+Compliance" in text
     assert "Tiny" not in text
+
+
+def test_wrong_settings_leave_the_overview_saying_why_it_has_no_alerts(org, tmp_path):
+    from queries import metrics, stages, views
+
+    (tmp_path / "stages.toml").write_text(RUBRIC + '\n[[alerts]]\nrule = "department_drop"\ndrop_points = -1\n')
+    with warehouse.opened(org) as conn:
+        model = views.overview(conn, views.scope_for(metrics.months(conn), "2026-06"), stages.load(), today=LATE)
+    assert model.needs_attention == ()
+    assert model.alerts_note.startswith(f"No alerts: {tmp_path / 'stages.toml'}: alerts #1 (department_drop): "
+                                        "drop_points = -1 must be a number from 0.1 to 100")
+    at = app()
+    assert any("drop_points = -1 must be" in c.value.replace("\\", "") for c in at.caption)
+
+
+def test_the_overview_of_a_viewer_of_some_departments_has_only_their_alerts(org):
+    from queries import metrics, stages, views
+
+    with warehouse.opened(org) as conn:
+        scope = views.scope_for(metrics.months(conn), "2026-06")
+        model = views.overview(conn, scope, stages.load(), departments=("Legal & Compliance",), today=LATE)
+    assert [a.rule for a in model.needs_attention] == ["department_drop", "export_late"]
