@@ -68,6 +68,20 @@ def table(model, **options) -> None:
     download_table(model)
 
 
+def needs_attention(model) -> None:
+    """The Overview's alerts for the whole organisation, whatever the filters (like the stage box), each opening the
+    page and filters that show it (docs/metrics.md#alerts); or why there are none, when the settings are wrong."""
+    if not (model.needs_attention or model.alerts_note):
+        return
+    with st.container(border=True):
+        st.markdown("**Needs attention**")
+        st.caption(f"Whole organisation, {model.month:%B %Y}: each alert opens the page and filters that show it.")
+        if model.needs_attention:
+            st.markdown("\n".join(f"- [{plain(alert.message)}]({alert.link})" for alert in model.needs_attention))
+        else:
+            st.caption(plain(model.alerts_note))
+
+
 def withheld(reason: str) -> None:
     st.warning(reason, icon=":material/visibility_off:")
     st.stop()

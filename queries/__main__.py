@@ -1,5 +1,5 @@
-"""Command line: python -m queries import | stage | metrics | segments | cohorts | communities | ledger | undo | erase
-| backup | restore | demo | digest | brief | maintain | synth | impact | forecast. A thin shell over the same functions the pages call."""
+"""Command line: python -m queries import | stage | alerts | metrics | segments | cohorts | communities | ledger | undo
+| erase | backup | restore | demo | digest | brief | maintain | synth | impact | forecast. A thin shell over the same functions the pages call."""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import communities, demo, forecasts, initiatives, metrics, participation, stages, uploads, warehouse
+from . import alerts, communities, demo, forecasts, initiatives, metrics, participation, stages, uploads, warehouse
 from .imports import ImportRefused
 
 
@@ -103,6 +103,33 @@ def cmd_communities(args) -> int:
         line += f" ({hidden} with fewer than {min_group} members or no member count: counted, not listed)"
     print(line + ".")
     return 0
+
+
+def cmd_alerts(args) -> int:
+    try:
+        rules = alerts.rules()
+    except stages.RubricError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    with warehouse.opened(args.db) as conn:
+        month = _chosen_month(conn, args, held=True)
+        if month is None:
+            return 1
+        found = alerts.alerts(conn, month, rules, today=args.today)
+    if args.json:
+        print(json.dumps([a.as_json() for a in found]))
+        return 0
+    for alert in found:
+        print(f"{alert.rule}: {alert.message}")
+    print(f"{len(found)} alert{'s' if len(found) != 1 else ''} for {month:%B %Y}.", file=sys.stderr)
+    return 0
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day such as 2026-11-12") from None
 
 
 def cmd_stage(args) -> int:
@@ -446,6 +473,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--month", help="YYYY-MM: the last month counted (default: the latest month held)")
     p.add_argument("--json", action="store_true")
     _filter_arguments(p)
+    p = add("alerts", cmd_alerts, "what needs attention in a month: drops, dormant communities, the stage, lost "
+                                   "criteria, late exports and targets off course")
+    p.description = ("The month's alerts under the rules of the settings file's [[alerts]] tables "
+                     "(docs/metrics.md#alerts), one per line, or with --json a list of {rule, department, community, "
+                     "value, previous, message}; rates are shares from 0 to 1.")
+    p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
+    p.add_argument("--today", type=_day, help="YYYY-MM-DD: judge late exports as of this day (default: today)")
+    p.add_argument("--json", action="store_true")
     p = add("stage", cmd_stage, "where the organisation stands among the six stages, with the evidence")
     p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
     p.add_argument("--json", action="store_true")
@@ -484,9 +519,9 @@ def parser() -> argparse.ArgumentParser:
     p = add("brief", cmd_brief, "write the one-page executive brief (PDF) for a month")
     p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
     p.add_argument("--out", required=True, help="the PDF file to write")
-    p = add("digest", cmd_digest, "mail the month's digest (stage, next steps, the three biggest moves, a link, the "
-                                  "brief attached) over SMTP; settings from DASHBOARD_SMTP_* and DASHBOARD_DIGEST_* "
-                                  "or the [digest] secrets section (docs/deploy.md#monthly-digest)")
+    p = add("digest", cmd_digest, "mail the month's digest (stage, next steps, alerts, the three biggest moves, a "
+                                  "link, the brief attached) over SMTP; settings from DASHBOARD_SMTP_* and "
+                                  "DASHBOARD_DIGEST_* or the [digest] secrets section (docs/deploy.md#monthly-digest)")
     p.add_argument("--month", required=True, help="YYYY-MM")
     p.add_argument("--dry-run", action="store_true", help="write the message to --out instead of sending it")
     p.add_argument("--out", help="the .eml file --dry-run writes")

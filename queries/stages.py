@@ -314,6 +314,15 @@ def evaluate(conn: duckdb.DuckDBPyConnection, month, rubric: Rubric | None = Non
     return with_forecasts(conn, place(month, rubric, values[month], answers.get(month, {}), trend=values), rubric)
 
 
+def measured(conn: duckdb.DuckDBPyConnection, month, rubric: Rubric | None = None) -> StagePlacement:
+    """Where the organisation stood in `month` from its measures and answers alone, without projections or
+    forecasts: what the alerts compare a month's placement with (docs/metrics.md#alerts)."""
+    rubric = rubric or load()
+    month = metrics.as_month(month)
+    values = measure_values(conn, month, month, rubric)
+    return place(month, rubric, values[month], checklist_answers(conn, month))
+
+
 # How far ahead a projection looks for the threshold in the forecast (docs/metrics.md#forecasts).
 PROJECTION_MONTHS = 24
 

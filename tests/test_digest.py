@@ -407,27 +407,31 @@ def test_dry_run_writes_the_eml_from_secrets_toml_and_sends_nothing(demo_db, tmp
 
 def test_one_send_places_the_stage_once_and_builds_the_overview_once(demo_db, tmp_path, smtp_server, mail_settings,
                                                                      monkeypatch):
-    """The digest and its brief render one Overview model: one stage placement, one Overview, no second read."""
-    from queries import stages, views
+    """The digest and its brief render one Overview model: one stage placement of the month, one Overview, no second
+    read. The alerts place the month before too, once, to tell whether the stage fell (docs/metrics.md#alerts)."""
+    from queries import metrics, stages, views
 
-    calls = {"place": 0, "overview": 0}
+    calls = {"place": [], "overview": 0}
+    place, overview = stages.place, views.overview
 
-    def counted(name, function):
-        def call(*args, **kwargs):
-            calls[name] += 1
-            return function(*args, **kwargs)
-        return call
+    def placed(month, *args, **kwargs):
+        calls["place"].append(f"{metrics.as_month(month):%Y-%m}")
+        return place(month, *args, **kwargs)
 
-    monkeypatch.setattr(stages, "place", counted("place", stages.place))
-    monkeypatch.setattr(views, "overview", counted("overview", views.overview))
+    def built(*args, **kwargs):
+        calls["overview"] += 1
+        return overview(*args, **kwargs)
+
+    monkeypatch.setattr(stages, "place", placed)
+    monkeypatch.setattr(views, "overview", built)
     port, mailbox = smtp_server()
     report = digest.send(demo_db, "2026-10", mail_settings(port), access.CLI)
     assert len(report.sent) == len(TO) and len(mailbox.received) == len(TO)
-    assert calls == {"place": 1, "overview": 1}
+    assert calls == {"place": ["2026-10", "2026-09"], "overview": 1}
 
-    calls.update(place=0, overview=0)
+    calls.update(place=[], overview=0)
     digest.write_eml(demo_db, "2026-10", mail_settings(port), tmp_path / "digest.eml")
-    assert calls == {"place": 1, "overview": 1}
+    assert calls == {"place": ["2026-10", "2026-09"], "overview": 1}
 
 
 def test_settings_come_from_the_environment_first_then_the_digest_section():

@@ -259,11 +259,12 @@ def _model(conn, page: str, scope: views.Scope):
 
 
 def _holds_no_figure(model) -> list[str]:
-    """What a withheld model still holds besides its month, its reason and the organisation-wide stage box."""
+    """What a withheld model still holds besides its month, its reason, the organisation-wide stage box and the
+    Overview's alerts (organisation-wide like the stage, and suppressed on their own: tests/test_alerts.py)."""
     problems = []
     for item in dataclasses.fields(model):
         value = getattr(model, item.name)
-        if item.name in ("month", "compare_to", "withheld", "stage"):
+        if item.name in ("month", "compare_to", "withheld", "stage", "needs_attention", "alerts_note"):
             continue
         if item.name == "tiles":
             tiles = [t for row in value for t in (row if isinstance(row, tuple) else (row,))]

@@ -3,7 +3,7 @@ trend and who moved most."""
 import streamlit as st
 
 from app import cache, filters, layout
-from queries import stages, views
+from queries import alerts, stages, views
 
 scope = filters.scope()
 st.title("Overview")
@@ -16,7 +16,8 @@ try:
 except stages.RubricError as error:
     rubric = None
     st.warning(f"The stage rubric cannot be used: {layout.plain(error)}", icon=":material/stairs:")
-model = cache.read(views.overview, scope, rubric)
+# Today goes into the key: which exports are late changes with the day, not only with the data.
+model = cache.read(views.overview, scope, rubric, today=alerts.utc_today())
 
 # --- Where we stand: the compact ladder, for the whole organisation (the Where we stand page has the evidence) -----
 if model.stage is not None:
@@ -35,10 +36,12 @@ if model.stage is not None:
                      icon=":material/stairs:")
 
 if model.withheld:
+    layout.needs_attention(model)  # the organisation's, like the stage box: shown however small the selection
     layout.withheld(model.withheld)
 
 layout.headline(model.headline)
 st.caption(layout.markdown(model.notes))
+layout.needs_attention(model)
 
 
 def executive_brief(where=cache.location(), scope=scope):

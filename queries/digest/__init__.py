@@ -1,9 +1,10 @@
-"""The monthly e-mail digest: the month's stage, what it takes to reach the next one, the three biggest moves, a link
-to the dashboard and the one-page brief, mailed over SMTP to the configured executives.
+"""The monthly e-mail digest: the month's stage, what it takes to reach the next one, what needs attention (the
+alerts), the three biggest moves, a link to the dashboard and the one-page brief, mailed over SMTP to the configured
+executives.
 
 The CLI (`python -m queries digest`) and the Data page are two shells over `send` and `write_eml`. Settings come from
 environment variables or a `[digest]` secrets section, read at the edge and passed in (docs/deploy.md#monthly-digest).
-Every figure comes from the Overview's view model and the stage placement, so the digest obeys the minimum group
+Every figure comes from the Overview's view model (its alerts too) and the stage placement, so the digest obeys the minimum group
 size as they do and names no employee. Each delivered digest is an audit event, one per recipient, keyed on a
 peppered hash of the address: a second send of a month to the same people is refused unless asked for again. A run
 claims its recipients in one write transaction before mailing them, so two runs at once (the schedule and an admin

@@ -21,6 +21,7 @@ class Section:
     paragraphs: tuple[str, ...] = ()
     items: tuple[str, ...] = ()
     numbered: bool = False
+    links: tuple[str, ...] = ()  # an address for each item, when its items link to the dashboard (the alerts)
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,10 @@ class Digest:
         for section in self.sections:
             lines += [section.title, "-" * len(section.title)]
             lines += list(section.paragraphs)
-            lines += [f"  {n}. {item}" if section.numbered else f"  - {item}"
-                      for n, item in enumerate(section.items, start=1)]
+            for n, item in enumerate(section.items, start=1):
+                lines.append(f"  {n}. {item}" if section.numbered else f"  - {item}")
+                if section.links:
+                    lines.append(f"    {section.links[n - 1]}")
             lines.append("")
         lines += [f"Open the dashboard: {self.link}",
                   f"The one-page brief is attached ({self.attachment_name}).", "", "-- ", self.footer, ""]
@@ -59,7 +62,9 @@ class Digest:
             body += [f"<p>{e(p)}</p>" for p in section.paragraphs]
             if section.items:
                 tag = "ol" if section.numbered else "ul"
-                body.append(f"<{tag}>" + "".join(f"<li>{e(item)}</li>" for item in section.items) + f"</{tag}>")
+                items = [f"<a href=\"{e(link, quote=True)}\">{e(item)}</a>" for item, link in
+                         zip(section.items, section.links)] if section.links else [e(item) for item in section.items]
+                body.append(f"<{tag}>" + "".join(f"<li>{item}</li>" for item in items) + f"</{tag}>")
         body.append(f"<p><a href=\"{e(self.link, quote=True)}\">Open the dashboard</a></p>")
         body.append(f"<p>The one-page brief is attached ({e(self.attachment_name)}).</p>")
         body.append(f"<p style=\"color:#6b7280;font-size:12px\">{e(self.footer)}</p>")
@@ -100,7 +105,7 @@ def written(model: views.Overview, edition: brief.Edition, url: str) -> Digest:
         stage.append(f"To reach stage {following.number}, {following.name} ({following.met} of {following.total} "
                      "criteria met), it takes:")
         gaps = tuple(stages.gap_words(g, placement.projections.get(g.id)).line for g in placement.gaps)
-    sections = [Section("Where we stand", tuple(stage), gaps)]
+    sections = [Section("Where we stand", tuple(stage), gaps), _needs_attention(model, url)]
 
     if model.withheld:  # too few people: the Overview shows no figure, and neither does the digest
         withheld = (f"Fewer than {scope.min_group} people are counted in {month:%B %Y}, so the digest shows no "
@@ -122,6 +127,14 @@ def written(model: views.Overview, edition: brief.Edition, url: str) -> Digest:
               f"{scope.min_group} people are never shown. You receive this digest as one of the dashboard's "
               "configured recipients; ask your dashboard admin to change the list.")
     return Digest(month, subject, tuple(sections), _link(url, month), footer, brief.render(model, edition))
+
+
+def _needs_attention(model: views.Overview, url: str) -> Section:
+    """The Overview's alerts (docs/metrics.md#alerts), each linking to the dashboard's view that shows it."""
+    if model.needs_attention:
+        return Section("Needs attention", (), tuple(a.message for a in model.needs_attention),
+                       links=tuple(a.url(url) for a in model.needs_attention))
+    return Section("Needs attention", (model.alerts_note or f"Nothing needs attention in {model.month:%B %Y}.",))
 
 
 def as_message(digest: Digest, settings: Settings) -> EmailMessage:

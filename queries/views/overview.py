@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from .. import adoption, benchmarks, charts, forecasts, initiatives, metrics, narrative, stages, targets
+from .. import adoption, alerts, benchmarks, charts, forecasts, initiatives, metrics, narrative, stages, targets
 from ..formats import count, difference, number, percent, points, signed, user
 from .common import (Chart, Scope, Table, Tile, compared, contribution_notes, count_delta, initiative_marks,
                      rate_delta, withheld_for)
@@ -56,6 +56,8 @@ class Overview:
     goals: tuple[Tile, ...] = ()  # the targets set for this scope (docs/metrics.md#targets)
     forecast_note: str | None = None  # why the trend has no forecast band, when it has none
     effects: tuple[str, ...] = ()  # each initiative's measured effect on adoption, in one sentence
+    needs_attention: tuple[alerts.Alert, ...] = ()  # the month's alerts the viewer may see (docs/metrics.md#alerts)
+    alerts_note: str | None = None  # why there are no alerts to show, when the settings file's [[alerts]] are wrong
 
     @property
     def tiles(self) -> tuple[tuple[Tile, ...], ...]:
@@ -93,13 +95,18 @@ def _stage_summary(conn, scope: Scope, rubric: stages.Rubric) -> StageSummary:
     return StageSummary(title, caption, progress, progress_text, ladder, next_steps, placement)
 
 
-def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubric | None) -> Overview:
-    """The Overview; `rubric` None when the rubric file cannot be used (the page says why), so no stage."""
+def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubric | None, departments=None,
+             today: dt.date | None = None) -> Overview:
+    """The Overview; `rubric` None when the rubric file cannot be used (the page says why), so no stage.
+    `departments`: those the viewer may see, for the alerts (None: the whole organisation); `today` decides which
+    exports are late."""
     stage = None if rubric is None else _stage_summary(conn, scope, rubric)
+    needs_attention, alerts_note = _needs_attention(conn, scope, rubric, stage, departments, today)
     now, before = compared(conn, scope)
     withheld = withheld_for(conn, scope, now)
     if withheld:
-        return Overview(scope.month, scope.compare_to, withheld, stage, None, None)
+        return Overview(scope.month, scope.compare_to, withheld, stage, None, None, needs_attention=needs_attention,
+                        alerts_note=alerts_note)
     by_department = adoption.by_dimension(conn, "department", scope.month, scope.month, scope.filters,
                                           scope.min_group)
     status = metrics.month_status(conn, scope.month)
@@ -159,8 +166,9 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
                                                         min_group=scope.min_group).sentence
                     for i in started if i.start <= scope.month)
     shown = [d for d in by_department if d["adoption_rate"] is not None]
-    departments = (Chart(charts.bars, (shown, "group", "adoption_rate", f"Adoption by department, {scope.month:%B %Y}",
-                                       scope.min_group), {"category_title": "Department"}) if shown else None)
+    by_department_chart = (Chart(charts.bars, (shown, "group", "adoption_rate",
+                                               f"Adoption by department, {scope.month:%B %Y}", scope.min_group),
+                                 {"category_title": "Department"}) if shown else None)
     moved = tuple(Mover(m["department"], percent(m["adoption_rate"]), points(m["change"]))
                   for m in adoption.movers(conn, scope.month, scope.compare_to, scope.filters, scope.min_group))
     movers = movers_note = None
@@ -174,7 +182,25 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
     goal_tiles = tuple(Tile(p.target.label, percent(p.current), _course(p), p.sentence, delta_color="off")
                        for p in goals)
     return Overview(scope.month, scope.compare_to, None, stage, headline, " ".join(notes), rates, counts, trend,
-                    departments, moved, movers, movers_note, goal_tiles, forecast_note, effects)
+                    by_department_chart, moved, movers, movers_note, goal_tiles, forecast_note, effects,
+                    needs_attention, alerts_note)
+
+
+def _needs_attention(conn, scope: Scope, rubric: stages.Rubric | None, stage: StageSummary | None, departments,
+                     today: dt.date | None) -> tuple[tuple[alerts.Alert, ...], str | None]:
+    """The month's alerts, whatever the filters (like the stage): limited only by the departments the viewer may
+    see. The stage's placement is passed in, so the month is placed once."""
+    try:
+        rules = alerts.rules()
+    except stages.RubricError as error:
+        return (), f"No alerts: {error}"
+    if rubric is None:  # no rubric, no stage to compare
+        rules = {name: chosen for name, chosen in rules.items()
+                 if name not in (alerts.STAGE_FELL, alerts.CRITERION_LOST)}
+    found = alerts.alerts(conn, scope.month, rules, departments, today=today,
+                          placement=stage.placement if stage else None, rubric_in_force=rubric,
+                          min_group=scope.min_group)
+    return tuple(found), None
 
 
 BAND_MONTHS = 6  # how far the Overview's trend draws the forecast
