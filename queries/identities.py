@@ -14,7 +14,6 @@ from . import named
 from .imports import ID_NAMESPACES, ImportRefused
 
 # The kinds whose rows carry links: a change in one of their slices may relink someone.
-LINKING_KINDS = ("roster", "activity", "devices", "identity_changes")
 # An identity key starts with its namespace; an address key is a bare hash.
 _ID_PREFIXES = tuple(f"{space}:" for space in ID_NAMESPACES.values())
 
@@ -50,7 +49,16 @@ def aliases(conn, extra_edges=()) -> tuple[dict[str, str], list[tuple[str, list[
     The person key of a set of linked addresses is the key of the address seen first (earliest month, then the
     smallest key), so that adding a later address never moves the earlier months' key. `extra_edges`, in the
     shape of the edges query's rows, are taken as if they were live (a file's links, before it is imported)."""
-    edges = named.run(conn, "identities.edges").fetchall() + list(extra_edges)
+    extra = list(extra_edges)
+    conn.register("file_links", pyarrow.table({
+        "address": pyarrow.array([e[0] for e in extra], pyarrow.string()),
+        "other": pyarrow.array([e[1] for e in extra], pyarrow.string()),
+        "month": pyarrow.array([e[2] for e in extra], pyarrow.date32()),
+        "ord": pyarrow.array([e[3] for e in extra], pyarrow.int32())}))
+    try:
+        edges = named.run(conn, "identities.edges").fetchall()
+    finally:
+        conn.unregister("file_links")
     people = _People()
     first_seen: dict[str, tuple] = {}
     for address, other, month, order in edges:
@@ -131,6 +139,11 @@ class Conflict(ImportRefused):
     def __init__(self, conflicts: list[tuple[str, list[str]]]):
         self.conflicts = conflicts
         super().__init__(conflict_message(conflicts, "This change"))
+
+
+def links_changed(conn) -> bool:
+    """Whether the slices a refresh recounts (its rollup_changes) may change a link, so that relink is needed."""
+    return bool(named.run(conn, "identities.links_changed").fetchone()[0])
 
 
 def relink(conn) -> int:

@@ -17,10 +17,40 @@ WITH ids AS (
     SELECT d.person_key, d.identity_key, d.month FROM devices d
     JOIN live_slices s ON s.upload_id = d.upload_id AND s.kind = 'devices' AND s.tool = d.tool AND s.month = d.month
     WHERE d.identity_key IS NOT NULL
+),
+links AS (
+    SELECT person_key, identity_key, min(month) AS month, 1 AS ord FROM ids GROUP BY ALL
+    UNION ALL
+    SELECT old_key, new_key, month, 0 FROM live_identity_changes WHERE old_key <> new_key
+    UNION ALL
+    SELECT address, other, month, ord FROM file_links  -- a pending file's links, in a preview
+),
+-- An address and an id that have no other neighbour are a person with one address and one id: they join no one
+-- and clash with nothing, and most people are just that. Address changes and the links of a key with two or more
+-- neighbours go on to the union-find (queries/identities.py), which then holds only the people who need it.
+ends AS (SELECT person_key AS node, identity_key AS other FROM links UNION SELECT identity_key, person_key FROM links),
+shared AS (SELECT node FROM ends GROUP BY node HAVING count(*) > 1)
+SELECT * FROM links
+WHERE ord = 0 OR person_key IN (SELECT node FROM shared) OR identity_key IN (SELECT node FROM shared);
+
+-- name: links_changed
+-- Whether a refresh's changed slices (rollup_changes) may change a link: an address change was uploaded or taken
+-- back, or the new or the replaced rows of a changed roster, activity or device slice carry an id. Most exports
+-- carry none (Viva Engage, Slack, a roster without person_id), and then no link can have changed.
+WITH touched AS (
+    SELECT s.upload_id, c.kind, c.tool, c.month FROM rollup_changes c
+    JOIN live_slices s ON s.kind = c.kind AND s.tool = c.tool AND s.month = c.month
+    UNION
+    SELECT r.upload_id, c.kind, c.tool, c.month FROM rollup_changes c
+    JOIN rollup_sources r ON r.kind = c.kind AND r.tool = c.tool AND r.month = c.month
 )
-SELECT person_key, identity_key, min(month), 1 FROM ids GROUP BY ALL
-UNION ALL
-SELECT old_key, new_key, month, 0 FROM live_identity_changes WHERE old_key <> new_key;
+SELECT EXISTS (SELECT 1 FROM touched WHERE kind = 'identity_changes')
+    OR EXISTS (SELECT 1 FROM roster x JOIN touched t ON t.kind = 'roster' AND t.upload_id = x.upload_id
+               AND t.month = x.month WHERE x.identity_key IS NOT NULL)
+    OR EXISTS (SELECT 1 FROM activity x JOIN touched t ON t.kind = 'activity' AND t.upload_id = x.upload_id
+               AND t.tool = x.tool AND t.month = x.month WHERE x.identity_key IS NOT NULL)
+    OR EXISTS (SELECT 1 FROM devices x JOIN touched t ON t.kind = 'devices' AND t.upload_id = x.upload_id
+               AND t.tool = x.tool AND t.month = x.month WHERE x.identity_key IS NOT NULL);
 
 -- name: moved
 -- The addresses whose person key changes: linked, unlinked or given another person.

@@ -4,10 +4,12 @@
 --
 -- A refresh recomputes only the months an upload affects. It compares the live upload slices with those the
 -- rollups were last computed from (rollup_sources), and rebuilds person_month for the months that read a
--- changed slice: a roster or champion register counts for its month and the months it carries forward to,
--- training for its month and the 11 after it, activity and device usage for their own month; plus the months
--- that appear or disappear, and the month after each rebuilt month when it has activity (returning and lapsed
--- look one month back).
+-- changed slice: a roster counts for its month and the months it carries forward to, activity and device usage
+-- for their own month; plus the months that appear or disappear, and the month after each rebuilt month when it
+-- has activity (returning and lapsed look one month back). A champion register (for its month and the months it
+-- carries forward to) and training (for its month and the 11 after it) change only two flags of a person-month:
+-- those months are not rebuilt; the people whose flags change are updated, and their months' champion and
+-- training counts counted again.
 -- `new` looks at every earlier month: each person's first active month is kept in first_active, and only the
 -- months where someone's first active month moves are touched outside the rebuilt months.
 -- The department KPI rows and their rank correlations are recomputed for the rebuilt months and the months whose
@@ -34,6 +36,15 @@ WITH slices AS (
     SELECT DISTINCT kind, tool, month FROM live_slices WHERE kind NOT IN ('checklist', 'identity_changes', 'departments', 'initiatives', 'targets')
 ),
 bounds AS (SELECT min(month) AS first_month, max(month) AS last_month FROM slices),
+held AS (
+    -- which kinds each month holds: one pass over the slices (the roster and the champion register carry forward)
+    SELECT month, bool_or(kind = 'roster') AS roster, bool_or(kind = 'champions') AS champions,
+        bool_or(kind = 'activity') AS activity,
+        list(DISTINCT tool ORDER BY tool) FILTER (WHERE kind = 'activity') AS tools,
+        bool_or(kind = 'communities') AS communities, bool_or(kind = 'kpis') AS kpis,
+        bool_or(kind = 'training') AS training, bool_or(kind = 'devices') AS devices
+    FROM slices GROUP BY month
+),
 months AS (
     SELECT CAST(unnest(generate_series(CAST(first_month AS TIMESTAMP), CAST(last_month AS TIMESTAMP),
                                        INTERVAL 1 MONTH)) AS DATE) AS month
@@ -55,48 +66,78 @@ communities AS (
     GROUP BY month
 )
 SELECT m.month,
-    (SELECT max(s.month) FROM slices s WHERE s.kind = 'roster' AND s.month <= m.month) AS roster_month,
-    (SELECT max(s.month) FROM slices s WHERE s.kind = 'champions' AND s.month <= m.month) AS champions_month,
-    EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'activity' AND s.month = m.month) AS has_activity,
-    coalesce((SELECT list(DISTINCT s.tool ORDER BY s.tool) FROM slices s
-              WHERE s.kind = 'activity' AND s.month = m.month), []) AS tools,
-    EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'communities' AND s.month = m.month) AS has_communities,
-    EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'kpis' AND s.month = m.month) AS has_kpis,
-    EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'training'
-            AND s.month BETWEEN CAST(m.month - INTERVAL 11 MONTH AS DATE) AND m.month) AS has_training,
+    max(CASE WHEN h.roster THEN m.month END) OVER since_first AS roster_month,
+    max(CASE WHEN h.champions THEN m.month END) OVER since_first AS champions_month,
+    coalesce(h.activity, false) AS has_activity,
+    coalesce(h.tools, []) AS tools,
+    coalesce(h.communities, false) AS has_communities,
+    coalesce(h.kpis, false) AS has_kpis,
+    -- training counts for its month and the 11 after it (the months are consecutive: one row each)
+    coalesce(bool_or(h.training) OVER (ORDER BY m.month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW), false)
+        AS has_training,
     o.activity_people, o.unmapped_people, o.concealed_people,
-    EXISTS (SELECT 1 FROM slices s WHERE s.kind = 'devices' AND s.month = m.month) AS has_devices,
+    coalesce(h.devices, false) AS has_devices,
     k.share AS kpis_on_target_share,
     c.active_communities,
     o.contribution_tools
 FROM months m
+LEFT JOIN held h ON h.month = m.month
 LEFT JOIN month_status o ON o.month = m.month
 LEFT JOIN kpi_status k ON k.month = m.month
-LEFT JOIN communities c ON c.month = m.month;
+LEFT JOIN communities c ON c.month = m.month
+WINDOW since_first AS (ORDER BY m.month ROWS UNBOUNDED PRECEDING);
 
 -- name: months
--- The months whose person_month rows are rebuilt. $full rebuilds every month (after a migration).
+-- The months whose person_month rows are rebuilt. $full rebuilds every month (after a migration). A change of the
+-- champion register or of training alone is not among them: it changes two flags (flag_months).
 CREATE OR REPLACE TEMP TABLE rollup_months AS
 WITH changed AS (
-    -- months that appear or disappear, or take their roster, champions, activity or devices from elsewhere
+    -- months that appear or disappear, or take their roster, activity or devices from elsewhere
     SELECT coalesce(n.month, o.month) AS month
     FROM month_status_new n FULL JOIN month_status o ON o.month = n.month
     WHERE $full OR n.month IS NULL OR o.month IS NULL
-       OR n.roster_month IS DISTINCT FROM o.roster_month OR n.champions_month IS DISTINCT FROM o.champions_month
+       OR n.roster_month IS DISTINCT FROM o.roster_month
        OR n.has_activity IS DISTINCT FROM o.has_activity OR n.has_devices IS DISTINCT FROM o.has_devices
     UNION
     -- months reading a changed slice
     SELECT n.month FROM month_status_new n JOIN rollup_changes c ON
-        (c.kind = 'roster' AND n.roster_month = c.month)
-        OR (c.kind = 'champions' AND n.champions_month = c.month)
-        OR (c.kind IN ('activity', 'devices') AND n.month = c.month)
-        OR (c.kind = 'training' AND n.month BETWEEN c.month AND CAST(c.month + INTERVAL 11 MONTH AS DATE))
+        (c.kind = 'roster' AND n.roster_month = c.month) OR (c.kind IN ('activity', 'devices') AND n.month = c.month)
 )
 SELECT month FROM changed
 UNION
 -- the month after each, when it has activity: its returning and lapsed people compare with the month before
 SELECT n.month FROM month_status_new n JOIN changed c ON n.month = CAST(c.month + INTERVAL 1 MONTH AS DATE)
 WHERE n.has_activity;
+
+-- name: flag_months
+-- Months not rebuilt whose champion flags or training flags may change: they take their champion register from
+-- elsewhere, or read a changed register or a changed training month (the 12 months from it). Only the people
+-- whose flags change are written (update_flags), and the champion and training counts of their month counted again.
+CREATE OR REPLACE TEMP TABLE rollup_flag_months AS
+SELECT n.month
+FROM month_status_new n LEFT JOIN month_status o ON o.month = n.month
+WHERE n.month NOT IN (SELECT month FROM rollup_months)
+  AND (n.champions_month IS DISTINCT FROM o.champions_month
+       OR EXISTS (SELECT 1 FROM rollup_changes c
+                  WHERE (c.kind = 'champions' AND n.champions_month = c.month)
+                     OR (c.kind = 'training'
+                         AND n.month BETWEEN c.month AND CAST(c.month + INTERVAL 11 MONTH AS DATE))));
+
+-- name: tool_months
+-- The per-tool rows to count again in each rebuilt month: they read the month's roster people and their activity
+-- on that tool alone. Every tool (tool NULL) where the month appears, takes its roster from elsewhere or reads a
+-- changed roster, or disappears (or after a migration); otherwise only the tools whose activity changed. The month after a
+-- changed month, rebuilt for its returning and lapsed people, keeps its per-tool rows.
+CREATE OR REPLACE TEMP TABLE rollup_tool_months AS
+SELECT r.month, CAST(NULL AS VARCHAR) AS tool
+FROM rollup_months r
+LEFT JOIN month_status_new n ON n.month = r.month
+LEFT JOIN month_status o ON o.month = r.month
+WHERE $full OR n.month IS NULL OR o.month IS NULL OR n.roster_month IS DISTINCT FROM o.roster_month
+   OR n.roster_month IN (SELECT month FROM rollup_changes WHERE kind = 'roster')
+UNION ALL
+SELECT DISTINCT c.month, c.tool FROM rollup_changes c
+WHERE c.kind = 'activity' AND c.month IN (SELECT month FROM rollup_months);
 
 -- name: replace_month_status
 DELETE FROM month_status;
@@ -241,7 +282,8 @@ WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM
 INSERT INTO person_month
 WITH previous AS (
     SELECT month, person_key, active FROM person_month
-    WHERE month IN (SELECT CAST(month - INTERVAL 1 MONTH AS DATE) FROM rollup_months)
+    WHERE month BETWEEN CAST($first_month - INTERVAL 1 MONTH AS DATE) AND $last_month
+      AND month IN (SELECT CAST(month - INTERVAL 1 MONTH AS DATE) FROM rollup_months)
     UNION ALL
     SELECT month, person_key, active FROM pm_stage
 )
@@ -305,11 +347,13 @@ WHERE month_status.month = x.month;
 
 -- name: delete_org_rollup
 -- The any-tool rows of the rebuilt months, of the months whose newcomers changed and of the months that look back
--- at a rebuilt month; the per-tool rows (which have no newcomers and look back at nothing) of the rebuilt months.
+-- at a rebuilt month; the per-tool rows (which have no newcomers and look back at nothing) that tool_months names.
 DELETE FROM org_rollup
-WHERE month IN (SELECT month FROM rollup_months)
-   OR (tool = '*' AND month IN (SELECT month FROM rollup_new_months UNION ALL
-                                SELECT month FROM rollup_lookback_months));
+WHERE (tool = '*' AND month IN (SELECT month FROM rollup_months UNION ALL SELECT month FROM rollup_new_months
+                                UNION ALL SELECT month FROM rollup_lookback_months))
+   OR (tool <> '*' AND month IN (SELECT month FROM rollup_tool_months)
+       AND EXISTS (SELECT 1 FROM rollup_tool_months t
+                   WHERE t.month = org_rollup.month AND (t.tool IS NULL OR t.tool = org_rollup.tool)));
 
 -- name: insert_org_rollup
 -- Habitual and active_12m look back at each person's earlier months: one pass over the active rows of the 12
@@ -364,7 +408,8 @@ SELECT p.month, p.department, p.region, p.business_unit, p.level, a.tool,
     sum(a.reactions), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM person_month p
 JOIN rollup_activity a ON a.month = p.month AND a.person_key = p.person_key AND a.active
-WHERE p.month BETWEEN $first_month AND $last_month AND p.month IN (SELECT month FROM rollup_months)
+WHERE p.month BETWEEN $first_month AND $last_month AND p.month IN (SELECT month FROM rollup_tool_months)
+  AND EXISTS (SELECT 1 FROM rollup_tool_months t WHERE t.month = a.month AND (t.tool IS NULL OR t.tool = a.tool))
 GROUP BY ALL;
 
 -- name: delete_segment_moves
@@ -379,6 +424,8 @@ SELECT p.month, p.department, p.region, p.business_unit, p.level, b.segment AS f
 FROM person_month p
 JOIN person_month b ON b.person_key = p.person_key AND b.month = CAST(p.month - INTERVAL 1 MONTH AS DATE)
 WHERE p.month BETWEEN $first_month AND $last_month AND p.month IN (SELECT month FROM rollup_months)
+  -- the months before: bounded, so that the scan skips every other month's rows
+  AND b.month BETWEEN CAST($first_month - INTERVAL 1 MONTH AS DATE) AND $last_month
   AND p.segment IS NOT NULL AND b.segment IS NOT NULL
 GROUP BY ALL;
 
@@ -399,17 +446,67 @@ WITH members AS (
 counted AS (
     SELECT m.cohort, p.month, m.department, m.region, m.business_unit, m.level
     FROM person_month p JOIN members m ON m.person_key = p.person_key
-    WHERE p.active AND p.month IN (SELECT month FROM rollup_months)
+    WHERE p.active AND p.month BETWEEN $first_month AND $last_month AND p.month IN (SELECT month FROM rollup_months)
     UNION ALL
     SELECT m.cohort, p.month, m.department, m.region, m.business_unit, m.level
     FROM person_month p JOIN members m ON m.person_key = p.person_key
     WHERE p.active AND p.month NOT IN (SELECT month FROM rollup_months)
       AND m.cohort IN (SELECT month FROM rollup_months UNION ALL SELECT month FROM rollup_new_months)
+      -- a cohort counts from its own month on: the months before the earliest cohort counted again are skipped
+      AND p.month >= (SELECT min(month) FROM (SELECT month FROM rollup_months UNION ALL
+                                              SELECT month FROM rollup_new_months))
 )
 SELECT cohort, month, department, region, business_unit, level, count(*) AS people
 FROM counted
 WHERE month >= cohort
 GROUP BY ALL;
+
+-- name: stage_flags
+-- The people of the flag months whose champion or training flag changes, with their new flags (the same rules as
+-- stage_person_month).
+CREATE OR REPLACE TEMP TABLE flag_changes AS
+WITH ms AS (SELECT * FROM month_status WHERE month IN (SELECT month FROM rollup_flag_months)),
+champs AS (
+    SELECT DISTINCT ms.month, c.person_key FROM ms JOIN live_champions c ON c.month = ms.champions_month
+),
+trained AS (
+    SELECT DISTINCT ms.month, t.person_key
+    FROM ms JOIN live_training t ON t.month BETWEEN CAST(ms.month - INTERVAL 11 MONTH AS DATE) AND ms.month
+),
+flags AS (
+    SELECT pm.month, pm.person_key, pm.is_champion AS was_champion, pm.trained_12m AS was_trained,
+        ch.person_key IS NOT NULL AS is_champion, tr.person_key IS NOT NULL AS trained_12m
+    FROM person_month pm
+    LEFT JOIN champs ch ON ch.month = pm.month AND ch.person_key = pm.person_key
+    LEFT JOIN trained tr ON tr.month = pm.month AND tr.person_key = pm.person_key
+    WHERE pm.month BETWEEN $first_flag_month AND $last_flag_month
+      AND pm.month IN (SELECT month FROM rollup_flag_months)
+)
+SELECT month, person_key, is_champion, trained_12m FROM flags
+WHERE is_champion IS DISTINCT FROM was_champion OR trained_12m IS DISTINCT FROM was_trained;
+
+-- name: update_flags
+UPDATE person_month SET is_champion = f.is_champion, trained_12m = f.trained_12m
+FROM flag_changes f
+WHERE person_month.month = f.month AND person_month.person_key = f.person_key;
+
+-- name: update_flag_counts
+-- The champion and training counts of the any-tool rows of the months where a flag changed (the same sums as
+-- insert_org_rollup); a flag moves no one to another org unit, so every row is there already.
+UPDATE org_rollup SET champions = x.champions, trained_12m = x.trained_12m,
+    champion_contributions = x.champion_contributions
+FROM (
+    SELECT month, department, region, business_unit, level,
+        sum(is_champion::INT) AS champions, sum(trained_12m::INT) AS trained_12m,
+        sum(coalesce(posts, 0) + coalesce(replies, 0)) FILTER (WHERE is_champion) AS champion_contributions
+    FROM person_month
+    WHERE month BETWEEN $first_flag_month AND $last_flag_month
+      AND month IN (SELECT DISTINCT month FROM flag_changes)
+    GROUP BY ALL
+) x
+WHERE org_rollup.tool = '*' AND org_rollup.month = x.month
+  AND org_rollup.department IS NOT DISTINCT FROM x.department AND org_rollup.region IS NOT DISTINCT FROM x.region
+  AND org_rollup.business_unit IS NOT DISTINCT FROM x.business_unit AND org_rollup.level IS NOT DISTINCT FROM x.level;
 
 -- name: department_kpi_months
 -- Months whose department KPI rows or department adoption changed.

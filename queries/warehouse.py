@@ -530,21 +530,29 @@ def refresh_rollups(conn: duckdb.DuckDBPyConnection) -> int:
     full = conn.execute("SELECT count(*) = 0 FROM rollup_sources").fetchone()[0]
     named.run(conn, "rollups.changes")
     relinked = 0
-    if full or conn.execute("SELECT count(*) FROM rollup_changes WHERE kind IN "
-                            f"{identities.LINKING_KINDS}").fetchone()[0]:
+    if full or identities.links_changed(conn):
         relinked = identities.relink(conn)
     if not full and not conn.execute("SELECT count(*) FROM rollup_changes").fetchone()[0]:
         conn.execute("DROP TABLE rollup_changes")
         return 0  # a checklist answer: nothing the rollups hold
     named.run(conn, "rollups.status")
     named.run(conn, "rollups.months", {"full": full})
+    named.run(conn, "rollups.flag_months")
+    named.run(conn, "rollups.tool_months", {"full": full})
     # Months whose person rows expired (queries/retention.py) keep their rollups: never recounted from rows gone.
-    conn.execute("DELETE FROM rollup_months WHERE month < (SELECT CAST(max(value) AS DATE) FROM meta "
-                 "WHERE key = 'person_rows_from')")
+    for table in ("rollup_months", "rollup_flag_months", "rollup_tool_months"):
+        conn.execute(f"DELETE FROM {table} WHERE month < (SELECT CAST(max(value) AS DATE) FROM meta "
+                     "WHERE key = 'person_rows_from')")
     named.run(conn, "rollups.replace_month_status")
     named.run(conn, "rollups.insert_month_status")
+    temporary = ["rollup_changes", "month_status_new", "rollup_months", "rollup_flag_months", "rollup_tool_months"]
+    first_flag, last_flag = conn.execute("SELECT min(month), max(month) FROM rollup_flag_months").fetchone()
+    if first_flag is not None:  # a champion register or training changed: two flags, not whole months
+        params = {"first_flag_month": first_flag, "last_flag_month": last_flag}
+        for block in ("stage_flags", "update_flags", "update_flag_counts"):
+            named.run(conn, f"rollups.{block}", params)
+        temporary.append("flag_changes")
     first_month, last_month = conn.execute("SELECT min(month), max(month) FROM rollup_months").fetchone()
-    temporary = ["rollup_changes", "month_status_new", "rollup_months"]
     if first_month is not None:
         params = {"first_month": first_month, "last_month": last_month}
         for block in ("stage_activity", "update_contribution_tools", "stage_person_month", "stage_first_active", "delete_first_active", "insert_first_active",
