@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .. import warehouse
 from ..access import Actor, PermissionDenied
-from .content import Digest, Section, as_message, compose, written
+from .content import Digest, Ladder, Section, as_message, compose, written
 from .ledger import (CLAIM_EXPIRY_MINUTES, Completeness, DigestStatus, claim, claimed_keys, completeness,
                      latest_completeness, month_complete, outstanding, recipient_key, sent_keys, settle, standing)
 from .configuration import DEFAULT_PORT, ENVIRONMENT, SECURITY, DigestError, Settings, require_server, settings
