@@ -476,6 +476,7 @@ def test_a_tiny_organisations_figures_are_withheld(db, load, conn):
         assert "67%" not in shown and "33%" not in shown
     assert "Fewer than 5 people are counted in September 2026, so the digest shows no figures" in text
     assert "Sales" not in text and "Legal" not in text  # no department of fewer than five people
+    assert 'class="tile"' not in html and html.count('class="stage"') == 6  # the ladder (organisation-wide), no tiles
     for address in ("ann@", "ben@", "cat@", "zed@"):
         assert address not in text and address not in html
 

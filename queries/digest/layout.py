@@ -167,8 +167,13 @@ def page(digest: Digest) -> str:
     body = f'<tr><td style="padding:4px 24px 16px 24px">{sections}{button}</td></tr>'
     footer = (f'<tr><td style="border-top:1px solid {RULE};padding:12px 24px 20px 24px;{FONT};font-size:12px;'
               f'line-height:17px;color:{MUTED}">{_e(digest.footer)}</td></tr>')
-    column = _table(header + body + footer, f"max-width:{WIDTH}px;background-color:{PAPER};border:1px solid {RULE}",
-                    str(WIDTH))
+    # As wide as the window up to WIDTH, so a phone shows it without scrolling sideways; Outlook for Windows reads no
+    # max-width, so its conditional comment holds the column at WIDTH there.
+    column = (f'<!--[if mso]><table role="presentation" width="{WIDTH}" cellpadding="0" cellspacing="0" border="0">'
+              '<tr><td><![endif]-->'
+              + _table(header + body + footer, f"max-width:{WIDTH}px;background-color:{PAPER};"
+                                               f"border:1px solid {RULE}")
+              + "<!--[if mso]></td></tr></table><![endif]-->")
     return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>{_e(digest.subject)}</title></head>'
