@@ -196,7 +196,7 @@ def test_the_cli_mails_the_digest_and_refuses_to_send_the_same_month_twice(demo_
         assert "The three biggest moves" in part
         assert "Communications: adoption 81%, +21 pts since September 2026" in part
         assert "https://dashboard.example.com/?month=2026-10" in part
-    assert '<a href="https://dashboard.example.com/?month=2026-10">' in html and "<ol><li>" in html
+    assert '<a href="https://dashboard.example.com/?month=2026-10"' in html and "<ol " in html and "<li " in html
     assert "@" not in text.replace("ceo@example.com", "").replace("cfo@example.com", "")  # no employee's address
     [pdf] = attachments
     assert pdf.get_content_type() == "application/pdf"
@@ -476,6 +476,7 @@ def test_a_tiny_organisations_figures_are_withheld(db, load, conn):
         assert "67%" not in shown and "33%" not in shown
     assert "Fewer than 5 people are counted in September 2026, so the digest shows no figures" in text
     assert "Sales" not in text and "Legal" not in text  # no department of fewer than five people
+    assert 'class="tile"' not in html and html.count('class="stage"') == 6  # the ladder (organisation-wide), no tiles
     for address in ("ann@", "ben@", "cat@", "zed@"):
         assert address not in text and address not in html
 

@@ -10,8 +10,9 @@ peppered hash of the address: a second send of a month to the same people is ref
 claims its recipients in one write transaction before mailing them, so two runs at once (the schedule and an admin
 on the Data page) never both mail the same person.
 
-One module per job: configuration (the settings), content (what it says), ledger (who has had it, the claims and
-when a month is complete) and transport (SMTP); `send` and `write_eml` here tie them together.
+One module per job: configuration (the settings), content (what it says), layout (its HTML part, in tables with
+inline styles), ledger (who has had it, the claims and when a month is complete) and transport (SMTP); `send` and
+`write_eml` here tie them together.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from .. import warehouse
 from ..access import Actor, PermissionDenied
-from .content import Digest, Section, as_message, compose, written
+from .content import Digest, Ladder, Section, as_message, compose, written
 from .ledger import (CLAIM_EXPIRY_MINUTES, Completeness, DigestStatus, claim, claimed_keys, completeness,
                      latest_completeness, month_complete, outstanding, recipient_key, sent_keys, settle, standing)
 from .configuration import DEFAULT_PORT, ENVIRONMENT, SECURITY, DigestError, Settings, require_server, settings

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import urllib.parse
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -12,7 +11,22 @@ import duckdb
 
 from .. import brief, metrics, stages, views
 from ..formats import as_text
+from ..views.common import Tile
+from . import layout
 from .configuration import DigestError, Settings
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """The rubric's stages and where the organisation stands on them (0: stage 1 does not pass yet)."""
+
+    stages: tuple[tuple[int, str, str], ...]  # (number, name, motto), as charts.stage_strip takes them
+    current: int
+
+    def line(self) -> str:
+        """The ladder in words, the current stage in brackets: the text part's version of the HTML's row."""
+        return "Stages: " + " > ".join(f"[{n}. {name}]" if n == self.current else f"{n}. {name}"
+                                       for n, name, _ in self.stages)
 
 
 @dataclass(frozen=True)
@@ -22,6 +36,11 @@ class Section:
     items: tuple[str, ...] = ()
     numbered: bool = False
     links: tuple[str, ...] = ()  # an address for each item, when its items link to the dashboard (the alerts)
+    ladder: Ladder | None = None  # the stage ladder, drawn under the section's first paragraph (Where we stand)
+    tiles: tuple[Tile, ...] = ()  # the headline tiles, said on one line in the text part (Headline)
+
+    def tiles_line(self) -> str:
+        return " · ".join(f"{t.label} {t.value}" + (f" ({t.delta})" if t.delta else "") for t in self.tiles)
 
 
 @dataclass(frozen=True)
@@ -35,6 +54,7 @@ class Digest:
     link: str
     footer: str
     pdf: bytes
+    compare_to: dt.date  # the month the changes are measured from
 
     @property
     def attachment_name(self) -> str:
@@ -44,7 +64,12 @@ class Digest:
         lines = [self.subject, ""]
         for section in self.sections:
             lines += [section.title, "-" * len(section.title)]
-            lines += list(section.paragraphs)
+            lines += list(section.paragraphs[:1])
+            if section.ladder is not None:
+                lines.append(section.ladder.line())
+            lines += list(section.paragraphs[1:])
+            if section.tiles:
+                lines.append(section.tiles_line())
             for n, item in enumerate(section.items, start=1):
                 lines.append(f"  {n}. {item}" if section.numbered else f"  - {item}")
                 if section.links:
@@ -55,22 +80,8 @@ class Digest:
         return "\n".join(lines)
 
     def html(self) -> str:
-        e = html.escape
-        body = [f"<h1 style=\"font-size:20px\">{e(self.subject)}</h1>"]
-        for section in self.sections:
-            body.append(f"<h2 style=\"font-size:16px;margin-bottom:4px\">{e(section.title)}</h2>")
-            body += [f"<p>{e(p)}</p>" for p in section.paragraphs]
-            if section.items:
-                tag = "ol" if section.numbered else "ul"
-                items = [f"<a href=\"{e(link, quote=True)}\">{e(item)}</a>" for item, link in
-                         zip(section.items, section.links)] if section.links else [e(item) for item in section.items]
-                body.append(f"<{tag}>" + "".join(f"<li>{item}</li>" for item in items) + f"</{tag}>")
-        body.append(f"<p><a href=\"{e(self.link, quote=True)}\">Open the dashboard</a></p>")
-        body.append(f"<p>The one-page brief is attached ({e(self.attachment_name)}).</p>")
-        body.append(f"<p style=\"color:#6b7280;font-size:12px\">{e(self.footer)}</p>")
-        return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + e(self.subject)
-                + "</title></head><body style=\"font-family:Arial,Helvetica,sans-serif;color:#1f2937\">"
-                + "".join(body) + "</body></html>")
+        """The HTML alternative: the same sections, laid out in tables with inline styles (layout.py)."""
+        return layout.page(self)
 
 
 def _link(url: str, month: dt.date) -> str:
@@ -105,7 +116,8 @@ def written(model: views.Overview, edition: brief.Edition, url: str) -> Digest:
         stage.append(f"To reach stage {following.number}, {following.name} ({following.met} of {following.total} "
                      "criteria met), it takes:")
         gaps = tuple(stages.gap_words(g, placement.projections.get(g.id)).line for g in placement.gaps)
-    sections = [Section("Where we stand", tuple(stage), gaps), _needs_attention(model, url)]
+    ladder = Ladder(tuple((s.number, s.name, s.motto) for s in placement.stages), placement.stage)
+    sections = [Section("Where we stand", tuple(stage), gaps, ladder=ladder), _needs_attention(model, url)]
 
     if model.withheld:  # too few people: the Overview shows no figure, and neither does the digest
         withheld = (f"Fewer than {scope.min_group} people are counted in {month:%B %Y}, so the digest shows no "
@@ -113,8 +125,8 @@ def written(model: views.Overview, edition: brief.Edition, url: str) -> Digest:
         sections.append(Section("Headline", (withheld,)))
         sections.append(Section("The three biggest moves", (withheld,)))
     else:
-        tiles = " · ".join(f"{t.label} {t.value}" + (f" ({t.delta})" if t.delta else "") for t in model.rates)
-        sections.append(Section("Headline", (as_text(model.headline), tiles)))
+        # The brief's tiles: the Overview's first row and its headcount
+        sections.append(Section("Headline", (as_text(model.headline),), tiles=(*model.rates, model.headcount)))
         # The Overview's "departments that moved most": departments under the minimum group size are left out.
         items = tuple(f"{m.department}: adoption {m.adoption}, {m.change} since {model.compare_to:%B %Y}"
                       for m in model.moved)
@@ -126,7 +138,8 @@ def written(model: views.Overview, edition: brief.Edition, url: str) -> Digest:
     footer = (f"Whole organisation, {month:%B %Y} compared with {model.compare_to:%B %Y}. Figures about fewer than "
               f"{scope.min_group} people are never shown. You receive this digest as one of the dashboard's "
               "configured recipients; ask your dashboard admin to change the list.")
-    return Digest(month, subject, tuple(sections), _link(url, month), footer, brief.render(model, edition))
+    return Digest(month, subject, tuple(sections), _link(url, month), footer, brief.render(model, edition),
+                  model.compare_to)
 
 
 def _needs_attention(model: views.Overview, url: str) -> Section:
