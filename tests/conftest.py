@@ -262,6 +262,7 @@ def _backend(tmp_path_factory):
         yield
         return
     import shutil
+    import subprocess
     import tempfile
 
     root = Path(tempfile.mkdtemp(prefix="dashboard-pg-"))
@@ -285,7 +286,11 @@ def _backend(tmp_path_factory):
         shutil.rmtree(root, ignore_errors=True)
         if _AZ:
             _AZ["process"].terminate()
-            _AZ["process"].wait(timeout=30)
+            try:
+                _AZ["process"].wait(timeout=10)
+            except subprocess.TimeoutExpired:  # Azurite can linger over open connections on SIGTERM
+                _AZ["process"].kill()
+                _AZ["process"].wait()
             _AZ["log"].close()
 
 
