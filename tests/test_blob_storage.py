@@ -110,14 +110,21 @@ def figures(location: str) -> dict:
         return {"rollups": rollups, "months": {str(m): metrics.org_month(conn, m) for m in metrics.months(conn)}}
 
 
-@on_azurite
-def test_blob_storage_gives_the_same_figures_as_a_local_folder(tmp_path, monkeypatch, every_group_shown):
+@pytest.fixture
+def org_on_blob(tmp_path, monkeypatch) -> tuple[str, str, list[str]]:
+    """(location, its data path in the container, the people) of the small organisation loaded on blob storage
+    of its own (own_location)."""
     monkeypatch.setenv("DASHBOARD_PEPPER", PEPPER)
-    monkeypatch.setenv("DASHBOARD_DATA_PATH", os.environ["DASHBOARD_DATA_PATH"])
+    monkeypatch.setenv("DASHBOARD_DATA_PATH", os.environ["DASHBOARD_DATA_PATH"])  # own_location sets its own
     people = emails()
-    on_blob = own_location(tmp_path, "on_blob")
-    blob_path = os.environ["DASHBOARD_DATA_PATH"]
-    load_org(on_blob, people)
+    location = own_location(tmp_path, "on_blob")
+    load_org(location, people)
+    return location, os.environ["DASHBOARD_DATA_PATH"], people
+
+
+@on_azurite
+def test_blob_storage_gives_the_same_figures_as_a_local_folder(org_on_blob, tmp_path, monkeypatch, every_group_shown):
+    on_blob, blob_path, people = org_on_blob
     assert blob_path.startswith("az://") and any(name.endswith(".parquet") for name, _ in lake_files(blob_path))
     monkeypatch.setenv("DASHBOARD_DATA_PATH", str(tmp_path / "folder"))
     on_folder = _createdb("on_folder_" + os.urandom(4).hex())
@@ -129,13 +136,8 @@ def test_blob_storage_gives_the_same_figures_as_a_local_folder(tmp_path, monkeyp
 
 
 @on_azurite
-def test_an_erasure_deletes_the_persons_blobs_from_the_container(tmp_path, monkeypatch):
-    monkeypatch.setenv("DASHBOARD_PEPPER", PEPPER)
-    monkeypatch.setenv("DASHBOARD_DATA_PATH", os.environ["DASHBOARD_DATA_PATH"])
-    people = emails()
-    location = own_location(tmp_path, "erased_on_blob")
-    data_path = os.environ["DASHBOARD_DATA_PATH"]
-    load_org(location, people)
+def test_an_erasure_deletes_the_persons_blobs_from_the_container(org_on_blob):
+    location, data_path, people = org_on_blob
     gone = person_key(people[0]).encode()
     before = dict(lake_files(data_path))  # listed through Azure's own client, not DuckDB
     holding = {name for name, data in before.items() if gone in data}
