@@ -10,7 +10,7 @@ which bench/run.py puts in RESULTS.md beside the embedded file's figures.
 
 `--storage azurite` puts the data files in Azure Blob Storage instead: Azurite, Microsoft's emulator
 (`npm ci --prefix tests/azurite`), on loopback. `--storage both` loads the same months into a folder and into
-Azurite, one after the other in the same run, times both, and writes the comparison into its own marked section of
+Azurite in the same run, taking turns, times both, and writes the comparison into its own marked section of
 bench/RESULTS.md (docs/deploy.md#azure-blob-storage); e.g. `python bench/lake.py --people 10000 --months 3
 --storage both` takes a few minutes.
 """
@@ -24,6 +24,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import statistics
 import time
 from pathlib import Path
 
@@ -32,7 +33,7 @@ sys.path.insert(0, str(BENCH))
 import load  # noqa: E402  (its RESULTS.md section writer)
 import run  # noqa: E402  (sets the pepper and paths the same way)
 
-from queries import warehouse  # noqa: E402
+from queries import views, warehouse  # noqa: E402
 
 ROOT = BENCH.parent
 CONTAINER = "lake"
@@ -94,25 +95,45 @@ def start_azurite(root: Path) -> tuple[subprocess.Popen, str]:
             time.sleep(0.3)
 
 
-def measure(location: str, folder: Path, months: list[str], runs: int, where: str) -> dict:
-    """Load every month but the last, time each file of the last month's import and each page's uncached data."""
-    start = time.perf_counter()
+def measure(locations: dict[str, str], folder: Path, months: list[str], runs: int) -> dict[str, dict]:
+    """Load every month but the last, time each file of the last month's import and each page's uncached data, on
+    every location given ({storage: location}). The storages take turns file by file and page run by page run, so
+    a shared machine's changing load falls on all of them alike."""
+    found = {storage: {"history_s": 0.0, "imports": [], "pages": {}} for storage in locations}
     for month in months[:-1]:
         for kind, path in run.month_files(folder, month):
-            run.import_one(location, kind, path, month)
-        run.log(f"  loaded {month} into DuckLake on {where}")
-    history = time.perf_counter() - start
-    imports = []
+            for storage, location in locations.items():
+                start = time.perf_counter()
+                run.import_one(location, kind, path, month)
+                found[storage]["history_s"] += time.perf_counter() - start
+        run.log(f"  loaded {month} into DuckLake on {', '.join(locations)}")
     for kind, path in run.month_files(folder, months[-1]):
-        start = time.perf_counter()
-        result = run.import_one(location, kind, path, months[-1])
-        seconds = time.perf_counter() - start
-        imports.append({"kind": kind, "file": path.name, "rows": result.row_count, "import_s": seconds,
-                        "raw_s": run.raw_read(path)})
-        run.log(f"  {path.name}: import {seconds:.3f} s on DuckLake on {where}")
-    pages = run.time_pages(location, runs)["pages"]
-    run.log(f"pages on DuckLake on {where}: " + ", ".join(f"{p} {s * 1000:.0f} ms" for p, s in pages.items()))
-    return {"history_s": history, "imports": imports, "pages": pages}
+        raw = run.raw_read(path)
+        for storage, location in locations.items():
+            start = time.perf_counter()
+            result = run.import_one(location, kind, path, months[-1])
+            seconds = time.perf_counter() - start
+            found[storage]["imports"].append({"kind": kind, "file": path.name, "rows": result.row_count,
+                                              "import_s": seconds, "raw_s": raw})
+            run.log(f"  {path.name}: import {seconds:.3f} s on DuckLake on {storage}")
+    scopes = {}
+    for storage, location in locations.items():
+        with warehouse.opened(location) as conn:
+            scopes[storage] = run.page_scope(conn)
+    for page in views.PAGES:
+        times = {storage: [] for storage in locations}
+        for _ in range(runs):
+            for storage, location in locations.items():
+                start = time.perf_counter()
+                with warehouse.opened(location) as conn:
+                    run.run_page(conn, page, scopes[storage])
+                times[storage].append(time.perf_counter() - start)
+        for storage in locations:
+            found[storage]["pages"][page] = statistics.median(times[storage])
+    for storage in locations:
+        run.log(f"pages on DuckLake on {storage}: "
+                + ", ".join(f"{p} {s * 1000:.0f} ms" for p, s in found[storage]["pages"].items()))
+    return found
 
 
 def blob_section(people: int, months: int, folder: dict, blob: dict, seconds: float) -> str:
@@ -120,10 +141,11 @@ def blob_section(people: int, months: int, folder: dict, blob: dict, seconds: fl
     ratio = lambda a, b: f"{a / b:.2f}x" if b else "-"  # noqa: E731
     lines = [f"## DuckLake on Azure Blob Storage against a local folder (bench/lake.py --storage both, "
              f"written {time.strftime('%Y-%m-%d %H:%M')})", "",
-             f"{people:,} people x {months} months, loaded into the same PostgreSQL catalog server twice in one run "
-             f"({seconds / 60:.1f} minutes): data files in a local folder, then in Azure Blob Storage served by "
-             f"Azurite on loopback (so without a network's latency: a storage account in another building adds its "
-             f"round trips). Load average at the end: {os.getloadavg()[0]:.1f} on 2 cores.", "",
+             f"{people:,} people x {months} months, loaded into two catalogs on one PostgreSQL server in one run "
+             f"({seconds / 60:.1f} minutes), with the data files in a local folder and in Azure Blob Storage served by "
+             f"Azurite on loopback; the two take turns file by file and page run by page run, so the shared "
+             f"machine's load falls on both alike (so without a network's latency: a storage account in another building adds its "
+             f"round trips). Load average at the end: {os.getloadavg()[0]:.1f} on 2 cores (other work was running).", "",
              "| Page (uncached data, median) | folder | blob | blob / folder |", "| --- | ---: | ---: | ---: |"]
     for page, seconds_folder in folder["pages"].items():
         seconds_blob = blob["pages"][page]
@@ -154,21 +176,26 @@ def main(argv=None) -> int:
     began = time.perf_counter()
     cluster = start_postgres(run.OUT / "pg")
     azurite = None
-    found = {}
+    locations = {}
     try:
+        # Each warehouse is attached once with its own data path, and stays attached (docs/architecture.md), so both
+        # can be open in this process at once.
         if args.storage in ("folder", "both"):
             data = run.OUT / "lake-data"
             shutil.rmtree(data, ignore_errors=True)
             os.environ["DASHBOARD_DATA_PATH"] = str(data)
-            location = f"ducklake:postgres:dbname=bench host=127.0.0.1 port={cluster['port']} user=postgres"
-            found["folder"] = measure(location, folder, months, args.runs, "a local folder")
-            warehouse.forget()
+            locations["folder"] = f"ducklake:postgres:dbname=bench host=127.0.0.1 port={cluster['port']} user=postgres"
+            with warehouse.opened(locations["folder"]):
+                pass
         if args.storage in ("azurite", "both"):
             azurite, connection = start_azurite(run.OUT / "azurite")
             os.environ["DASHBOARD_AZURE_CONNECTION_STRING"] = connection
             os.environ["DASHBOARD_DATA_PATH"] = f"az://{CONTAINER}/bench/"
-            location = f"ducklake:postgres:dbname=bench_blob host=127.0.0.1 port={cluster['port']} user=postgres"
-            found["blob"] = measure(location, folder, months, args.runs, "Azure Blob Storage (Azurite)")
+            locations["blob"] = (f"ducklake:postgres:dbname=bench_blob host=127.0.0.1 port={cluster['port']} "
+                                 "user=postgres")
+            with warehouse.opened(locations["blob"]):
+                pass
+        found = measure(locations, folder, months, args.runs)
         first = found.get("folder") or found["blob"]
         report = {"people": args.people, "months": len(months), "storage": args.storage, **first}
         (run.OUT / "ducklake.json").write_text(json.dumps(report, indent=2))
