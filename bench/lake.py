@@ -139,13 +139,22 @@ def measure(locations: dict[str, str], folder: Path, months: list[str], runs: in
 def blob_section(people: int, months: int, folder: dict, blob: dict, seconds: float) -> str:
     """The comparison as Markdown, for its marked section of RESULTS.md."""
     ratio = lambda a, b: f"{a / b:.2f}x" if b else "-"  # noqa: E731
+
+    def total(found: dict, what: str) -> float:
+        return sum(found["pages"].values()) if what == "pages" else sum(i["import_s"] for i in found["imports"])
+
     lines = [f"## DuckLake on Azure Blob Storage against a local folder (bench/lake.py --storage both, "
              f"written {time.strftime('%Y-%m-%d %H:%M')})", "",
              f"{people:,} people x {months} months, loaded into two catalogs on one PostgreSQL server in one run "
              f"({seconds / 60:.1f} minutes), with the data files in a local folder and in Azure Blob Storage served by "
-             f"Azurite on loopback; the two take turns file by file and page run by page run, so the shared "
-             f"machine's load falls on both alike (so without a network's latency: a storage account in another building adds its "
-             f"round trips). Load average at the end: {os.getloadavg()[0]:.1f} on 2 cores (other work was running).", "",
+             f"Azurite on loopback, so without a network's latency: a storage account in another building adds its "
+             f"round trips. The two take turns file by file and page run by page run, so the shared machine's load "
+             f"falls on both alike; absolute times move with that load (load average {os.getloadavg()[0]:.1f} on 2 "
+             f"cores at the end), so read the ratios.", "",
+             f"In all: page data {total(blob, 'pages'):.1f} s on blob against {total(folder, 'pages'):.1f} s on the "
+             f"folder ({ratio(total(blob, 'pages'), total(folder, 'pages'))}); the last month's imports "
+             f"{total(blob, 'imports'):.1f} s against {total(folder, 'imports'):.1f} s "
+             f"({ratio(total(blob, 'imports'), total(folder, 'imports'))}).", "",
              "| Page (uncached data, median) | folder | blob | blob / folder |", "| --- | ---: | ---: | ---: |"]
     for page, seconds_folder in folder["pages"].items():
         seconds_blob = blob["pages"][page]
