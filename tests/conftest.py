@@ -197,11 +197,12 @@ def _start_azurite(root: Path) -> dict:
 
 
 def lake_data_path(folder: Path) -> str:
-    """A data path of its own for a DuckLake warehouse: a folder under `folder`, or a new prefix in the container."""
+    """The data path of DuckLake warehouses made in `folder`: a folder under it, or a prefix of the container named
+    after it (the same folder gives the same path, as a catalog expects of its data path)."""
     if AZURITE:
-        import uuid
+        import hashlib
 
-        return f"az://{CONTAINER}/{uuid.uuid4().hex[:12]}/"
+        return f"az://{CONTAINER}/{hashlib.sha256(str(folder).encode()).hexdigest()[:12]}/"
     return str(Path(folder) / "lake")
 
 
