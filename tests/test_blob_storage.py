@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import (_AZ, AZURITE, AZURITE_ACCOUNT, AZURITE_KEY, DUCKLAKE, PEPPER, ROOT, _createdb, azurite_connection_string,
-                      lake_files)
+from conftest import (_AZ, AZURITE, AZURITE_ACCOUNT, AZURITE_KEY, DUCKLAKE, PEPPER, ROOT, _createdb,
+                      azurite_connection_string, lake_files, start_streamlit, stop_streamlit)
 from small_org import emails, load_org, own_location, person_key
 
 from queries import blob_storage, metrics, storage, uploads, warehouse
@@ -101,6 +101,31 @@ def test_a_wrong_credential_or_missing_container_is_one_line_naming_what_to_fix(
                 "no container": "The container 'no-such-container' named by DASHBOARD_DATA_PATH",
                 "no credential": "no credential is set: set DASHBOARD_AZURE_CONNECTION_STRING"}[case]
     assert expected in lines[0], lines[0]
+
+
+@on_azurite
+def test_a_server_with_a_wrong_credential_logs_one_line_and_shows_viewers_a_reference(tmp_path):
+    import http.client
+    import json
+
+    location = _createdb(f"served_refused_{os.urandom(4).hex()}")
+    wrong = azurite_connection_string(_AZ["port"], AZURITE_KEY.replace("Eby8", "Xby8"))
+    with open(tmp_path / "server.log", "w") as log:
+        process, base = start_streamlit(location, log, env={"DASHBOARD_AZURE_CONNECTION_STRING": wrong,
+                                                            "DASHBOARD_RAISE_ERRORS": "0"},
+                                        options=["--server.enableAgentApi", "true"])
+        try:
+            connection = http.client.HTTPConnection(base.split("//")[1], timeout=240)
+            connection.request("POST", "/_stcore/agent/interact", json.dumps({"page": ""}),
+                               {"Content-Type": "application/json"})
+            answer = connection.getresponse().read().decode()
+        finally:
+            stop_streamlit(process)
+    assert "give your dashboard admin the reference" in answer and "AccountKey" not in answer
+    logged = (tmp_path / "server.log").read_text()
+    refused = [line for line in logged.splitlines() if "storage refused" in line]
+    assert refused and "refused the connection string (DASHBOARD_AZURE_CONNECTION_STRING)" in refused[0], logged[-2000:]
+    assert "Traceback" not in logged and "Xby8" not in logged
 
 
 def figures(location: str) -> dict:
