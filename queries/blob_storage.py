@@ -37,7 +37,8 @@ class Credential:
     options: tuple[tuple[str, str], ...]
 
     def secret_sql(self, name: str, literal) -> str:
-        """CREATE SECRET for DuckDB's azure extension (TYPE azure, PROVIDER config/service_principal/credential_chain)."""
+        """CREATE SECRET for DuckDB's azure extension: TYPE azure with PROVIDER config, service_principal or
+        credential_chain."""
         options = ", ".join(f"{key} {literal(value)}" for key, value in self.options)
         return f"CREATE OR REPLACE SECRET {name} (TYPE azure, {options})"
 
@@ -76,9 +77,10 @@ def credential(configured: dict | None) -> Credential:
             options.insert(1, ("CHAIN", value["credential_chain"]))
         return Credential("credential chain", (env + "ACCOUNT_NAME",), tuple(options))
     raise StorageRefused("DASHBOARD_DATA_PATH is in Azure Blob Storage but no credential is set: set "
-                         "DASHBOARD_AZURE_CONNECTION_STRING, or DASHBOARD_AZURE_TENANT_ID, _CLIENT_ID, _CLIENT_SECRET and "
-                         "_ACCOUNT_NAME (a service principal), or DASHBOARD_AZURE_ACCOUNT_NAME alone (a managed identity "
-                         f"through the credential chain); or the same keys in [azure] of the secrets file ({SETUP}).")
+                         "DASHBOARD_AZURE_CONNECTION_STRING, or DASHBOARD_AZURE_TENANT_ID, _CLIENT_ID, _CLIENT_SECRET "
+                         "and _ACCOUNT_NAME (a service principal), or DASHBOARD_AZURE_ACCOUNT_NAME alone (a managed "
+                         f"identity through the credential chain); or the same keys in [azure] of the secrets file "
+                         f"({SETUP}).")
 
 
 def probe_sql(data_path: str, literal) -> str:
@@ -102,9 +104,11 @@ def explain(error: Exception, data_path: str, used: Credential) -> StorageRefuse
         return StorageRefused(f"Azure Blob Storage refused the {used.kind} ({settings}) for {where}: check the "
                               f"account name and key in it ({SETUP}).")
     if "GetToken" in text or "TokenCredential" in text or "ClientSecretCredential" in text:
-        return StorageRefused(f"No token could be had for the {used.kind} ({settings}): check the tenant, client id and "
-                              f"secret, or that this machine has a managed identity ({SETUP}). Detail: {text[:160]}")
+        return StorageRefused(f"No token could be had for the {used.kind} ({settings}): check the tenant, client id "
+                              f"and secret, or that this machine has a managed identity ({SETUP}). "
+                              f"Detail: {text[:160]}")
     if "Fail to get a new connection" in text or "Could not resolve" in text or "Could not connect" in text:
         return StorageRefused(f"Azure Blob Storage could not be reached for {where} with the {used.kind} ({settings}): "
                               f"check the account's endpoint in it and this machine's network. Detail: {text[:160]}")
-    return StorageRefused(f"Azure Blob Storage refused {where} with the {used.kind} ({settings}): {text[:200]} ({SETUP}).")
+    return StorageRefused(f"Azure Blob Storage refused {where} with the {used.kind} ({settings}): {text[:200]} "
+                          f"({SETUP}).")
