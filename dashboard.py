@@ -16,12 +16,21 @@ def secret(name: str) -> str | None:
     return str(value) if value else None
 
 
+def secrets_section(name: str) -> dict | None:
+    """A section of Streamlit secrets such as [azure], as a plain dict, or None."""
+    try:
+        value = st.secrets.get(name)
+    except FileNotFoundError:
+        return None
+    return dict(value) if hasattr(value, "keys") else None
+
+
 def prepare() -> None:
     """Before the run takes its turn (app/turns.py): the pepper, and the data version pinned, which on DuckLake is
     a catalog round trip that the runs queued behind this one need not wait for."""
     # Secrets are read here, at the edge; queries/ never imports Streamlit. Every run passes the pepper again, so
     # a changed secrets file takes effect as the rest of the secrets do.
-    warehouse.configure(pepper=secret("pepper"))
+    warehouse.configure(pepper=secret("pepper"), azure=secrets_section("azure"))
     filters.pin_version(signed_in=not signin.exposed_without_sign_in()
                         and (not signin.auth_configured() or st.user.is_logged_in))
 

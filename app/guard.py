@@ -13,7 +13,7 @@ import secrets
 import streamlit as st
 
 from app import turns
-from queries import warehouse
+from queries import blob_storage, warehouse
 
 log = logging.getLogger("dashboard")
 if not log.handlers:
@@ -75,7 +75,10 @@ def busy() -> None:
 def unexpected(error: BaseException, local_mode: bool) -> str:
     """Log the error under a new reference code and show the code; returns the code."""
     code = secrets.token_hex(3).upper()
-    log.error("Unexpected error shown to a viewer as reference %s", code, exc_info=error)
+    if isinstance(error, blob_storage.StorageRefused):  # a setting to fix, and its one line says which
+        log.error("The warehouse's storage refused (shown to a viewer as reference %s): %s", code, error)
+    else:
+        log.error("Unexpected error shown to a viewer as reference %s", code, exc_info=error)
     st.error(f"Something went wrong while drawing this page, and it has been logged. Try again in a minute; if it "
              f"keeps happening, give your dashboard admin the reference **{code}**.", icon=":material/error:")
     if local_mode and str(st.get_option("client.showErrorDetails")).lower() in ("true", "full", "stacktrace"):

@@ -36,6 +36,7 @@ from queries import imports, metrics, synth, uploads, views, warehouse  # noqa: 
 
 RESULTS_JSON = OUT / "results.json"
 LOAD_SECTION = ("<!-- load:start -->", "<!-- load:end -->")  # bench/load.py's part of RESULTS.md, kept here
+BLOB_SECTION = ("<!-- blob:start -->", "<!-- blob:end -->")  # bench/lake.py --storage both's part, kept too
 TARGET_SIZE = (200_000, 24)
 TARGETS = {"page_ms": 150, "page_growth": 1.5, "import_ratio": 3.0, "pandas_ratio": 20.0, "memory_mb": 700,
            "small_rows": 10_000, "small_commit_s": 0.3}
@@ -496,13 +497,13 @@ def ducklake_section(results: dict) -> list[str]:
 
 
 def write_report(path: Path, text: str) -> None:
-    """Write the report, keeping the section that bench/load.py writes between its markers."""
+    """Write the report, keeping the sections that bench/load.py and bench/lake.py write between their markers."""
     kept = ""
     if path.exists():
         current = path.read_text()
-        start, end = LOAD_SECTION
-        if start in current and end in current:
-            kept = "\n" + start + current.split(start, 1)[1].split(end, 1)[0] + end + "\n"
+        for start, end in (LOAD_SECTION, BLOB_SECTION):
+            if start in current and end in current:
+                kept += "\n" + start + current.split(start, 1)[1].split(end, 1)[0] + end + "\n"
     path.write_text(text.rstrip("\n") + "\n" + kept)
 
 

@@ -579,7 +579,7 @@ def secrets_section(name: str) -> dict | None:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        warehouse.configure(pepper=secrets_pepper())
+        warehouse.configure(pepper=secrets_pepper(), azure=secrets_section("azure"))
         return args.handler(args)
     except (ImportRefused, warehouse.WarehouseBusy) as error:
         print(str(error), file=sys.stderr)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import environment, instances
+from . import blob_storage, environment, instances
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LOCATION = REPO_ROOT / "data" / "warehouse.duckdb"
@@ -60,16 +60,19 @@ def describe(location: str) -> str:
 # The pepper the process's edge was given (the dashboard's Streamlit secrets, the CLI's secrets.toml): queries/
 # never reads secrets itself, so it works the same with or without Streamlit installed.
 _configured_pepper: str | None = None
+_configured_azure: dict | None = None
 
 
-def configure(*, pepper: str | None) -> None:
+def configure(*, pepper: str | None, azure: dict | None = None) -> None:
     """Set what the process's edge read from its secrets, before anything reads the warehouse.
 
     dashboard.py calls it on every run with `pepper` from Streamlit secrets (None when there is none, which
-    clears an earlier setting); the CLI calls it once with `pepper` from .streamlit/secrets.toml.
+    clears an earlier setting); the CLI calls it once with `pepper` from .streamlit/secrets.toml. `azure` is the
+    secrets' [azure] section, the blob storage's credential when the environment sets none (queries/blob_storage.py).
     """
-    global _configured_pepper
+    global _configured_pepper, _configured_azure
     _configured_pepper = str(pepper) if pepper else None
+    _configured_azure = dict(azure) if azure else None
 
 
 def pepper_for(location: str) -> str:
@@ -221,10 +224,13 @@ def _open_lake(location: str) -> duckdb.DuckDBPyConnection:
     # Never duckdb.connect(location) with a ducklake: string: DuckDB would try to download the extension.
     instance = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     where = data_path()
+    blob = blob_storage.is_blob(where)
     remote = bool(where and "://" in where)
-    for name in ("postgres_scanner", "ducklake") + (("httpfs",) if remote else ()):
+    for name in ("postgres_scanner", "ducklake") + (("azure",) if blob else ("httpfs",) if remote else ()):
         instance.execute(f"LOAD {_literal(extension_path(name))}")
-    if remote and where.startswith("s3://"):
+    if blob:
+        _blob_secret(instance, where)
+    elif remote and where.startswith("s3://"):
         options = [f"KEY_ID {_literal(os.environ.get('AWS_ACCESS_KEY_ID', ''))}",
                    f"SECRET {_literal(os.environ.get('AWS_SECRET_ACCESS_KEY', ''))}",
                    f"REGION {_literal(os.environ.get('AWS_REGION', 'us-east-1'))}"]
@@ -247,13 +253,32 @@ def _open_lake(location: str) -> duckdb.DuckDBPyConnection:
             if "Failed to initialize DuckLake" not in str(error) or time.monotonic() >= deadline:
                 instance.close()
                 if "data_path is not set" in str(error):
-                    raise RuntimeError("A new DuckLake warehouse needs DASHBOARD_DATA_PATH (a shared folder or "
-                                       "s3://bucket/prefix/) for its data files.") from None
+                    raise RuntimeError("A new DuckLake warehouse needs DASHBOARD_DATA_PATH (a shared folder, "
+                                       "az://container/prefix/ or s3://bucket/prefix/) for its data files.") from None
                 raise
             time.sleep(0.1 + random.random() * 0.3)
     instance.execute(f"USE {LAKE}")
     migrate(instance)
     return instance
+
+
+def _blob_secret(instance: duckdb.DuckDBPyConnection, where: str) -> None:
+    """The DuckDB secret for Azure Blob Storage, then a listing under the data path, so that a wrong credential or a
+    missing container is a one-line message at open instead of a failed upload later (queries/blob_storage.py)."""
+    try:
+        used = blob_storage.credential(_configured_azure)
+        try:
+            instance.execute(used.secret_sql("dashboard_azure", _literal))
+        except duckdb.Error as error:  # only the text before the echoed statement, which holds the credential
+            raise blob_storage.StorageRefused(f"DuckDB refused the {used.kind} ({', '.join(used.settings)}): "
+                                              f"{str(error).split('LINE 1:')[0].strip()}") from None
+        try:
+            instance.execute(blob_storage.probe_sql(where, _literal)).fetchall()
+        except duckdb.Error as error:
+            raise blob_storage.explain(error, where, used) from None
+    except BaseException:
+        instance.close()
+        raise
 
 
 def _open_file(location: str, deadline: float) -> duckdb.DuckDBPyConnection:

@@ -1,7 +1,9 @@
 """Shared fixtures: a fresh warehouse per test, with a fixed pepper and no demo auto-load.
 
 DASHBOARD_TEST_BACKEND=ducklake runs the whole suite against DuckLake: a throwaway PostgreSQL cluster on loopback
-(started here, stopped at the end) holds one fresh catalog database per warehouse, with shared Parquet data.
+(started here, stopped at the end) holds one fresh catalog database per warehouse, with shared Parquet data. With
+DASHBOARD_TEST_STORAGE=azurite too, the Parquet data is in Azure Blob Storage: Azurite, Microsoft's emulator
+(`npm ci --prefix tests/azurite`), started on loopback for the session with one container, instead of a folder.
 """
 from __future__ import annotations
 
@@ -149,7 +151,75 @@ def chromium_browser():
 
 BACKEND = os.environ.get("DASHBOARD_TEST_BACKEND", "file")
 DUCKLAKE = BACKEND == "ducklake"
+AZURITE = os.environ.get("DASHBOARD_TEST_STORAGE", "folder") == "azurite"
 _PG: dict = {}
+_AZ: dict = {}
+CONTAINER = "lake"
+# Azurite's one account and its key, as Microsoft publishes them for the emulator: no secret.
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+def azurite_connection_string(port: int | str, key: str = AZURITE_KEY) -> str:
+    return (f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={key};"
+            f"BlobEndpoint=http://127.0.0.1:{port}/{AZURITE_ACCOUNT};")
+
+
+def _start_azurite(root: Path) -> dict:
+    """Azurite's blob service on a free loopback port, its blobs under `root`, with the suite's container."""
+    import socket
+    import subprocess
+    import time
+
+    binary = ROOT / "tests" / "azurite" / "node_modules" / ".bin" / "azurite-blob"
+    if not binary.exists():
+        pytest.exit("DASHBOARD_TEST_STORAGE=azurite needs Azurite: npm ci --prefix tests/azurite", returncode=3)
+    port = free_port()
+    log = open(root / "azurite.log", "w")
+    process = subprocess.Popen([str(binary), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location",
+                                str(root), "--skipApiVersionCheck", "--loose", "--silent"],
+                               stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.exit(f"Azurite did not start: {(root / 'azurite.log').read_text()[-1000:]}", returncode=3)
+            time.sleep(0.2)
+    from azure.storage.blob import BlobServiceClient
+
+    connection = azurite_connection_string(port)
+    BlobServiceClient.from_connection_string(connection).create_container(CONTAINER)
+    return {"process": process, "port": port, "connection": connection, "log": log}
+
+
+def lake_data_path(folder: Path) -> str:
+    """The data path of DuckLake warehouses made in `folder`: a folder under it, or a prefix of the container named
+    after it (the same folder gives the same path, as a catalog expects of its data path)."""
+    if AZURITE:
+        import hashlib
+
+        return f"az://{CONTAINER}/{hashlib.sha256(str(folder).encode()).hexdigest()[:12]}/"
+    return str(Path(folder) / "lake")
+
+
+def lake_files(data_path: str) -> list[tuple[str, bytes]]:
+    """Every data file under a DuckLake data path with its bytes: the folder's files, or the container's blobs
+    listed through Azure's own client (not DuckDB), so a test sees what the storage itself holds."""
+    if data_path.startswith("az://"):
+        from azure.storage.blob import BlobServiceClient
+
+        container = BlobServiceClient.from_connection_string(_AZ["connection"]).get_container_client(CONTAINER)
+        prefix = data_path.split("://", 1)[1].split("/", 1)[1]
+        return [(blob.name, container.download_blob(blob.name).readall())
+                for blob in container.list_blobs(name_starts_with=prefix)]
+    import glob
+
+    return [(p, Path(p).read_bytes()) for p in glob.glob(os.path.join(data_path, "**", "*"), recursive=True)
+            if os.path.isfile(p)]
 
 
 def _as_postgres(args: list[str]) -> None:
@@ -186,16 +256,24 @@ def _start_postgres(root: Path) -> dict:
 @pytest.fixture(scope="session", autouse=True)
 def _backend(tmp_path_factory):
     """Start PostgreSQL once for a DuckLake run, with one shared data folder for every catalog; stop it after."""
+    if AZURITE and not DUCKLAKE:
+        pytest.exit("DASHBOARD_TEST_STORAGE=azurite is DuckLake's storage: set DASHBOARD_TEST_BACKEND=ducklake too",
+                    returncode=3)
     if not DUCKLAKE:
         yield
         return
     import shutil
+    import subprocess
     import tempfile
 
     root = Path(tempfile.mkdtemp(prefix="dashboard-pg-"))
     _PG.update(_start_postgres(root))
-    lake_data = tmp_path_factory.mktemp("lake-data")
-    os.environ["DASHBOARD_DATA_PATH"] = str(lake_data)
+    if AZURITE:
+        _AZ.update(_start_azurite(tmp_path_factory.mktemp("azurite")))
+        os.environ["DASHBOARD_AZURE_CONNECTION_STRING"] = _AZ["connection"]
+        os.environ["DASHBOARD_DATA_PATH"] = lake_data_path(root)
+    else:
+        os.environ["DASHBOARD_DATA_PATH"] = str(tmp_path_factory.mktemp("lake-data"))
     # Every fresh warehouse is a clone of one empty, migrated catalog: migrating each one would cost seconds.
     empty = _createdb("empty_template")
     with warehouse.opened(empty):
@@ -207,6 +285,14 @@ def _backend(tmp_path_factory):
         warehouse.forget()
         _as_postgres([f"{_PG['bin']}/pg_ctl", "-D", str(_PG["data"]), "-m", "fast", "-w", "stop"])
         shutil.rmtree(root, ignore_errors=True)
+        if _AZ:
+            _AZ["process"].terminate()
+            try:
+                _AZ["process"].wait(timeout=10)
+            except subprocess.TimeoutExpired:  # Azurite can linger over open connections on SIGTERM
+                _AZ["process"].kill()
+                _AZ["process"].wait()
+            _AZ["log"].close()
 
 
 def _createdb(name: str, template: str | None = None) -> str:

@@ -6,7 +6,6 @@ must not find another test's rows of the same person.
 """
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import subprocess
@@ -14,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import DUCKLAKE, PEPPER, _PG, _createdb, _dbname
+from conftest import DUCKLAKE, PEPPER, _PG, _createdb, _dbname, lake_data_path, lake_files
 
 from queries import uploads, warehouse
 
@@ -27,7 +26,7 @@ def own_location(tmp_path, name: str = "warehouse") -> str:
     would delete files the others still read: this one is a new catalog with a data folder of its own."""
     if not DUCKLAKE:
         return str(tmp_path / f"{name}.duckdb")
-    os.environ["DASHBOARD_DATA_PATH"] = str(tmp_path / "lake")  # one per test; no file is shared
+    os.environ["DASHBOARD_DATA_PATH"] = lake_data_path(tmp_path)  # one per test; no file is shared
     location = _createdb(f"{name.replace('-', '_')}_{uuid.uuid4().hex[:10]}")
     # Uncompressed Parquet, so that a byte scan of the data files finds a held id (tests/test_erase.py proves it).
     with warehouse.opened(location) as conn:
@@ -87,8 +86,7 @@ def storage_bytes(location: str) -> list[tuple[str, bytes]]:
     if not DUCKLAKE:
         return [(p, Path(p).read_bytes()) for p in (location, location + ".wal") if os.path.exists(p)]
     warehouse.forget(location)
-    found = [(p, Path(p).read_bytes()) for p in glob.glob(os.path.join(os.environ["DASHBOARD_DATA_PATH"], "**", "*"),
-                                                          recursive=True) if os.path.isfile(p)]
+    found = lake_files(os.environ["DASHBOARD_DATA_PATH"])
     dump = subprocess.run([f"{_PG['bin']}/pg_dump", "-h", "127.0.0.1", "-p", _PG["port"], "-U", "postgres",
                            "--data-only", _dbname(location)], check=True, capture_output=True).stdout
     return found + [("pg_dump", dump)]

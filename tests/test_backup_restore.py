@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from conftest import DUCKLAKE, PEPPER, ROOT
+from conftest import DUCKLAKE, PEPPER, ROOT, lake_data_path
 from small_org import PAGES, columns_holding, emails, files, load_org, own_db, own_location, page_text, person_key  # noqa: F401,E501
 
 from queries import metrics, storage, uploads, warehouse
@@ -48,7 +48,7 @@ def location_of(kind, tmp_path, name):
 def test_round_trip_gives_equal_figures_ledger_and_undo(tmp_path, monkeypatch, every_group_shown, source_kind,
                                                         target_kind):
     monkeypatch.setenv("DASHBOARD_PEPPER", PEPPER)
-    monkeypatch.setenv("DASHBOARD_DATA_PATH", str(tmp_path / "lake"))
+    monkeypatch.setenv("DASHBOARD_DATA_PATH", lake_data_path(tmp_path))
     source = location_of(source_kind, tmp_path, "source")
     target = location_of(target_kind, tmp_path, "target")
     people = emails()
@@ -113,7 +113,7 @@ def test_a_restore_never_brings_an_erased_person_back(own_db, tmp_path):
 @pytest.mark.slow
 def test_a_killed_restore_leaves_the_warehouse_as_it_was_or_as_after(tmp_path, monkeypatch, every_group_shown):
     monkeypatch.setenv("DASHBOARD_PEPPER", PEPPER)
-    monkeypatch.setenv("DASHBOARD_DATA_PATH", str(tmp_path / "lake"))
+    monkeypatch.setenv("DASHBOARD_DATA_PATH", lake_data_path(tmp_path))
     source, target = own_location(tmp_path, "source"), own_location(tmp_path, "target")
     load_org(source, emails())
     load_org(target, emails(), months=("2026-09",))

@@ -1,6 +1,10 @@
 """Several replicas over one DuckLake warehouse: two `streamlit run` app processes and a CLI import, all writing
-different months at once. Every upload lands, nothing is half-written, and both apps show the new data."""
+different months at once. Every upload lands, nothing is half-written, and both apps show the new data. In the
+DuckLake pass on Azurite (DASHBOARD_TEST_STORAGE=azurite) the replicas share the data files in blob storage, as
+replicas on several machines would (docs/deploy.md#azure-blob-storage)."""
 import asyncio
+import http.client
+import json
 import os
 import subprocess
 import sys
@@ -9,7 +13,10 @@ import urllib.request
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, DUCKLAKE, PEPPER, ROOT, ROSTER_SEPT, fresh_location, require_browser
+from concurrent.futures import ThreadPoolExecutor
+
+from conftest import (AZURITE, CHROMIUM, CHROMIUM_ARGS, DUCKLAKE, PEPPER, ROOT, ROSTER_SEPT, fresh_location, lake_files,
+                      require_browser)
 from queries import metrics, uploads, warehouse
 
 pytestmark = [pytest.mark.browser,
@@ -25,11 +32,11 @@ def activity(month: str, active: int) -> str:
     return "month,email,tool,posts,replies,reactions\n" + rows
 
 
-def start_server(location: str, port: int) -> subprocess.Popen:
+def start_server(location: str, port: int, options: tuple[str, ...] = ()) -> subprocess.Popen:
     env = {**os.environ, "DASHBOARD_DB": location, "DASHBOARD_PEPPER": PEPPER, "DASHBOARD_DEMO": "0",
            "DASHBOARD_MIN_GROUP_SIZE": "1"}
     process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-                                "--server.address", "127.0.0.1", "--server.headless", "true"],
+                                "--server.address", "127.0.0.1", "--server.headless", "true", *options],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -135,3 +142,53 @@ def test_two_app_replicas_and_a_cli_import_write_at_once(tmp_path, monkeypatch, 
                                   [row["upload_id"]]).fetchone()[0]
             assert slices == row["row_count"]
         assert [metrics.org_month(conn, m)["active"] for m in ("2026-08", "2026-09", "2026-10")] == [1, 2, 3]
+    if AZURITE:  # the replicas and the CLI wrote their data files to the container, not to a disk
+        assert os.environ["DASHBOARD_DATA_PATH"].startswith("az://")
+        assert any(name.endswith(".parquet") for name, _ in lake_files(os.environ["DASHBOARD_DATA_PATH"]))
+
+
+def interact(port: int, page: str) -> tuple[int, dict]:
+    """Open `page` in a new session through Streamlit's agent API; the answer comes once the run has settled."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    try:
+        connection.request("POST", "/_stcore/agent/interact", json.dumps({"page": page}),
+                           {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read() or b"{}")
+    finally:
+        connection.close()
+
+
+def nodes(node: dict):
+    yield node
+    for child in node.get("children", []):
+        yield from nodes(child)
+
+
+def test_four_sessions_across_two_replicas_see_no_error(tmp_path, monkeypatch, every_group_shown):
+    monkeypatch.setenv("DASHBOARD_PEPPER", PEPPER)
+    location = fresh_location(tmp_path, "four_sessions")
+    uploads.import_file("roster.csv", ROSTER_SEPT.encode(), location=location, month="2026-08")
+    for month, active in (("2026-08", 1), ("2026-09", 2), ("2026-10", 3)):
+        uploads.import_file(f"activity-{month}.csv", activity(month, active).encode(), location=location)
+    ports = [free_port(), free_port()]
+    agent = ("--server.enableAgentApi", "true", "--server.agentWaitTimeout", "240", "--server.fileWatcherType", "none")
+    servers = [start_server(location, port, agent) for port in ports]
+    try:
+        # four sessions at once, two on each replica, on the pages executives open most
+        visits = [(ports[0], ""), (ports[1], ""), (ports[0], "adoption"), (ports[1], "stages")]
+        with ThreadPoolExecutor(len(visits)) as pool:
+            answers = list(pool.map(lambda visit: interact(*visit), visits))
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+    for (port, page), (status, answer) in zip(visits, answers):
+        assert status == 200, (page, answer)
+        assert answer.get("status") != "error", (page, answer)
+        shown = [json.dumps(node.get("props", {})) for node in nodes(answer.get("tree", {}))]
+        errors = [node["type"] for node in nodes(answer.get("tree", {})) if node["type"] in ("exception", "error")]
+        assert not errors and not any("give your dashboard admin the reference" in text or "An import is running"
+                                      in text for text in shown), (page, errors)
+        assert any("Active people" in text for text in shown) or page, page  # the Overview drew its tiles
