@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import PEPPER, copy_warehouse, fresh_location
+from conftest import DUCKLAKE, PEPPER, copy_warehouse, fresh_location
 from queries import demo, metrics, participation, rubric, synth, uploads, warehouse
 
 PEOPLE, MONTHS = 300, 6
@@ -501,7 +501,8 @@ def test_each_kind_refreshes_as_a_full_recount_and_undoes_exactly(organisation, 
     after = rollups(copy)
     assert after != before, f"the changed {kind} file changed nothing"
     assert after == recounted(copy, tmp_path)
-    assert_matches_recount(copy)
+    if not DUCKLAKE:  # the per-person recount of every month and filter: the same SQL on both backends, and slow
+        assert_matches_recount(copy)
     uploads.import_file(path.name, path.read_bytes(), location=copy, month=slack_month(path))  # the same again
     assert rollups(copy) == after
     with warehouse.opened(copy) as conn:
