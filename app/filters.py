@@ -2,6 +2,7 @@
 needs before a page draws (sign-in, the pinned data version, demo data on first start)."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 
@@ -39,6 +40,8 @@ def as_then() -> bool:
     """Whether this run shows departments as organised then: the sidebar's choice, taken from the URL on a session's
     first run. Read before the frame, whose department list follows it."""
     state = st.session_state
+    if signin.limited_to() is not None:  # a scope names today's departments (views.scope_for)
+        return False
     if not state.get("_organised_seeded"):
         state["_organised_seeded"] = True
         if st.query_params.get("organised") in ORGANISED:
@@ -86,13 +89,17 @@ def _write_url() -> None:
         st.query_params.from_dict(values)
 
 
-def sidebar(frame: views.Frame) -> views.Scope | None:
-    """Draw the shared sidebar and return the scope it selects (None while the warehouse is empty)."""
+def sidebar(frame: views.Frame, limited_to: tuple[str, ...] | None = None) -> views.Scope | None:
+    """Draw the shared sidebar and return the scope it selects (None while the warehouse is empty). A scoped
+    viewer (`limited_to`: their departments as named today) is offered only those departments, and departments as
+    organised today only."""
     months = list(frame.months)
     with st.sidebar:
         if not months:
             return None
         options = frame.options
+        if limited_to is not None:
+            options = dataclasses.replace(options, departments=[d for d in options.departments if d in limited_to])
         _seed_from_url(months, options)
         state = st.session_state
         if state.get("f_month") not in months:
@@ -111,17 +118,20 @@ def sidebar(frame: views.Frame) -> views.Scope | None:
         units = st.multiselect("Business unit", options.units, key="f_units", placeholder="All business units")
         regions = st.multiselect("Region", options.regions, key="f_regions", placeholder="All regions")
         departments = st.multiselect("Department", options.departments, key="f_departments",
-                                     placeholder="All departments")
-        organised = st.radio("Departments", list(ORGANISED), key="f_organised", format_func=ORGANISED.get,
-                             help="History under today's department names (renames and mergers recorded on the "
-                                  "Data page), or under the names each month's roster had.")
+                                     placeholder="All departments" if limited_to is None else "All your departments")
+        organised = "today"
+        if limited_to is None:
+            organised = st.radio("Departments", list(ORGANISED), key="f_organised", format_func=ORGANISED.get,
+                                 help="History under today's department names (renames and mergers recorded on the "
+                                      "Data page), or under the names each month's roster had.")
         tool = st.selectbox("Tool", [ALL_TOOLS, *options.tools], key="f_tool")
         if frame.refreshed:
             st.caption(f"Last data refresh: {frame.refreshed:%d %b %Y, %H:%M} UTC")
     _write_url()
     return views.scope_for(months, month, comparison,
                            metrics.Filters(tuple(departments), tuple(regions), tuple(units),
-                                           None if tool == ALL_TOOLS else tool, organised == "then"))
+                                           None if tool == ALL_TOOLS else tool, organised == "then"),
+                           limited_to=limited_to)
 
 
 def pin_version(signed_in: bool) -> None:
@@ -143,7 +153,10 @@ def setup() -> views.Scope | None:
     if ensure_demo_loaded():
         cache.pin_data_version()
     frame = cache.read(views.frame, as_then())
-    result = sidebar(frame)
+    limited_to = signin.limited_to()
+    if limited_to is not None:  # as named today: a department renamed since the settings were written is followed
+        limited_to = cache.read(views.departments_today, tuple(limited_to))
+    result = sidebar(frame, limited_to)
     st.session_state["_frame"] = frame
     st.session_state["_scope"] = result
     return result

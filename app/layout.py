@@ -29,6 +29,12 @@ def headline(sentence: str) -> None:
     st.markdown("## " + markdown(sentence))
 
 
+def whole_organisation(line: str | None) -> None:
+    """A scoped viewer's one labelled line of whole-organisation figures (docs/deploy.md#department-scoped-viewers)."""
+    if line:
+        st.caption(":material/domain: " + markdown(line))
+
+
 def tiles(row) -> None:
     for column, tile in zip(st.columns(len(row)), row):
         column.metric(tile.label, tile.value, tile.delta, help=tile.help, delta_color=tile.delta_color)

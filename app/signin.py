@@ -48,7 +48,10 @@ def role() -> str | None:
         return access.LOCAL.role
     if not st.user.is_logged_in:
         return None
-    return access.role_for(str(st.user.get("email") or ""), secrets_section("access"))
+    try:
+        return access.role_for(str(st.user.get("email") or ""), secrets_section("access"))
+    except access.AccessSettingsError:  # sign_in() says so
+        return None
 
 
 def sign_in() -> access.Actor:
@@ -65,6 +68,7 @@ def sign_in() -> access.Actor:
                    "Do not host the dashboard like this; configure `[auth]` and `[access]` as the README shows.",
                    icon=":material/lock_open:")
         st.session_state["_actor"] = actor_
+        st.session_state["_limited_to"] = None
         return actor_
     if not st.user.is_logged_in:
         st.session_state.pop("_actor", None)
@@ -75,7 +79,15 @@ def sign_in() -> access.Actor:
                   on_click=(lambda: st.login(provider)) if provider else st.login)
         st.stop()
     email = str(st.user.get("email") or "")
-    role_ = role()
+    try:
+        grant = access.grant_for(email, secrets_section("access"))
+    except access.AccessSettingsError as error:
+        st.session_state.pop("_actor", None)
+        st.error(f"The dashboard's access settings cannot be used: {error} Ask your dashboard admin to correct "
+                 "`.streamlit/secrets.toml`.", icon=":material/block:")
+        st.button("Sign out", on_click=st.logout)
+        st.stop()
+    role_ = grant.role if grant else None
     if role_ is None:
         st.session_state.pop("_actor", None)
         st.error("This account is not allowed to use the dashboard. Sign in with your organisation account, or "
@@ -84,10 +96,17 @@ def sign_in() -> access.Actor:
         st.stop()
     actor_ = access.Actor(role_, access.label_for(email, role_, warehouse.pepper_for(cache.location())))
     st.session_state["_actor"] = actor_
+    st.session_state["_limited_to"] = grant.departments
     with st.sidebar:
-        st.caption(f"Signed in as {role_}.")
+        st.caption(f"Signed in as {role_}" + (f", for {', '.join(grant.departments)}." if grant.scoped else "."))
         st.button("Sign out", on_click=st.logout, key="sign_out", icon=":material/logout:")
     return actor_
+
+
+def limited_to() -> tuple[str, ...] | None:
+    """The departments a scoped viewer signed in this run may see, as configured (None: the whole organisation).
+    Set by sign_in(), which every run calls before a page draws."""
+    return st.session_state.get("_limited_to")
 
 
 def actor() -> access.Actor:

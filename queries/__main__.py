@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import alerts, communities, demo, forecasts, initiatives, metrics, participation, stages, uploads, warehouse
+from . import access, alerts, communities, demo, forecasts, initiatives, metrics, participation, stages, uploads, warehouse
 from .imports import ImportRefused
 
 
@@ -122,6 +122,23 @@ def cmd_alerts(args) -> int:
     for alert in found:
         print(f"{alert.rule}: {alert.message}")
     print(f"{len(found)} alert{'s' if len(found) != 1 else ''} for {month:%B %Y}.", file=sys.stderr)
+    return 0
+
+
+def cmd_access(args) -> int:
+    """What the [access] settings give EMAIL: its role and the departments it may see (null: the whole
+    organisation), so an operator can check the rules before anyone signs in."""
+    grant = access.grant_for(args.email, secrets_section("access"))
+    if grant is None:
+        if args.json:
+            print(json.dumps({"role": None, "departments": None}))
+        print(f"{args.email} may not sign in under the [access] settings (allowed_domains).", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(grant.as_json()))
+        return 0
+    print(f"{args.email}: {grant.role}, "
+          + ("the whole organisation" if grant.departments is None else "only " + ", ".join(grant.departments)))
     return 0
 
 
@@ -481,6 +498,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
     p.add_argument("--today", type=_day, help="YYYY-MM-DD: judge late exports as of this day (default: today)")
     p.add_argument("--json", action="store_true")
+    p = sub.add_parser("access", help="the role and departments a signed-in email gets under the [access] settings "
+                                      "of .streamlit/secrets.toml")
+    p.description = ("Prints the role (admin, champion, viewer) an email gets and, for a viewer named in [access] "
+                     "scoped, the departments it is limited to; with --json {\"role\", \"departments\"}, where null "
+                     "departments means the whole organisation (docs/deploy.md#department-scoped-viewers). Exits 1 "
+                     "when the email may not sign in.")
+    p.add_argument("email", metavar="EMAIL")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_access)
     p = add("stage", cmd_stage, "where the organisation stands among the six stages, with the evidence")
     p.add_argument("--month", help="YYYY-MM (default: the latest month held)")
     p.add_argument("--json", action="store_true")
@@ -581,7 +607,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         warehouse.configure(pepper=secrets_pepper(), azure=secrets_section("azure"))
         return args.handler(args)
-    except (ImportRefused, warehouse.WarehouseBusy) as error:
+    except (ImportRefused, warehouse.WarehouseBusy, access.AccessSettingsError) as error:
         print(str(error), file=sys.stderr)
         return 1
     except Exception as error:  # the CLI never shows a traceback; the message is enough to act on

@@ -42,11 +42,16 @@ def _matches(email: str, patterns) -> bool:
     return any(fnmatch.fnmatchcase(email, str(p).strip().lower()) for p in (patterns or []))
 
 
+class AccessSettingsError(ValueError):
+    """The [access] settings cannot be used as written; the message names the key to fix."""
+
+
 def role_for(email: str | None, access: dict | None) -> str | None:
     """The role of a signed-in email under an [access] table, or None when it may not enter at all.
 
     admins and champions hold emails or patterns such as "*@comms.example.com"; allowed_domains, when set,
-    limits who may sign in at all; everyone else who signs in is a viewer.
+    limits who may sign in at all; everyone else who signs in is a viewer. A viewer named in `scoped` may enter
+    whatever allowed_domains says: naming them there is letting them in (grant_for).
     """
     if not email:
         return None
@@ -55,10 +60,69 @@ def role_for(email: str | None, access: dict | None) -> str | None:
         return "admin"
     if _matches(email, access.get("champions")):
         return "champion"
+    if _scoped_departments(email, access) is not None:
+        return "viewer"
     domains = [str(d).strip().lower().lstrip("@") for d in access.get("allowed_domains") or []]
     if domains and email.strip().lower().rsplit("@", 1)[-1] not in domains:
         return None
     return "viewer"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a signed-in person may see: a role, and the departments (as named today) a scoped viewer is limited
+    to. `departments` None is the whole organisation (docs/deploy.md#department-scoped-viewers)."""
+
+    role: str
+    departments: tuple[str, ...] | None = None
+
+    @property
+    def scoped(self) -> bool:
+        return self.departments is not None
+
+    def as_json(self) -> dict:
+        return {"role": self.role, "departments": None if self.departments is None else list(self.departments)}
+
+
+def scoped_rules(access: dict | None) -> dict[str, tuple[str, ...]]:
+    """[access] scoped: an email or pattern -> the departments it may see, checked. Raises AccessSettingsError."""
+    table = (access or {}).get("scoped") or {}
+    if not isinstance(table, dict):
+        raise AccessSettingsError('[access] scoped must be a table of an email or pattern to a list of departments, '
+                                  'such as "*@sales.example.com" = ["Sales", "Sales Ops"].')
+    rules = {}
+    for pattern, departments in table.items():
+        if isinstance(departments, str):
+            departments = [departments]
+        if (not isinstance(departments, (list, tuple)) or not departments
+                or not all(isinstance(d, str) and d.strip() for d in departments)):
+            raise AccessSettingsError(f'[access] scoped: "{pattern}" must name at least one department, as a list '
+                                      'of names such as ["Sales", "Sales Ops"].')
+        rules[str(pattern)] = tuple(d.strip() for d in departments)
+    return rules
+
+
+def _scoped_departments(email: str, access: dict) -> tuple[str, ...] | None:
+    """Every department of the scoped rules `email` matches, in the order first named; None when none matches."""
+    found: list[str] = []
+    matched = False
+    for pattern, departments in scoped_rules(access).items():
+        if _matches(email, [pattern]):
+            matched = True
+            found += [d for d in departments if d not in found]
+    return tuple(found) if matched else None
+
+
+def grant_for(email: str | None, access: dict | None) -> Grant | None:
+    """The one place that decides what a person may see: their role, and for a viewer named in [access] scoped
+    the departments they are limited to (every rule they match, together). Admins and champions are never
+    scoped. None when they may not enter. Raises AccessSettingsError when `scoped` is not usable."""
+    role = role_for(email, access)
+    if role is None:
+        return None
+    if role != "viewer":
+        return Grant(role)
+    return Grant(role, _scoped_departments(email or "", access or {}))
 
 
 def label_for(email: str, role: str, pepper: str) -> str:

@@ -73,22 +73,26 @@ def read_edition(conn: duckdb.DuckDBPyConnection, scope: views.Scope) -> Edition
     return Edition(scope, uploads.latest_refresh(conn), status.get("roster_month") if status else None)
 
 
-def brief_scope(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, compare_to=None) -> views.Scope:
-    """The scope of a brief: the month compared with `compare_to` (the month before by default). Raises ValueError
-    when the warehouse holds no data for the month."""
+def brief_scope(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, compare_to=None,
+                limited_to: tuple[str, ...] | None = None) -> views.Scope:
+    """The scope of a brief: the month compared with `compare_to` (the month before by default), limited to a
+    scoped viewer's departments with `limited_to`. Raises ValueError when the warehouse holds no data for the
+    month."""
     month = metrics.as_month(month)
     held = metrics.months(conn)
     if month not in held:
         raise ValueError(f"The warehouse holds no data for {month:%Y-%m}.")
     compare_to = metrics.as_month(compare_to) if compare_to else metrics.previous_month(month)
     comparison = "previous" if compare_to == metrics.previous_month(month) else "year"
-    return dataclasses.replace(views.scope_for(held, month, comparison, filters), compare_to=compare_to)
+    return dataclasses.replace(views.scope_for(held, month, comparison, filters, limited_to=limited_to),
+                               compare_to=compare_to)
 
 
-def build_brief(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, compare_to=None) -> bytes:
+def build_brief(conn: duckdb.DuckDBPyConnection, month, filters: Filters = ALL, compare_to=None,
+                limited_to: tuple[str, ...] | None = None) -> bytes:
     """The brief for one month as PDF bytes, for a caller holding a connection (the CLI, the Overview's download):
     the Overview's model built once and rendered. Generated on demand; nothing is cached or stored."""
-    scope = brief_scope(conn, month, filters, compare_to)
+    scope = brief_scope(conn, month, filters, compare_to, limited_to)
     return render(views.overview(conn, scope, stages.load()), read_edition(conn, scope))
 
 
@@ -195,7 +199,13 @@ def render(model: views.Overview, edition: Edition) -> bytes:
     line = actions_top - 16
     pdf.setFillColor(ink)
     pdf.setFont(bold, 12)
-    if next_stage:
+    if model.whole_organisation:  # a scoped viewer's brief: the whole organisation's figures in one labelled line
+        pdf.drawString(margin, actions_top, "Compared with the whole organisation")
+        pdf.setFont(regular, 9)
+        for chunk in _wrap(model.whole_organisation, regular, 9, width - 2 * margin, pdf):
+            pdf.drawString(margin, line, chunk)
+            line -= 12
+    elif next_stage:
         pdf.drawString(margin, actions_top, f"Top actions to reach stage {next_stage.number}, {next_stage.name}")
         gaps = placement.gaps[:3]
         pdf.setFont(regular, 9)

@@ -278,6 +278,6 @@ def test_the_overview_of_a_viewer_of_some_departments_has_only_their_alerts(org)
     from queries import metrics, stages, views
 
     with warehouse.opened(org) as conn:
-        scope = views.scope_for(metrics.months(conn), "2026-06")
-        model = views.overview(conn, scope, stages.load(), departments=("Legal & Compliance",), today=LATE)
+        scope = views.scope_for(metrics.months(conn), "2026-06", limited_to=("Legal & Compliance",))
+        model = views.overview(conn, scope, stages.load(), today=LATE)
     assert [a.rule for a in model.needs_attention] == ["department_drop", "export_late"]

@@ -19,6 +19,7 @@ if model.no_activity:
     st.stop()
 
 layout.headline(model.headline)
+layout.whole_organisation(model.whole_organisation)
 for note in model.notes:
     st.caption(layout.markdown(note))
 

@@ -18,25 +18,29 @@ if not model.has_kpis:
     layout.link_to_data()
     st.stop()
 
-layout.headline(model.headline)
-st.caption("Whole-organisation KPIs: the sidebar's business unit, region, department and tool filters do not "
-           "change this page.")
+if model.scorecard is not None:
+    layout.headline(model.headline)
+    st.caption("Whole-organisation KPIs: the sidebar's business unit, region, department and tool filters do not "
+               "change this page.")
 
-# --- Scorecard ------------------------------------------------------------------------------------------------------
-layout.dataframe(model.scorecard.frame, column_config={
-    "Last 12 months": st.column_config.LineChartColumn("Last 12 months"),
-    "Value": st.column_config.NumberColumn(format="%.1f"),
-    "Target": st.column_config.NumberColumn(format="%.1f"),
-    "Change vs last month": st.column_config.NumberColumn(format="%+.1f"),
-})
-layout.download_table(views.Table(model.scorecard.frame.drop(columns=["Last 12 months"]), model.scorecard.name))
+    # --- Scorecard --------------------------------------------------------------------------------------------------
+    layout.dataframe(model.scorecard.frame, column_config={
+        "Last 12 months": st.column_config.LineChartColumn("Last 12 months"),
+        "Value": st.column_config.NumberColumn(format="%.1f"),
+        "Target": st.column_config.NumberColumn(format="%.1f"),
+        "Change vs last month": st.column_config.NumberColumn(format="%+.1f"),
+    })
+    layout.download_table(views.Table(model.scorecard.frame.drop(columns=["Last 12 months"]), model.scorecard.name))
+else:  # a scoped viewer: their departments' KPI rows only (docs/deploy.md#department-scoped-viewers)
+    layout.headline(f"Your departments' KPIs against their adoption, {scope.month:%B %Y}.")
 
 # --- Department scatter and correlation ---------------------------------------------------------------------------
 if model.department_kpis:
     kpi = st.selectbox("Department-level KPI", list(model.department_kpis), key="alignment_kpi")
     chart, sentence = model.department_kpis[kpi]
     layout.chart(chart)
-    st.markdown(layout.markdown(sentence))
+    if sentence:
+        st.markdown(layout.markdown(sentence))
 st.caption(model.department_note)
 
 # --- KPI against adoption over time ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ if model.no_register:
     st.stop()
 
 layout.headline(model.headline)
+layout.whole_organisation(model.whole_organisation)
 if model.carried:
     st.caption(model.carried)
 

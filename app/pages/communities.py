@@ -24,6 +24,9 @@ for note in model.notes:
     st.caption(layout.markdown(note))
 
 layout.chart(model.trend)
+if scope.limited_to is not None:  # counts only (docs/deploy.md#department-scoped-viewers)
+    st.info(model.healthiest_note, icon=":material/forum:")
+    st.stop()
 
 left, right = st.columns(2)
 with left:

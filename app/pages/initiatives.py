@@ -11,6 +11,9 @@ if scope is None:
     layout.no_data_yet()
 
 model = cache.read(views.initiatives_view, scope)
+if scope.limited_to is not None:  # docs/deploy.md#department-scoped-viewers
+    st.info(model.note, icon=":material/flag:")
+    st.stop()
 if not model.items:
     layout.headline("No initiatives recorded yet.")
     st.info("Record an initiative on the Data page (or upload an initiatives.csv): its name, start month and the "

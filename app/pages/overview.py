@@ -40,6 +40,7 @@ if model.withheld:
     layout.withheld(model.withheld)
 
 layout.headline(model.headline)
+layout.whole_organisation(model.whole_organisation)
 st.caption(layout.markdown(model.notes))
 layout.needs_attention(model)
 
@@ -49,7 +50,7 @@ def executive_brief(where=cache.location(), scope=scope):
     from queries import brief, warehouse
 
     with warehouse.opened(where) as conn:
-        return brief.build_brief(conn, scope.month, scope.filters, scope.compare_to)
+        return brief.build_brief(conn, scope.month, scope.filters, scope.compare_to, scope.limited_to)
 
 
 st.download_button("Download the executive brief (PDF)", executive_brief,

@@ -31,6 +31,8 @@ st.caption(model.rule)
 for note in model.notes:
     st.caption(layout.markdown(note))
 layout.chart(model.ladder)
+if model.scoped:  # docs/deploy.md#department-scoped-viewers
+    st.stop()
 
 # --- What it takes to reach the next stage -----------------------------------------------------------------------
 if model.complete:

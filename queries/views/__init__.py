@@ -14,8 +14,8 @@ from .adoption import Adoption, Participation, adoption_view, participation_sect
 from .alignment import Alignment, alignment_view
 from .coe import CoeReach, coe_reach
 from .initiatives import InitiativeEffect, Initiatives, initiatives_view
-from .common import (COMPARISONS, TOOL_NAMES, Chart, Frame, Scope, Table, Tile, contribution_notes, frame, scope_for,
-                     withheld_reason)
+from .common import (COMPARISONS, TOOL_NAMES, Chart, Frame, Scope, Table, Tile, contribution_notes, departments_today,
+                     frame, scope_for, whole_organisation, withheld_reason)
 from .communities import (COMMUNITY_SCOPE_NOTE, COMMUNITY_STATUS_LABELS, RANKED, CommunityHealth,
                           communities_view)
 from .overview import Mover, Overview, StageSummary, overview

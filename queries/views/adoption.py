@@ -10,7 +10,8 @@ import pandas as pd
 from .. import adoption, benchmarks, charts, metrics, narrative, participation
 from ..formats import count, percent, user
 from .. import initiatives
-from .common import Chart, Scope, Table, compared, contribution_notes, initiative_marks, withheld_for
+from .common import (Chart, Scope, Table, compared, contribution_notes, initiative_marks, whole_organisation,
+                     withheld_for)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Adoption:
     leadership_note: str | None = None
     notes: tuple[str, ...] = ()  # contribution that is no data or counts some tools only
     participation: Participation | None = None
+    whole_organisation: str | None = None  # a scoped viewer's comparison line (common.whole_organisation)
 
 
 @dataclass(frozen=True)
@@ -186,4 +188,4 @@ def adoption_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Adoption:
                     "A person active on several tools counts once in the headline and once per tool here."
                     if by_tool else None, leadership, leadership_note,
                     tuple(contribution_notes(conn, scope.trailing(24), scope.month, scope.filters.tool)),
-                    participation_sections(conn, scope, references, references_note))
+                    participation_sections(conn, scope, references, references_note), whole_organisation(conn, scope))

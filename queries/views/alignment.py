@@ -26,10 +26,16 @@ class Alignment:
     trends: dict = field(default_factory=dict)  # KPI -> Chart
 
 
+SCOPED_NOTE = ("The organisation's KPIs, their trends and how they go with adoption across departments are for "
+               "viewers of the whole organisation: your view shows the KPI rows of your departments only.")
+
+
 def alignment_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Alignment:
     scorecard = alignment.scorecard(conn, scope.month)
     if not scorecard:
         return Alignment(scope.month, False)
+    if scope.limited_to is not None:
+        return _scoped_alignment(conn, scope)
     with_target = [k for k in scorecard if k["on_target"] is not None]
     on_target = [k for k in with_target if k["on_target"]]
     missed = [user(k["kpi"]) for k in with_target if not k["on_target"]][:2]
@@ -64,3 +70,17 @@ def alignment_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Alignment:
             "No department-level KPI rows this month: add rows with a department to kpis.csv to compare each "
             "department's results with its adoption.")
     return Alignment(scope.month, True, headline, table, department_kpis, note, trends)
+
+
+def _scoped_alignment(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Alignment:
+    """A scoped viewer's alignment: each KPI against adoption in their own departments only, without the
+    organisation's scorecard, its trends or a correlation across every department."""
+    mine = set(scope.filters.departments)
+    points_ = [p for p in alignment.department_points(conn, scope.month, scope.min_group) if p["department"] in mine]
+    department_kpis = {
+        kpi: (Chart(charts.kpi_against_adoption, ([p for p in points_ if p["kpi"] == kpi], kpi,
+                                                  f"{kpi} against adoption, your departments ({scope.month:%B %Y})")),
+              "")
+        for kpi in sorted({p["kpi"] for p in points_})}
+    note = SCOPED_NOTE + ("" if department_kpis else " None of them has a KPI row this month.")
+    return Alignment(scope.month, True, None, None, department_kpis, note)

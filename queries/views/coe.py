@@ -9,7 +9,8 @@ import pandas as pd
 
 from .. import charts, coe, initiatives, metrics
 from ..formats import number, percent
-from .common import Chart, Scope, Table, Tile, compared, initiative_marks, rate_delta, withheld_for
+from .common import (Chart, Scope, Table, Tile, compared, initiative_marks, rate_delta, whole_organisation,
+                     withheld_for)
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class CoeReach:
     lift_note: str | None = None
     training: Chart | None = None
     training_note: str | None = None
+    whole_organisation: str | None = None  # a scoped viewer's comparison line (common.whole_organisation)
 
 
 def coe_reach(conn: duckdb.DuckDBPyConnection, scope: Scope) -> CoeReach:
@@ -90,4 +92,4 @@ def coe_reach(conn: duckdb.DuckDBPyConnection, scope: Scope) -> CoeReach:
     else:
         training_note = "No training attendance yet: upload training.csv (date, program, email) on the Data page."
     return CoeReach(scope.month, None, False, headline, carried, tiles, pitfall, department_chart, department_table,
-                    lift_chart, lift_note, training, training_note)
+                    lift_chart, lift_note, training, training_note, whole_organisation(conn, scope))

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import duckdb
 import pandas as pd
 
-from .. import imports, initiatives, metrics, rubric, uploads
-from ..formats import difference, points, signed, user
+from .. import departments, imports, initiatives, metrics, rubric, uploads
+from ..formats import difference, percent, points, signed, user
 from ..metrics import Filters
 
 COMPARISONS = {"previous": "previous month", "year": "same month last year"}
@@ -28,6 +28,10 @@ class Scope:
     months: tuple
     min_group: int
     pitfall_share: float
+    # The departments (as named today) a scoped viewer may see; None for the whole organisation. The filters'
+    # departments are always within them (scope_for), and the models leave out whole-organisation figures but the
+    # labelled comparison line (docs/deploy.md#department-scoped-viewers).
+    limited_to: tuple[str, ...] | None = None
 
     @property
     def compare_label(self) -> str:
@@ -42,14 +46,22 @@ class Scope:
 
 
 def scope_for(months, month=None, comparison: str = "previous", filters: Filters = metrics.ALL,
-              min_group: int | None = None) -> Scope:
-    """The scope of a month among the months held (the latest by default), as the sidebar would select it."""
+              min_group: int | None = None, limited_to: tuple[str, ...] | None = None) -> Scope:
+    """The scope of a month among the months held (the latest by default), as the sidebar would select it.
+    `limited_to`: a scoped viewer's departments (access.Grant): the filters' departments are narrowed to them (all
+    of them when none of those chosen is theirs), always as organised today, which is how a scope names them."""
+    if limited_to is not None:
+        if not limited_to:
+            raise ValueError("a scoped viewer needs at least one department")
+        limited_to = tuple(limited_to)
+        chosen = tuple(d for d in filters.departments if d in limited_to) or limited_to
+        filters = replace(filters, departments=chosen, as_then=False)
     months = tuple(months)
     month = metrics.as_month(month) if month else months[-1]
     compare_to = (metrics.previous_month(month) if comparison == "previous"
                   else month.replace(year=month.year - 1))
     return Scope(month, compare_to, comparison, filters, months, metrics.min_group_or_default(min_group),
-                 rubric.pitfall_share())
+                 rubric.pitfall_share(), limited_to)
 
 
 @dataclass(frozen=True)
@@ -137,6 +149,33 @@ def rate_delta(now: dict, before: dict, key: str) -> str | None:
 
 def count_delta(now: dict, before: dict, key: str) -> str | None:
     return signed(difference(now.get(key), before.get(key)), 0)
+
+
+def whole_organisation(conn, scope: Scope) -> str | None:
+    """A scoped viewer's one labelled line of the whole organisation's figures to compare with, e.g. "Whole
+    organisation, May 2026: adoption 64% · contribution 31% · CoE reach 40%"; None for anyone else. The filters do
+    not apply to it but the tool, and the minimum group size does (docs/deploy.md#department-scoped-viewers)."""
+    if scope.limited_to is None:
+        return None
+    tool = scope.filters.tool
+    whole = metrics.org_month(conn, scope.month, Filters(tool=tool), scope.min_group)
+    figures = " · ".join(f"{name} {percent(whole[key])}" for name, key in (
+        ("adoption", "adoption_rate"), ("contribution", "contribution_rate"), ("CoE reach", "champion_coverage"))
+        if whole.get(key) is not None)
+    return (f"Whole organisation, {scope.month:%B %Y}" + (f" ({TOOL_NAMES.get(tool, user(tool))})" if tool else "")
+            + ": " + (figures or "no figures for this month") + ".")
+
+
+def departments_today(conn, named: tuple[str, ...]) -> tuple[str, ...]:
+    """A scope's departments under today's names: a department named in the [access] settings that has been renamed
+    since is the department it became (docs/metrics.md#departments-as-organised-today)."""
+    today = tuple(metrics.filter_options(conn).departments)
+    found: list[str] = []
+    for name in named:
+        current = departments.name_today(conn, name, today)
+        if current not in found:
+            found.append(current)
+    return tuple(found)
 
 
 def compared(conn, scope: Scope) -> tuple[dict, dict]:

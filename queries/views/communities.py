@@ -13,6 +13,9 @@ from .common import TOOL_NAMES, Chart, Scope, Table, Tile, initiative_marks
 
 COMMUNITY_SCOPE_NOTE = ("Communities belong to no department, so the business unit, region and department filters do "
                         "not apply here: the figures are for the whole organisation. The tool filter applies.")
+# What a scoped viewer reads instead of the community list (docs/deploy.md#department-scoped-viewers)
+COMMUNITY_SCOPED_NOTE = ("Communities belong to no department, so your view shows only the whole organisation's "
+                         "counts of communities; each community's figures are for viewers of the whole organisation.")
 COMMUNITY_STATUS_LABELS = {"active": "Active", "quiet": "Quiet", "dormant": "Dormant"}
 RANKED = 5  # communities in each of the healthiest and most-at-risk charts
 
@@ -125,6 +128,9 @@ def communities_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Community
                   for month, found in by_month.items() if month >= start]
     trend = Chart(charts.community_status_by_month, (trend_rows, "Active, quiet and dormant communities by month"),
                   {"initiatives": initiative_marks(initiatives.held(conn), [r["month"] for r in trend_rows])})
+    if scope.limited_to is not None:  # counts only: no community's own figures
+        return CommunityHealth(scope.month, COMMUNITY_SCOPE_NOTE, None, headline, tuple(notes), tiles, trend,
+                               healthiest_note=COMMUNITY_SCOPED_NOTE, at_risk_note=COMMUNITY_SCOPED_NOTE)
     shown = _community_rows(by_month[scope.month])
     ranked_active = sorted((r for r in shown if r["status"] == "Active" and r["posts_per_member"] is not None),
                            key=lambda r: (-r["posts_per_member"], -r["members"], r["label"]))[:RANKED]

@@ -15,6 +15,11 @@ SCOPE_NOTE = ("An effect compares departments across the whole organisation, as 
               "region, department and tool filters do not apply. Months after the as-of month are not used.")
 
 
+# What a scoped viewer reads instead (docs/deploy.md#department-scoped-viewers)
+SCOPED_NOTE = ("An initiative's effect compares departments across the whole organisation, so effects are shown to "
+               "viewers of the whole organisation only; ask your dashboard admin.")
+
+
 @dataclass(frozen=True)
 class InitiativeEffect:
     """One initiative as the page shows it."""
@@ -45,6 +50,8 @@ def _points(effect: initiatives.Effect) -> float | None:
 
 
 def initiatives_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Initiatives:
+    if scope.limited_to is not None:
+        return Initiatives(scope.month, (), None, SCOPED_NOTE)
     items = []
     for initiative in initiatives.held(conn):
         adoption = initiatives.effect(conn, initiative, "adoption", until=scope.month, min_group=scope.min_group)

@@ -10,7 +10,7 @@ import pandas as pd
 from .. import adoption, alerts, benchmarks, charts, forecasts, initiatives, metrics, narrative, stages, targets
 from ..formats import count, difference, number, percent, points, signed, user
 from .common import (Chart, Scope, Table, Tile, compared, contribution_notes, count_delta, initiative_marks,
-                     rate_delta, withheld_for)
+                     rate_delta, whole_organisation, withheld_for)
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ class Overview:
     effects: tuple[str, ...] = ()  # each initiative's measured effect on adoption, in one sentence
     needs_attention: tuple[alerts.Alert, ...] = ()  # the month's alerts the viewer may see (docs/metrics.md#alerts)
     alerts_note: str | None = None  # why there are no alerts to show, when the settings file's [[alerts]] are wrong
+    # A scoped viewer's one labelled line of whole-organisation figures (docs/deploy.md#department-scoped-viewers)
+    whole_organisation: str | None = None
 
     @property
     def tiles(self) -> tuple[tuple[Tile, ...], ...]:
@@ -70,6 +72,8 @@ class Overview:
 
 
 def _stage_summary(conn, scope: Scope, rubric: stages.Rubric) -> StageSummary:
+    """The stage box. A scoped viewer sees where the whole organisation stands but none of its measured values, so
+    the next steps name the criteria without them."""
     placement = stages.evaluate(conn, scope.month, rubric)
     if placement.stage:
         title = f"Stage {placement.stage} of {placement.top}: {user(placement.stage_name)}"
@@ -87,6 +91,9 @@ def _stage_summary(conn, scope: Scope, rubric: stages.Rubric) -> StageSummary:
     next_steps = None
     if following is None:
         next_steps = "Every stage of the rubric passes."
+    elif gaps and scope.limited_to is not None:
+        next_steps = "What it takes next: " + "; ".join(f"{user(g.label)} ({g.id})" for g in gaps) + (
+            "; …" if len(placement.gaps) > 3 else ".")
     elif gaps:
         next_steps = "What it takes next: " + "; ".join(
             f"{user(g.label)} ({g.id}: {stages.gap_words(g).measured})" for g in gaps
@@ -95,18 +102,19 @@ def _stage_summary(conn, scope: Scope, rubric: stages.Rubric) -> StageSummary:
     return StageSummary(title, caption, progress, progress_text, ladder, next_steps, placement)
 
 
-def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubric | None, departments=None,
+def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubric | None,
              today: dt.date | None = None) -> Overview:
-    """The Overview; `rubric` None when the rubric file cannot be used (the page says why), so no stage.
-    `departments`: those the viewer may see, for the alerts (None: the whole organisation); `today` decides which
-    exports are late."""
+    """The Overview; `rubric` None when the rubric file cannot be used (the page says why), so no stage. A scoped
+    viewer (scope.limited_to) gets the alerts of their departments, no organisation-wide tile or initiative effect,
+    and the whole organisation's figures in one labelled line. `today` decides which exports are late."""
     stage = None if rubric is None else _stage_summary(conn, scope, rubric)
-    needs_attention, alerts_note = _needs_attention(conn, scope, rubric, stage, departments, today)
+    needs_attention, alerts_note = _needs_attention(conn, scope, rubric, stage, today)
+    whole = whole_organisation(conn, scope)
     now, before = compared(conn, scope)
     withheld = withheld_for(conn, scope, now)
     if withheld:
         return Overview(scope.month, scope.compare_to, withheld, stage, None, None, needs_attention=needs_attention,
-                        alerts_note=alerts_note)
+                        alerts_note=alerts_note, whole_organisation=whole)
     by_department = adoption.by_dimension(conn, "department", scope.month, scope.month, scope.filters,
                                           scope.min_group)
     status = metrics.month_status(conn, scope.month)
@@ -162,9 +170,11 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
                                       "goal": f"{p.target.metric.capitalize()} target {p.target.value:.0%}"}
                                      for p in goals if not p.passed)})
              if trend_rows else None)
-    effects = tuple(f"{i.name}: " + initiatives.effect(conn, i, "adoption", until=scope.month,
-                                                        min_group=scope.min_group).sentence
-                    for i in started if i.start <= scope.month)
+    effects = () if scope.limited_to is not None else tuple(  # each compares departments of the whole organisation
+        f"{i.name}: " + initiatives.effect(conn, i, "adoption", until=scope.month, min_group=scope.min_group).sentence
+        for i in started if i.start <= scope.month)
+    if scope.limited_to is not None:  # the KPIs are the organisation's: not a figure of the viewer's departments
+        rates = rates[:4]
     shown = [d for d in by_department if d["adoption_rate"] is not None]
     by_department_chart = (Chart(charts.bars, (shown, "group", "adoption_rate",
                                                f"Adoption by department, {scope.month:%B %Y}", scope.min_group),
@@ -183,13 +193,13 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
                        for p in goals)
     return Overview(scope.month, scope.compare_to, None, stage, headline, " ".join(notes), rates, counts, trend,
                     by_department_chart, moved, movers, movers_note, goal_tiles, forecast_note, effects,
-                    needs_attention, alerts_note)
+                    needs_attention, alerts_note, whole)
 
 
-def _needs_attention(conn, scope: Scope, rubric: stages.Rubric | None, stage: StageSummary | None, departments,
+def _needs_attention(conn, scope: Scope, rubric: stages.Rubric | None, stage: StageSummary | None,
                      today: dt.date | None) -> tuple[tuple[alerts.Alert, ...], str | None]:
     """The month's alerts, whatever the filters (like the stage): limited only by the departments the viewer may
-    see. The stage's placement is passed in, so the month is placed once."""
+    see (scope.limited_to). The stage's placement is passed in, so the month is placed once."""
     try:
         rules = alerts.rules()
     except stages.RubricError as error:
@@ -197,7 +207,7 @@ def _needs_attention(conn, scope: Scope, rubric: stages.Rubric | None, stage: St
     if rubric is None:  # no rubric, no stage to compare
         rules = {name: chosen for name, chosen in rules.items()
                  if name not in (alerts.STAGE_FELL, alerts.CRITERION_LOST)}
-    found = alerts.alerts(conn, scope.month, rules, departments, today=today,
+    found = alerts.alerts(conn, scope.month, rules, scope.limited_to, today=today,
                           placement=stage.placement if stage else None, rubric_in_force=rubric,
                           min_group=scope.min_group)
     return tuple(found), None

@@ -20,9 +20,15 @@ class Gap:
     projection: str | None
 
 
+# What a scoped viewer reads instead of the evidence (docs/deploy.md#department-scoped-viewers)
+SCOPED_NOTE = ("The stage is placed for the whole organisation, and its evidence is the whole organisation's figures, "
+               "so your view shows where it stands but not the evidence; ask your dashboard admin for it.")
+
+
 @dataclass(frozen=True)
 class Standing:
-    """The stage placement and its evidence: organisation-wide, whatever the filters."""
+    """The stage placement and its evidence: organisation-wide, whatever the filters. A scoped viewer's model holds
+    the stage and the ladder only, `scoped` set, and none of the evidence."""
 
     month: dt.date
     headline: str
@@ -40,6 +46,7 @@ class Standing:
     checklist: pd.DataFrame
     questions: dict  # criterion id -> "id · question"
     notes: tuple[str, ...] = ()  # contribution, placed on all tools, that counts some tools only or is no data
+    scoped: bool = False
 
 
 def standing(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubric | None = None) -> Standing:
@@ -51,6 +58,8 @@ def standing(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
     else:
         headline = (f"As of {scope.month:%B %Y}, we have not started: stage 1, {user(rubric.stages[0].name)}, does not "
                     "pass yet.")
+    if scope.limited_to is not None:
+        return _scoped(scope, rubric, placement, headline)
     rule = ("all of its criteria are met" if placement.pass_share >= 1
             else f"at least {placement.pass_share:.0%} of its criteria are met")
     rule = (f"Placed for the whole organisation: the sidebar's business unit, region, department and tool filters do "
@@ -94,6 +103,16 @@ def standing(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
               {"initiatives": initiative_marks(initiatives.held(conn), [r["month"] for r in history])}),
         Table(reached, "stages-first-reached"), current, {c.id: f"{c.id} · {c.label}" for c in questions},
         tuple(contribution_notes(conn, scope.month, scope.month)))
+
+
+def _scoped(scope: Scope, rubric: stages.Rubric, placement: stages.StagePlacement, headline: str) -> Standing:
+    """Where the whole organisation stands, labelled as such, and no measured value."""
+    ladder = Chart(charts.stage_ladder, ([(s.number, s.name, s.motto) for s in rubric.stages], placement.stage,
+                                         rubric.top))
+    empty = Table(pd.DataFrame(), "")
+    return Standing(scope.month, "Whole organisation: " + headline[0].lower() + headline[1:], SCOPED_NOTE, ladder,
+                    placement.next_stage is None, None, None, None, (), (), empty, None, empty, pd.DataFrame(), {},
+                    scoped=True)
 
 
 def not_started_ladder(rubric: stages.Rubric) -> Chart:
