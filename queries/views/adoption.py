@@ -9,9 +9,8 @@ import pandas as pd
 
 from .. import adoption, benchmarks, charts, metrics, narrative, participation
 from ..formats import count, percent, user
-from .. import initiatives
-from .common import (Chart, Scope, Table, compared, contribution_notes, initiative_marks, whole_organisation,
-                     withheld_for)
+from .common import (Chart, Scope, Table, compared, contribution_notes, held_initiatives, initiative_marks,
+                     whole_organisation, withheld_for)
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ def participation_sections(conn: duckdb.DuckDBPyConnection, scope: Scope, refere
     """Segments over time, last month's moves, habitual share and stickiness, and cohort retention, for the scope."""
     rows = participation.segments_by_month(conn, scope.trailing(24), scope.month, scope.filters, scope.min_group)
     held = [r for r in rows if r["creators"] is not None and r["headcount"]]
-    started = initiatives.held(conn)
+    started = held_initiatives(conn, scope)
     segments = segments_note = None
     if held:
         segments = Chart(charts.segment_shares, ([_segment_shares(r) for r in held],
@@ -137,7 +136,7 @@ def adoption_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Adoption:
     headline = (narrative.change_sentence("Adoption", now["adoption_rate"], before.get("adoption_rate"), scope.month,
                                           f" (against {scope.compare_label})")
                 + narrative.laggard_clause(departments, escape=user) + ".")
-    started = initiatives.held(conn)
+    started = held_initiatives(conn, scope)
     history = [r for r in metrics.org_months(conn, scope.trailing(24), scope.month, scope.filters, scope.min_group)
                if r["headcount"]]
     trend_rows = [{"month": r["month"], "active": r["adoption_rate"], "contributors": r["contribution_rate"],

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from .. import alignment, charts, initiatives
+from .. import alignment, charts
 from ..formats import user
-from .common import Chart, Scope, Table, initiative_marks
+from .common import Chart, Scope, Table, held_initiatives, initiative_marks
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def alignment_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Alignment:
             f"Across {result.get('departments', len(chosen))} departments there is "
             + alignment.describe_correlation(result.get("correlation")) + ".")
     trend = alignment.kpi_trend(conn, scope.trailing(12), scope.month)
-    started = initiatives.held(conn)
+    started = held_initiatives(conn, scope)
     trends = {kpi: Chart(charts.kpi_and_adoption_by_month, ([r for r in trend if r["kpi"] == kpi], kpi,
                                                            f"{kpi} and adoption by month"),
                          {"initiatives": initiative_marks(started, [r["month"] for r in trend if r["kpi"] == kpi])})

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from .. import charts, coe, initiatives, metrics
+from .. import charts, coe, metrics
 from ..formats import number, percent
-from .common import (Chart, Scope, Table, Tile, compared, initiative_marks, rate_delta, whole_organisation,
-                     withheld_for)
+from .common import (Chart, Scope, Table, Tile, compared, held_initiatives, initiative_marks, rate_delta,
+                     whole_organisation, withheld_for)
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def coe_reach(conn: duckdb.DuckDBPyConnection, scope: Scope) -> CoeReach:
     if history:
         training = Chart(charts.rate_lines, (history, {"training_reach": "Training reach"},
                                              "Trained in the trailing 12 months / headcount"),
-                         {"height": 220, "initiatives": initiative_marks(initiatives.held(conn),
+                         {"height": 220, "initiatives": initiative_marks(held_initiatives(conn, scope),
                                                                          [r["month"] for r in history])})
     else:
         training_note = "No training attendance yet: upload training.csv (date, program, email) on the Data page."

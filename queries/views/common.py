@@ -204,6 +204,21 @@ def frame(conn: duckdb.DuckDBPyConnection, as_then: bool = False) -> Frame:
                  bool(active) and all(r["uploaded_by"] == "demo" for r in active))
 
 
+def held_initiatives(conn, scope: Scope) -> list:
+    """The initiatives as the viewer may see them: a scoped viewer sees, of the departments an initiative covers,
+    only theirs, and the rest as "other departments" (docs/deploy.md#department-scoped-viewers)."""
+    held = initiatives.held(conn)
+    if scope.limited_to is None:
+        return held
+    shown = []
+    for initiative in held:
+        mine = tuple(d for d in initiative.departments if d in scope.limited_to)
+        if len(mine) < len(initiative.departments):
+            mine += ("other departments",)
+        shown.append(replace(initiative, departments=mine))
+    return shown
+
+
 def initiative_marks(held: list, months) -> tuple[dict, ...]:
     """The initiatives (`held`: initiatives.held) that start within a trend's months, as every monthly trend draws
     them (charts.monthly): one read of the initiatives per page, however many trends it has."""

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from .. import charts, communities, initiatives
+from .. import charts, communities
 from ..formats import count, signed, user
-from .common import TOOL_NAMES, Chart, Scope, Table, Tile, initiative_marks
+from .common import Chart, Scope, TOOL_NAMES, Table, Tile, held_initiatives, initiative_marks
 
 COMMUNITY_SCOPE_NOTE = ("Communities belong to no department, so the business unit, region and department filters do "
                         "not apply here: the figures are for the whole organisation. The tool filter applies.")
@@ -127,7 +127,7 @@ def communities_view(conn: duckdb.DuckDBPyConnection, scope: Scope) -> Community
                    **{COMMUNITY_STATUS_LABELS[k]: v for k, v in communities.status_counts(found).items()}}
                   for month, found in by_month.items() if month >= start]
     trend = Chart(charts.community_status_by_month, (trend_rows, "Active, quiet and dormant communities by month"),
-                  {"initiatives": initiative_marks(initiatives.held(conn), [r["month"] for r in trend_rows])})
+                  {"initiatives": initiative_marks(held_initiatives(conn, scope), [r["month"] for r in trend_rows])})
     if scope.limited_to is not None:  # counts only: no community's own figures
         return CommunityHealth(scope.month, COMMUNITY_SCOPE_NOTE, None, headline, tuple(notes), tiles, trend,
                                healthiest_note=COMMUNITY_SCOPED_NOTE, at_risk_note=COMMUNITY_SCOPED_NOTE)

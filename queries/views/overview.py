@@ -9,8 +9,8 @@ import pandas as pd
 
 from .. import adoption, alerts, benchmarks, charts, forecasts, initiatives, metrics, narrative, stages, targets
 from ..formats import count, difference, number, percent, points, signed, user
-from .common import (Chart, Scope, Table, Tile, compared, contribution_notes, count_delta, initiative_marks,
-                     rate_delta, whole_organisation, withheld_for)
+from .common import (Chart, Scope, Table, Tile, compared, contribution_notes, count_delta, held_initiatives,
+                     initiative_marks, rate_delta, whole_organisation, withheld_for)
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
     )
     trend_rows = [r for r in metrics.org_months(conn, scope.trailing(12), scope.month, scope.filters,
                                                 scope.min_group) if r["adoption_rate"] is not None]
-    started = initiatives.held(conn)
+    started = held_initiatives(conn, scope)
     band, forecast_note = _forecast_band(conn, scope, trend_rows)
     goals = _goals(conn, scope)
     trend = (Chart(charts.rate_lines, (trend_rows, {"adoption_rate": "Adoption", "contribution_rate": "Contribution"},

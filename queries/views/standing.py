@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from .. import charts, checklist, initiatives, stages
+from .. import charts, checklist, stages
 from ..formats import user
-from .common import Chart, Scope, Table, contribution_notes, initiative_marks
+from .common import Chart, Scope, Table, contribution_notes, held_initiatives, initiative_marks
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def standing(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
                                         "met"),
         tuple(gaps), tuple(evidence), Table(pd.DataFrame(all_rows), f"stage-evidence-{scope.month:%Y-%m}"),
         Chart(charts.stage_by_month, (history, rubric.top, "Stage reached each month"),
-              {"initiatives": initiative_marks(initiatives.held(conn), [r["month"] for r in history])}),
+              {"initiatives": initiative_marks(held_initiatives(conn, scope), [r["month"] for r in history])}),
         Table(reached, "stages-first-reached"), current, {c.id: f"{c.id} · {c.label}" for c in questions},
         tuple(contribution_notes(conn, scope.month, scope.month)))
 
