@@ -163,3 +163,11 @@ def of_metric(conn, metric: str, months: int = 6, filters=None, min_group: int |
               until: dt.date | None = None) -> Forecast:
     """The forecast of adoption or contribution for the scope, from every month held up to `until`."""
     return forecast(history(conn, metric, filters, min_group, until), months)
+
+
+def of_rows(rows: list[dict], metric: str, months: int = 6) -> Forecast:
+    """`of_metric` from the scope's metrics.org_months rows of every month held up to the as-of month, already read
+    by the caller (the Overview reads them once for its tiles, trend and both forecasts)."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}: choose {' or '.join(METRICS)}")
+    return forecast([(row["month"], row[METRICS[metric]]) for row in rows], months)

@@ -185,6 +185,16 @@ def compared(conn, scope: Scope) -> tuple[dict, dict]:
     return now, before
 
 
+def compared_in(rows: list[dict], scope: Scope) -> tuple[dict, dict]:
+    """What `compared` gives, from the scope's metrics.org_months rows of a range holding both months."""
+    by_month = {row["month"]: row for row in rows}
+
+    def headline(month) -> dict:
+        return {key: by_month.get(month, {}).get(key) for key in metrics.METRIC_KEYS}
+
+    return headline(scope.month), (headline(scope.compare_to) if scope.has(scope.compare_to) else {})
+
+
 @dataclass(frozen=True)
 class Frame:
     """What every page's frame needs: the months held, the filter options, the last refresh and whether the data

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import adoption, alerts, benchmarks, charts, forecasts, initiatives, metrics, narrative, stages, targets
 from ..formats import count, difference, number, percent, points, signed, user
-from .common import (Chart, Scope, Table, Tile, compared, contribution_notes, count_delta, held_initiatives,
+from .common import (Chart, Scope, Table, Tile, compared_in, contribution_notes, count_delta, held_initiatives,
                      initiative_marks, rate_delta, whole_organisation, withheld_for)
 
 
@@ -110,7 +110,9 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
     stage = None if rubric is None else _stage_summary(conn, scope, rubric)
     needs_attention, alerts_note = _needs_attention(conn, scope, rubric, stage, today)
     whole = whole_organisation(conn, scope)
-    now, before = compared(conn, scope)
+    # every month held up to the as-of month, read once: the tiles, the trend and both forecasts come from it
+    history = metrics.org_months(conn, scope.months[0], scope.month, scope.filters, scope.min_group)
+    now, before = compared_in(history, scope)
     withheld = withheld_for(conn, scope, now)
     if withheld:
         return Overview(scope.month, scope.compare_to, withheld, stage, None, None, needs_attention=needs_attention,
@@ -156,10 +158,10 @@ def overview(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubri
          Tile("Trained (12 months)", percent(now["training_reach"]), rate_delta(now, before, "training_reach"),
               "People trained in the trailing 12 months, as a share of headcount.")),
     )
-    trend_rows = [r for r in metrics.org_months(conn, scope.trailing(12), scope.month, scope.filters,
-                                                scope.min_group) if r["adoption_rate"] is not None]
+    trailing = scope.trailing(12)
+    trend_rows = [r for r in history if r["month"] >= trailing and r["adoption_rate"] is not None]
     started = held_initiatives(conn, scope)
-    band, forecast_note = _forecast_band(conn, scope, trend_rows)
+    band, forecast_note = _forecast_band(history, scope, trend_rows)
     goals = _goals(conn, scope)
     trend = (Chart(charts.rate_lines, (trend_rows, {"adoption_rate": "Adoption", "contribution_rate": "Contribution"},
                                        "Adoption and contribution, last 12 months, and the next 6"
@@ -216,15 +218,14 @@ def _needs_attention(conn, scope: Scope, rubric: stages.Rubric | None, stage: St
 BAND_MONTHS = 6  # how far the Overview's trend draws the forecast
 
 
-def _forecast_band(conn, scope: Scope, trend_rows: list[dict]) -> tuple[tuple[dict, ...], str | None]:
+def _forecast_band(history: list[dict], scope: Scope, trend_rows: list[dict]) -> tuple[tuple[dict, ...], str | None]:
     """The adoption and contribution forecasts for the scope as charts.forecast_band draws them, each starting
     from its last actual month so the band joins the line; or why there is none (docs/metrics.md#forecasts)."""
     if not trend_rows or trend_rows[-1]["month"] != scope.month:
         return (), f"No forecast: {scope.month:%B %Y} has no adoption figure to forecast from."
     band, reasons = [], []
     for metric, column in forecasts.METRICS.items():
-        prediction = forecasts.of_metric(conn, metric, BAND_MONTHS, scope.filters, scope.min_group,
-                                         until=scope.month)
+        prediction = forecasts.of_rows(history, metric, BAND_MONTHS)
         last = trend_rows[-1][column]
         if not prediction.points or last is None:
             reasons.append(f"{metric.capitalize()} has {prediction.reason or 'no forecast'}.")
