@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import sys
@@ -497,13 +498,12 @@ def ducklake_section(results: dict) -> list[str]:
 
 
 def write_report(path: Path, text: str) -> None:
-    """Write the report, keeping the sections that bench/load.py and bench/lake.py write between their markers."""
+    """Write the report, keeping every section the other benchmarks write between their markers
+    (`<!-- name:start -->` … `<!-- name:end -->`: bench/load.py, bench/lake.py, bench/profile_commit.py and others)."""
     kept = ""
     if path.exists():
-        current = path.read_text()
-        for start, end in (LOAD_SECTION, BLOB_SECTION):
-            if start in current and end in current:
-                kept += "\n" + start + current.split(start, 1)[1].split(end, 1)[0] + end + "\n"
+        for section in re.finditer(r"<!-- ([\w-]+):start -->.*?<!-- \1:end -->", path.read_text(), re.DOTALL):
+            kept += "\n" + section.group(0) + "\n"
     path.write_text(text.rstrip("\n") + "\n" + kept)
 
 
