@@ -4,8 +4,7 @@ A loopback `oidc-provider` (tests/oidc/provider.js, accounts in tests/oidc/realm
 `streamlit run` server reads `[auth]` (pointing at the provider's discovery URL) and `[access]` from its own
 secrets file. Chromium signs in on the provider's login form as a viewer, a champion, an admin, an account
 outside `allowed_domains` and a department-scoped Sales head, and signs out through the provider's end-session
-endpoint. docs/deploy.md has what this
-taught about hosting sign-in.
+endpoint. docs/deploy.md has what this taught about hosting sign-in.
 """
 from __future__ import annotations
 
@@ -31,10 +30,10 @@ OIDC = ROOT / "tests" / "oidc"
 REALM = json.loads((OIDC / "realm.json").read_text())
 ACCOUNTS = {a["sub"].removeprefix("acct-"): a for a in REALM["accounts"]}
 CLIENT = REALM["clients"][0]
-# The app's own role rules (README, "Hosting and sign-in"): admins by address, champions by pattern, and only
-# these domains may enter; everyone else allowed in is a viewer.
 # The demo organisation's sales and finance departments (queries/synth.py, DEPARTMENTS).
 SALES, FINANCE = "Sales", "Finance"
+# The app's own role rules (README, "Hosting and sign-in"): admins by address, champions by pattern, and only
+# these domains may enter; everyone else allowed in is a viewer.
 ACCESS = {"admins": [ACCOUNTS["admin"]["email"]], "champions": ["*@comms.example.com"],
           "allowed_domains": ["example.com", "comms.example.com"],
           # a department head, outside allowed_domains: naming them here lets them in (docs/deploy.md)
