@@ -351,7 +351,7 @@ def tooltip(page, chart) -> str:
         for down in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
             page.mouse.move(box["x"] + box["width"] * across, box["y"] + box["height"] * down)
             try:
-                page.wait_for_function(shown, timeout=1_000)
+                page.wait_for_function(shown, timeout=2_000)
             except Exception:  # no mark under the pointer there
                 continue
             return page.locator("#vg-tooltip-element").inner_text()
