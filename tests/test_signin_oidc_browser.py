@@ -2,9 +2,9 @@
 
 A loopback `oidc-provider` (tests/oidc/provider.js, accounts in tests/oidc/realm.json) is the identity provider; a
 `streamlit run` server reads `[auth]` (pointing at the provider's discovery URL) and `[access]` from its own
-secrets file. Chromium signs in on the provider's login form as a viewer, a champion, an admin and an account
-outside `allowed_domains`, and signs out through the provider's end-session endpoint. docs/deploy.md has what this
-taught about hosting sign-in.
+secrets file. Chromium signs in on the provider's login form as a viewer, a champion, an admin, an account
+outside `allowed_domains` and a department-scoped Sales head, and signs out through the provider's end-session
+endpoint. docs/deploy.md has what this taught about hosting sign-in.
 """
 from __future__ import annotations
 
@@ -30,11 +30,22 @@ OIDC = ROOT / "tests" / "oidc"
 REALM = json.loads((OIDC / "realm.json").read_text())
 ACCOUNTS = {a["sub"].removeprefix("acct-"): a for a in REALM["accounts"]}
 CLIENT = REALM["clients"][0]
+# The demo organisation's sales and finance departments (queries/synth.py, DEPARTMENTS).
+SALES, FINANCE = "Sales", "Finance"
 # The app's own role rules (README, "Hosting and sign-in"): admins by address, champions by pattern, and only
 # these domains may enter; everyone else allowed in is a viewer.
 ACCESS = {"admins": [ACCOUNTS["admin"]["email"]], "champions": ["*@comms.example.com"],
-          "allowed_domains": ["example.com", "comms.example.com"]}
+          "allowed_domains": ["example.com", "comms.example.com"],
+          # a department head, outside allowed_domains: naming them here lets them in (docs/deploy.md)
+          "scoped": {"*@sales.example.com": [SALES]}}
 TIMEOUT_MS = 180_000
+# The pages of the menu a viewer has, by their paths.
+PAGES = {"Overview": "", "Where we stand": "stages", "Adoption": "adoption", "CoE reach": "coe",
+         "Communities": "communities", "Business alignment": "alignment", "Initiatives": "initiatives"}
+# A scoped viewer's one line of the whole organisation's figures (docs/deploy.md#department-scoped-viewers).
+WHOLE_ORGANISATION = re.compile(r"Whole organisation, [A-Z][a-z]+ \d{4}: adoption \d+% · contribution \d+% · "
+                                r"CoE reach \d+%\.")
+SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 def provider_unavailable(reason: str) -> None:
@@ -85,6 +96,14 @@ def toml_list(values) -> str:
     return "[" + ", ".join(json.dumps(v) for v in values) + "]"
 
 
+def toml_table(name: str, table: dict) -> str:
+    """A TOML table of lists, with its tables of lists (such as [access.scoped]) after it."""
+    lists = "".join(f"{json.dumps(key)} = {toml_list(values)}\n" for key, values in table.items()
+                    if not isinstance(values, dict))
+    return f"\n[{name}]\n" + lists + "".join(toml_table(f"{name}.{key}", values) for key, values in table.items()
+                                             if isinstance(values, dict))
+
+
 def write_secrets(folder: Path, app_port: int, discovery: str) -> Path:
     """The server's own secrets file: `[auth]` for the test client at `discovery`, and the app's `[access]` rules."""
     secrets_file = folder / "secrets.toml"
@@ -94,8 +113,7 @@ def write_secrets(folder: Path, app_port: int, discovery: str) -> Path:
         f'cookie_secret = "{secrets.token_hex(32)}"\n'
         f'client_id = "{CLIENT["client_id"]}"\n'
         f'client_secret = "{CLIENT["client_secret"]}"\n'
-        f'server_metadata_url = "{discovery}"\n'
-        "\n[access]\n" + "".join(f"{key} = {toml_list(values)}\n" for key, values in ACCESS.items()))
+        f'server_metadata_url = "{discovery}"\n' + toml_table("access", ACCESS))
     return secrets_file
 
 
@@ -145,10 +163,11 @@ def new_page(signin):
     return page
 
 
-def sign_in(signin, who: str, password: str | None = None):
-    """Open the dashboard signed out, press Sign in, and sign in on the provider's own login form."""
+def sign_in(signin, who: str, password: str | None = None, page=None):
+    """Open the dashboard signed out, press Sign in, and sign in on the provider's own login form (in `page`, or
+    in a new one)."""
     account = ACCOUNTS[who]
-    page = new_page(signin)
+    page = page or new_page(signin)
     page.goto(signin.base)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{signin.issuer}/interaction/**")
@@ -182,6 +201,44 @@ def menu(page) -> list[str]:
     return [text.strip().splitlines()[-1] for text in page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()]
 
 
+def department_options(page, typed: str = "") -> list[str]:
+    """The departments the sidebar's Department filter offers for `typed` in its search, from its open dropdown
+    (which draws only the first few of a long list)."""
+    box = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']", has_text="Department")
+    box.click()
+    listbox = page.get_by_role("listbox")
+    listbox.wait_for()
+    page.keyboard.type(typed)
+    offered = [text.strip() for text in listbox.get_by_role("option").all_inner_texts()]
+    page.keyboard.press("Escape")  # clears the search; a click outside closes the dropdown
+    page.locator("[data-testid='stSidebar'] h2", has_text="Filters").click()
+    listbox.wait_for(state="hidden")
+    return [text for text in offered if text != "No results"]  # what the dropdown says when nothing matches
+
+
+class Received:
+    """Everything the server sends a page: its websocket messages (every element, widget option, chart dataset
+    and tooltip text of every run) and any message the page fetches from the server's message cache. Attached
+    before the page opens the app."""
+
+    def __init__(self, page):
+        self.messages: list[bytes] = []
+        self.fetched: list[str] = []
+        page.on("websocket", lambda socket: socket.on("framereceived", self._add))
+        page.on("request", lambda request: self.fetched.append(request.url) if "/_stcore/message" in request.url
+                else None)
+
+    def _add(self, payload) -> None:
+        self.messages.append(payload if isinstance(payload, bytes) else payload.encode())
+
+    def mentions(self, page, word: str) -> list[str]:
+        """Where `word` occurs in what was received: a little of the text around each occurrence."""
+        bodies = self.messages + [page.context.request.get(url).body() for url in self.fetched]
+        needle = word.encode()
+        return [body[max(0, i - 60):i + 60].decode("utf-8", "replace")
+                for body in bodies for i in [m.start() for m in re.finditer(re.escape(needle), body)]]
+
+
 def ledger_rows(page, tmp_path) -> list[dict]:
     """The upload ledger through its download (the table itself draws on a canvas)."""
     with page.expect_download() as download:
@@ -199,8 +256,14 @@ def test_a_wrong_password_is_refused_on_the_providers_form(signin):
 
 
 def test_viewer_sees_the_views_and_cannot_reach_the_data_page(signin):
-    page = sign_in(signin, "viewer")
+    page = new_page(signin)
+    received = Received(page)
+    sign_in(signin, "viewer", page=page)
     page.get_by_text("Signed in as viewer.").wait_for()
+    # An unscoped viewer is offered Finance and is sent its figures: what the Sales head's test finds absent is
+    # there to be found.
+    assert department_options(page, FINANCE) == [FINANCE]
+    assert received.mentions(page, FINANCE)
     adoption = page.locator("[data-testid='stMetricLabel']", has_text=re.compile(r"^\s*Adoption\s*$"))
     assert adoption.count() == 1  # the Adoption tile (the demo's adoption target has a tile of its own)
     assert "Local mode" not in page.locator("[data-testid='stMain']").inner_text()
@@ -263,6 +326,91 @@ def test_champion_uploads_and_admin_undoes_it(signin, tmp_path):
     settle(page)
     undone = next(row for row in ledger_rows(page, tmp_path) if row["Upload"] == upload_id)
     assert undone["Status"] == "undone", undone
+    sign_out(signin, page)
+
+
+def downloaded_tables(page, tmp_path) -> list[str]:
+    """The text of every table download the page offers (layout.download_table)."""
+    buttons = page.get_by_role("button", name=re.compile(r"Download .*\(CSV\)"))
+    texts = []
+    for i in range(buttons.count()):
+        with page.expect_download() as download:
+            buttons.nth(i).click()
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}-{download.value.suggested_filename}"
+        download.value.save_as(path)
+        texts.append(path.read_text(encoding="utf-8-sig"))
+    return texts
+
+
+def tooltip(page, chart) -> str:
+    """The text of the tooltip Vega shows for the first mark found under the pointer, moved over the chart."""
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    shown = "() => document.querySelector('#vg-tooltip-element.visible')"
+    for across in (0.5, 0.3, 0.7, 0.9):
+        for down in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
+            page.mouse.move(box["x"] + box["width"] * across, box["y"] + box["height"] * down)
+            try:
+                page.wait_for_function(shown, timeout=2_000)
+            except Exception:  # no mark under the pointer there
+                continue
+            return page.locator("#vg-tooltip-element").inner_text()
+    raise AssertionError("no tooltip anywhere over the chart")
+
+
+def test_a_sales_head_sees_sales_and_the_whole_organisation_and_nothing_of_finance(signin, tmp_path):
+    """A viewer scoped to Sales ([access.scoped]) through the provider: the Department filter offers Sales only;
+    the pages show figures, and the Overview, Adoption and CoE reach the whole organisation's in one labelled line;
+    Finance is in no page's text, in nothing the server sends (the charts' data and tooltips included), in no CSV
+    download and not in the brief, and a URL naming it is ignored (docs/deploy.md#department-scoped-viewers)."""
+    page = new_page(signin)
+    received = Received(page)
+    sign_in(signin, "sales-head", page=page)
+    page.get_by_text(f"Signed in as viewer, for {SALES}.").wait_for()
+    assert department_options(page) == [SALES] and department_options(page, FINANCE) == []
+    assert menu(page) == list(PAGES)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "scoped-overview.png"))
+    headlines = {}
+    for name, path in PAGES.items():
+        if name != "Overview":
+            page.locator("[data-testid='stSidebarNav'] a", has_text=name).click()
+            page.wait_for_url(f"{signin.base}/{path}**")
+        page.locator("[data-testid='stMain'] h1", has_text=name).wait_for()
+        settle(page)
+        text = page.locator("[data-testid='stMain']").inner_text()
+        assert FINANCE not in text + page.locator("[data-testid='stSidebar']").inner_text(), name
+        assert page.locator("[data-testid='stException']").count() == 0, name
+        if name in ("Overview", "Adoption", "CoE reach"):
+            headlines[name] = page.locator("[data-testid='stMain'] h2").all_inner_texts()
+            assert WHOLE_ORGANISATION.search(text), (name, text[:1500])
+            assert page.locator("[data-testid='stMain'] :is([data-testid='stMetric'], "
+                                "[data-testid='stVegaLiteChart'])").count(), name
+        tables = downloaded_tables(page, tmp_path)
+        assert all(FINANCE not in table for table in tables), name
+        if name == "Adoption":
+            assert tables and any(f"{SALES}," in table for table in tables), tables
+            heatmap = page.locator("[data-testid='stVegaLiteChart'][aria-label*='Adoption by department and month']")
+            shown = tooltip(page, heatmap)
+            assert SALES in shown and FINANCE not in shown, shown
+        if name == "Overview":
+            with page.expect_download(timeout=TIMEOUT_MS) as download:
+                page.get_by_role("button", name="Download the executive brief (PDF)").click()
+            download.value.save_as(tmp_path / "brief.pdf")
+            from pypdf import PdfReader
+
+            brief = "\n".join(p.extract_text() for p in PdfReader(str(tmp_path / "brief.pdf")).pages)
+            assert FINANCE not in brief and "Whole organisation" in brief, brief
+    # A link naming Finance opens the page as if it named no department, and the app takes the name out of the URL.
+    for name in ("Overview", "Adoption"):
+        page.goto(f"{signin.base}/{PAGES[name]}?dept={FINANCE}")
+        page.locator("[data-testid='stMain'] h1", has_text=name).wait_for()
+        settle(page)
+        page.wait_for_function("() => !new URLSearchParams(location.search).has('dept')")
+        assert FINANCE not in page.locator("[data-testid='stApp']").inner_text(), name
+        assert page.locator("[data-testid='stMain'] h2").all_inner_texts() == headlines[name], name
+    assert received.messages and received.mentions(page, SALES)
+    assert not received.mentions(page, FINANCE)
     sign_out(signin, page)
 
 
