@@ -351,7 +351,9 @@ def kpi_against_adoption(rows, kpi: str, title: str) -> alt.Chart:
         alt.Chart(pd.DataFrame(rows), title=title, height=320)
         .mark_circle(size=120, color="#0072B2")
         .encode(x=alt.X("adoption_rate:Q", title="Department adoption", axis=alt.Axis(format="%")),
-                y=alt.Y("value:Q", title=kpi, scale=alt.Scale(zero=False)),
+                # a two-decimal axis: one department alone (a scoped viewer's) collapses the scale to one value,
+                # whose ticks would otherwise read 73.500000
+                y=alt.Y("value:Q", title=kpi, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.2~f")),
                 tooltip=[alt.Tooltip("department:N", title="Department"),
                          alt.Tooltip("adoption_rate:Q", title="Adoption", format=".0%"),
                          alt.Tooltip("value:Q", title=kpi, format=",.2f")])
