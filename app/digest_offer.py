@@ -46,7 +46,8 @@ def offer(me: access.Actor) -> None:
                  key="digest_send"):
         try:
             with st.spinner(f"Mailing the {month} digest…"), turns.aside():
-                report = digest.send(cache.location(), state.month, settings, me)
+                report = digest.send(cache.location(), state.month, settings, me,
+                                     access_section=signin.secrets_section("access"))
         except (digest.DigestError, stages.RubricError, warehouse.WarehouseBusy) as error:
             st.session_state["import_errors"] = [f"The digest was not sent. {error}"]
         else:

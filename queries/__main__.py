@@ -365,10 +365,13 @@ def cmd_digest(args) -> int:
         return 1
     try:
         settings = digest.settings(secrets_section("digest"), os.environ)
+        scoped_by = secrets_section("access")  # scoped viewers on the list get their departments' digest
         if args.dry_run:
-            report = digest.write_eml(args.db, args.month, settings, args.out, resend=args.resend)
+            report = digest.write_eml(args.db, args.month, settings, args.out, resend=args.resend,
+                                      access_section=scoped_by)
         else:
-            report = digest.send(args.db, args.month, settings, uploads.CLI, resend=args.resend)
+            report = digest.send(args.db, args.month, settings, uploads.CLI, resend=args.resend,
+                                 access_section=scoped_by)
     except (digest.DigestError, stages.RubricError) as error:
         print(str(error), file=sys.stderr)
         return 1
@@ -376,7 +379,8 @@ def cmd_digest(args) -> int:
     for delivery in report.deliveries:
         print(delivery.line())
     if args.dry_run:
-        print(f"Wrote the {report.month:%B %Y} digest to {args.out}; nothing was sent or recorded.", file=sys.stderr)
+        print(f"Wrote the {report.month:%B %Y} digest to {', '.join(str(f) for f in report.files)}; nothing was "
+              "sent or recorded.", file=sys.stderr)
         return 0
     print(report.summary(), file=sys.stderr)
     # 1: someone did not get it; 3: nothing to do, everyone already had it or another run is sending it to them
@@ -550,7 +554,8 @@ def parser() -> argparse.ArgumentParser:
                                   "DASHBOARD_DIGEST_* or the [digest] secrets section (docs/deploy.md#monthly-digest)")
     p.add_argument("--month", required=True, help="YYYY-MM")
     p.add_argument("--dry-run", action="store_true", help="write the message to --out instead of sending it")
-    p.add_argument("--out", help="the .eml file --dry-run writes")
+    p.add_argument("--out", help="the .eml file --dry-run writes (with scoped recipients, one per scope, the scope in "
+                                  "its name)")
     p.add_argument("--resend", action="store_true",
                    help="send again to recipients who already had this month's digest")
     p = sub.add_parser("synth", help="write the exports of a synthetic organisation (for benchmarks and trials)")

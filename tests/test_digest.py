@@ -173,6 +173,26 @@ def leave_claim(location: str, month: str, recipient: str, minutes_ago: float) -
                      [key, minutes_ago * 60])
 
 
+def counting_models(monkeypatch) -> dict:
+    """Count what a send builds: each stage placement (its month) and each Overview model."""
+    from queries import metrics, stages, views
+
+    calls = {"place": [], "overview": 0}
+    place, overview = stages.place, views.overview
+
+    def placed(month, *args, **kwargs):
+        calls["place"].append(f"{metrics.as_month(month):%Y-%m}")
+        return place(month, *args, **kwargs)
+
+    def built(*args, **kwargs):
+        calls["overview"] += 1
+        return overview(*args, **kwargs)
+
+    monkeypatch.setattr(stages, "place", placed)
+    monkeypatch.setattr(views, "overview", built)
+    return calls
+
+
 @pytest.mark.slow
 def test_the_cli_mails_the_digest_and_refuses_to_send_the_same_month_twice(demo_db, tmp_path, smtp_server):
     port, mailbox = smtp_server()
@@ -409,21 +429,7 @@ def test_one_send_places_the_stage_once_and_builds_the_overview_once(demo_db, tm
                                                                      monkeypatch):
     """The digest and its brief render one Overview model: one stage placement of the month, one Overview, no second
     read. The alerts place the month before too, once, to tell whether the stage fell (docs/metrics.md#alerts)."""
-    from queries import metrics, stages, views
-
-    calls = {"place": [], "overview": 0}
-    place, overview = stages.place, views.overview
-
-    def placed(month, *args, **kwargs):
-        calls["place"].append(f"{metrics.as_month(month):%Y-%m}")
-        return place(month, *args, **kwargs)
-
-    def built(*args, **kwargs):
-        calls["overview"] += 1
-        return overview(*args, **kwargs)
-
-    monkeypatch.setattr(stages, "place", placed)
-    monkeypatch.setattr(views, "overview", built)
+    calls = counting_models(monkeypatch)
     port, mailbox = smtp_server()
     report = digest.send(demo_db, "2026-10", mail_settings(port), access.CLI)
     assert len(report.sent) == len(TO) and len(mailbox.received) == len(TO)

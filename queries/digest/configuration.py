@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
 
+from .. import access
+
 SECURITY = ("none", "starttls", "tls")
 DEFAULT_PORT = {"none": 25, "starttls": 587, "tls": 465}
 # Each setting's environment variable; the [digest] secrets section uses the key on the left.
@@ -32,6 +34,9 @@ class Settings:
     recipients: tuple[str, ...]
     url: str
     cafile: str | None = None  # a CA certificate file trusted besides the system's, for a server with a private CA
+    # [digest.scopes]: a recipient's address (lower case) -> the departments their digest is limited to. It wins over
+    # what [access] says of them (audiences).
+    scopes: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def server(self) -> str:
@@ -58,6 +63,26 @@ def _is_address(text: str) -> bool:
     name, address = parseaddr(text)
     local, _, domain = address.rpartition("@")
     return bool(local) and "." in domain and not any(c.isspace() for c in address)
+
+
+def _scopes(table) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """[digest.scopes], checked: each recipient's address and the list of departments their digest covers."""
+    if table is None:
+        return ()
+    if not isinstance(table, dict):
+        raise DigestError('[digest.scopes] must be a table of a recipient\'s address to a list of departments, such '
+                          'as "cfo@example.com" = ["Finance"].')
+    found = {}
+    for address, departments in table.items():
+        if not _is_address(str(address)):
+            raise DigestError(f'[digest.scopes] names "{address}", which is not an e-mail address; name each '
+                              'recipient by their address, such as "cfo@example.com" = ["Finance"].')
+        if (not isinstance(departments, (list, tuple)) or not departments
+                or not all(isinstance(d, str) and d.strip() for d in departments)):
+            raise DigestError(f'[digest.scopes] "{address}" must be a list of department names, such as '
+                              '["Finance"] or ["Sales", "Sales Ops"].')
+        found[parseaddr(str(address))[1].lower()] = tuple(dict.fromkeys(d.strip() for d in departments))
+    return tuple(found.items())
 
 
 def settings(section: dict | None, environ) -> Settings:
@@ -112,4 +137,33 @@ def settings(section: dict | None, environ) -> Settings:
                               "(PEM) that signed the mail server's certificate.")
     host = value("host")
     return Settings(None if host is None else str(host).strip(), port, None if user is None else str(user),
-                    None if password is None else str(password), security, sender, tuple(recipients), url, cafile)
+                    None if password is None else str(password), security, sender, tuple(recipients), url, cafile,
+                    _scopes(section.get("scopes")))
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The recipients who get the same digest: the whole organisation's (departments None) or one scope's."""
+
+    departments: tuple[str, ...] | None
+    recipients: tuple[str, ...]
+
+
+def audiences(settings: Settings, access_section: dict | None) -> tuple[Audience, ...]:
+    """The recipients grouped by the digest each gets, the whole organisation's first: a recipient named in
+    [digest.scopes] gets that scope's; else a viewer scoped in [access] (access.grant_for) gets their departments';
+    everyone else (admins, champions, viewers of the whole organisation, and addresses [access] does not let in,
+    as before scopes) the whole organisation's. Raises DigestError when [access] scoped cannot be used."""
+    explicit = dict(settings.scopes)
+    groups: dict[tuple[str, ...] | None, list[str]] = {None: []}
+    for recipient in settings.recipients:
+        departments = explicit.get(parseaddr(recipient)[1].lower())
+        if departments is None:
+            try:
+                grant = access.grant_for(parseaddr(recipient)[1], access_section)
+            except access.AccessSettingsError as error:
+                raise DigestError(f"Cannot tell which recipients are scoped: {error}") from None
+            departments = grant.departments if grant is not None else None
+        groups.setdefault(departments, []).append(recipient)
+    return tuple(Audience(departments, tuple(recipients)) for departments, recipients in groups.items()
+                 if recipients)

@@ -1,6 +1,7 @@
 """What a month's digest says, composed from the Overview's model, and the e-mail that carries it."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import urllib.parse
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ class Digest:
     footer: str
     pdf: bytes
     compare_to: dt.date  # the month the changes are measured from
+    covers: str | None = None  # a scoped digest's departments in words ("Sales and Sales Ops"); None: the organisation
 
     @property
     def attachment_name(self) -> str:
@@ -62,6 +64,8 @@ class Digest:
 
     def text(self) -> str:
         lines = [self.subject, ""]
+        if self.covers:
+            lines += [self.scope_line, ""]
         for section in self.sections:
             lines += [section.title, "-" * len(section.title)]
             lines += list(section.paragraphs[:1])
@@ -79,6 +83,11 @@ class Digest:
                   f"The one-page brief is attached ({self.attachment_name}).", "", "-- ", self.footer, ""]
         return "\n".join(lines)
 
+    @property
+    def scope_line(self) -> str:
+        return (f"This digest covers {self.covers}: every figure is theirs but the stage and the line compared "
+                "with the whole organisation.")
+
     def html(self) -> str:
         """The HTML alternative: the same sections, laid out in tables with inline styles (layout.py)."""
         return layout.page(self)
@@ -91,14 +100,17 @@ def _link(url: str, month: dt.date) -> str:
     return urllib.parse.urlunsplit(parts._replace(path=parts.path or "/", query=urllib.parse.urlencode(query)))
 
 
-def compose(conn: duckdb.DuckDBPyConnection, month, url: str) -> Digest:
-    """The digest of a month, for the whole organisation compared with the month before: the Overview's model built
-    once (which places the stage once) and written out, the brief rendered from the same model."""
+def compose(conn: duckdb.DuckDBPyConnection, month, url: str, limited_to: tuple[str, ...] | None = None) -> Digest:
+    """The digest of a month compared with the month before, for the whole organisation or, with `limited_to`, for
+    a scoped recipient's departments (named as in the settings; today's names are looked up): the Overview's model
+    built once (which places the stage once) and written out, the brief rendered from the same model."""
     month = metrics.as_month(month)
     held = metrics.months(conn)
     if month not in held:
         raise DigestError(f"The warehouse holds no data for {month:%Y-%m}, so there is no digest to send.")
-    scope = views.scope_for(held, month)
+    if limited_to is not None:
+        limited_to = views.departments_today(conn, tuple(limited_to))
+    scope = views.scope_for(held, month, limited_to=limited_to)
     return written(views.overview(conn, scope, stages.load()), brief.read_edition(conn, scope), url)
 
 
@@ -106,8 +118,11 @@ def written(model: views.Overview, edition: brief.Edition, url: str) -> Digest:
     """The digest of the Overview's model (with its stage): the same figures, suppressed the same way, and no read
     of the warehouse."""
     scope, month = edition.scope, model.month
+    scoped = scope.limited_to is not None
+    covers = _covers(scope.limited_to) if scoped else None
     placement = model.stage.placement
-    stage = [as_text(model.stage.title) + (f", “{placement.motto}”." if placement.stage else ".")]
+    stage = [("The whole organisation's stage: " if scoped else "") + as_text(model.stage.title)
+             + (f", “{placement.motto}”." if placement.stage else ".")]
     following = placement.next_stage
     if following is None:
         stage.append("Every stage of the rubric passes: keep every criterion met.")
@@ -115,7 +130,10 @@ def written(model: views.Overview, edition: brief.Edition, url: str) -> Digest:
     else:
         stage.append(f"To reach stage {following.number}, {following.name} ({following.met} of {following.total} "
                      "criteria met), it takes:")
-        gaps = tuple(stages.gap_words(g, placement.projections.get(g.id)).line for g in placement.gaps)
+        words = [stages.gap_words(g, placement.projections.get(g.id)) for g in placement.gaps]
+        if scoped:  # the criteria without the organisation's measured values, as the scoped Overview names them
+            words = [dataclasses.replace(w, status="", projection=None) for w in words]
+        gaps = tuple(w.line for w in words)
     ladder = Ladder(tuple((s.number, s.name, s.motto) for s in placement.stages), placement.stage)
     sections = [Section("Where we stand", tuple(stage), gaps, ladder=ladder), _needs_attention(model, url)]
 
@@ -132,14 +150,22 @@ def written(model: views.Overview, edition: brief.Edition, url: str) -> Digest:
                       for m in model.moved)
         sections.append(Section("The three biggest moves", () if items else (as_text(model.movers_note),), items,
                                 numbered=True))
+    if model.whole_organisation:  # a scoped digest: the whole organisation's figures, in one labelled line only
+        sections.append(Section("Compared with the whole organisation", (as_text(model.whole_organisation),)))
 
-    subject = (f"Social business digest, {month:%B %Y}: stage {placement.stage} of {placement.top}, "
-               f"{placement.stage_name if placement.stage else 'not started'}")
-    footer = (f"Whole organisation, {month:%B %Y} compared with {model.compare_to:%B %Y}. Figures about fewer than "
-              f"{scope.min_group} people are never shown. You receive this digest as one of the dashboard's "
-              "configured recipients; ask your dashboard admin to change the list.")
+    subject = (f"Social business digest{f' for {covers}' if covers else ''}, {month:%B %Y}: stage {placement.stage} "
+               f"of {placement.top}, {placement.stage_name if placement.stage else 'not started'}")
+    footer = (f"{covers or 'Whole organisation'}, {month:%B %Y} compared with {model.compare_to:%B %Y}. Figures "
+              f"about fewer than {scope.min_group} people are never shown. You receive this digest as one of the "
+              "dashboard's configured recipients; ask your dashboard admin to change the list.")
     return Digest(month, subject, tuple(sections), _link(url, month), footer, brief.render(model, edition),
-                  model.compare_to)
+                  model.compare_to, covers)
+
+
+def _covers(departments: tuple[str, ...]) -> str:
+    """A scope's departments in words: "Sales", "Sales and Sales Ops", "Legal, Sales and Sales Ops"."""
+    *first, last = departments
+    return f"{', '.join(first)} and {last}" if first else last
 
 
 def _needs_attention(model: views.Overview, url: str) -> Section:
@@ -150,12 +176,13 @@ def _needs_attention(model: views.Overview, url: str) -> Section:
     return Section("Needs attention", (model.alerts_note or f"Nothing needs attention in {model.month:%B %Y}.",))
 
 
-def as_message(digest: Digest, settings: Settings) -> EmailMessage:
-    """The e-mail: a plain-text part, its HTML alternative and the brief attached, addressed to the whole list."""
+def as_message(digest: Digest, settings: Settings, recipients: tuple[str, ...] | None = None) -> EmailMessage:
+    """The e-mail: a plain-text part, its HTML alternative and the brief attached, addressed to `recipients` (the
+    ones who get this digest: no recipient of another scope's is named), the whole list by default."""
     message = EmailMessage()
     message["Subject"] = digest.subject
     message["From"] = settings.sender
-    message["To"] = ", ".join(settings.recipients)
+    message["To"] = ", ".join(settings.recipients if recipients is None else recipients)
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid("digest", domain=parseaddr(settings.sender)[1].rpartition("@")[2])
     message.set_content(digest.text())

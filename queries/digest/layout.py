@@ -158,8 +158,11 @@ def page(digest: Digest) -> str:
               f'<div style="font-size:12px;line-height:16px;color:#d1d5db;letter-spacing:1px;text-transform:'
               f'uppercase">Social business digest</div>'
               f'<div style="font-size:22px;line-height:28px;color:{PAPER};font-weight:bold">'
-              f'{digest.month:%B %Y}</div></td></tr>')
-    sections = "".join(section(s, compared) for s in digest.sections)
+              f'{digest.month:%B %Y}</div>'
+              + (f'<div style="font-size:14px;line-height:20px;color:#d1d5db">{_e(digest.covers)}</div>'
+                 if digest.covers else "") + '</td></tr>')
+    sections = (_paragraph(digest.scope_line, 13, MUTED) if digest.covers else "") + "".join(
+        section(s, compared) for s in digest.sections)
     button = (_table(f'<tr><td bgcolor="{INK}" style="background-color:{INK};border-radius:6px;padding:10px 18px;'
                      f'{FONT}"><a href="{_e(digest.link)}" style="color:{PAPER};font-size:14px;font-weight:bold;'
                      f'text-decoration:none">Open the dashboard</a></td></tr>', "margin:20px 0 8px 0", "auto")

@@ -30,6 +30,7 @@ class Report:
 
     month: dt.date
     deliveries: tuple[Delivery, ...]
+    files: tuple = ()  # a dry run's .eml files (Paths), one per audience
 
     @property
     def failed(self) -> list[Delivery]:
