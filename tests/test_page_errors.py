@@ -44,12 +44,12 @@ def every_text(at) -> str:
     return "\n".join(parts)
 
 
-def broken_org_month(conn, *args, **kwargs):
+def broken_org_months(conn, *args, **kwargs):
     raise RuntimeError(f"IO Error: could not read {SECRET_PATH}")
 
 
 def test_an_unexpected_error_shows_a_reference_code_and_logs_the_details(hosted_errors, log_records, monkeypatch):
-    monkeypatch.setattr(metrics, "org_month", broken_org_month)
+    monkeypatch.setattr(metrics, "org_months", broken_org_months)
     previous = config.get_option("client.showErrorDetails")
     config.set_option("client.showErrorDetails", "none")  # as the Dockerfile and compose file set it
     try:
@@ -68,7 +68,7 @@ def test_an_unexpected_error_shows_a_reference_code_and_logs_the_details(hosted_
 
 
 def test_local_mode_may_show_the_details_to_the_person_running_it(hosted_errors, monkeypatch):
-    monkeypatch.setattr(metrics, "org_month", broken_org_month)
+    monkeypatch.setattr(metrics, "org_months", broken_org_months)
     at = app()
     assert "reference" in at.error[0].value
     [details] = at.expander
