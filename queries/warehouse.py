@@ -585,6 +585,9 @@ def refresh_rollups(conn: duckdb.DuckDBPyConnection) -> int:
             named.run(conn, f"rollups.{block}", params)
         if conn.execute("SELECT count(*) FROM rollup_new_months").fetchone()[0]:
             named.run(conn, "rollups.update_new", params)
+        params["first_cohort"] = conn.execute(
+            "SELECT min(month) FROM (SELECT month FROM rollup_months UNION ALL SELECT month FROM rollup_new_months)"
+        ).fetchone()[0]
         for block in ("lookback_months", "update_unmapped", "delete_org_rollup", "insert_org_rollup",
                       "insert_org_rollup_tools", "delete_segment_moves", "insert_segment_moves", "delete_cohorts",
                       "insert_cohorts"):
