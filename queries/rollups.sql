@@ -365,6 +365,7 @@ WHERE (tool = '*' AND month IN (SELECT month FROM rollup_months UNION ALL SELECT
 -- name: insert_org_rollup
 -- Habitual and active_12m look back at each person's earlier months: one pass over the active rows of the 12
 -- months ending with each counted month (docs/metrics.md#participation), never over all of person_month.
+-- $first_counted and $last_counted bound the counted months, so that the scan skips every other month's rows.
 INSERT INTO org_rollup
 WITH counted AS (
     SELECT month FROM rollup_months UNION SELECT month FROM rollup_new_months
@@ -377,7 +378,7 @@ recent AS (
     FROM counted c
     JOIN person_month pm ON pm.month BETWEEN CAST(c.month - INTERVAL 11 MONTH AS DATE) AND c.month
     WHERE pm.active
-      AND pm.month >= (SELECT CAST(min(month) - INTERVAL 11 MONTH AS DATE) FROM counted)
+      AND pm.month BETWEEN CAST($first_counted - INTERVAL 11 MONTH AS DATE) AND $last_counted
     GROUP BY ALL
 ),
 held AS (
