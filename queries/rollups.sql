@@ -196,15 +196,22 @@ WITH ms AS (
     SELECT * FROM month_status
     WHERE month BETWEEN $first_month AND $last_month AND month IN (SELECT month FROM rollup_months)
 ),
-people AS (
-    -- a person listed under two addresses in one roster (an address change mid-month) counts once, in the org unit
-    -- of their address seen first (docs/metrics.md#identity)
-    SELECT ms.month, r.person_key, r.department, r.region, r.business_unit, r.level, ms.has_activity,
+listed AS MATERIALIZED (
+    SELECT ms.month, r.person_key, r.raw_key, r.department, r.region, r.business_unit, r.level, ms.has_activity,
         ms.has_devices, len(ms.contribution_tools) > 0 AS has_contribution
     FROM ms JOIN live_roster r ON r.month = ms.roster_month
-    QUALIFY row_number() OVER (PARTITION BY ms.month, r.person_key
-                               ORDER BY r.raw_key <> r.person_key, r.department, r.region, r.business_unit,
-                                        r.level) = 1
+),
+repeated AS (SELECT month, person_key FROM listed GROUP BY ALL HAVING count(*) > 1),
+people AS (
+    -- a person listed under two addresses in one roster (an address change mid-month) counts once, in the org unit
+    -- of their address seen first (docs/metrics.md#identity); only they are ordered, not every roster row
+    SELECT * EXCLUDE (raw_key) FROM listed ANTI JOIN repeated USING (month, person_key)
+    UNION ALL
+    SELECT * EXCLUDE (raw_key) FROM (
+        SELECT * FROM listed SEMI JOIN repeated USING (month, person_key)
+        QUALIFY row_number() OVER (PARTITION BY month, person_key
+                                   ORDER BY raw_key <> person_key, department, region, business_unit, level) = 1
+    )
 ),
 mobile AS (
     SELECT month, person_key, bool_or(coalesce(used_mobile, false)) AS used_mobile
@@ -358,6 +365,7 @@ WHERE (tool = '*' AND month IN (SELECT month FROM rollup_months UNION ALL SELECT
 -- name: insert_org_rollup
 -- Habitual and active_12m look back at each person's earlier months: one pass over the active rows of the 12
 -- months ending with each counted month (docs/metrics.md#participation), never over all of person_month.
+-- $first_counted and $last_counted bound the counted months, so that the scan skips every other month's rows.
 INSERT INTO org_rollup
 WITH counted AS (
     SELECT month FROM rollup_months UNION SELECT month FROM rollup_new_months
@@ -370,7 +378,7 @@ recent AS (
     FROM counted c
     JOIN person_month pm ON pm.month BETWEEN CAST(c.month - INTERVAL 11 MONTH AS DATE) AND c.month
     WHERE pm.active
-      AND pm.month >= (SELECT CAST(min(month) - INTERVAL 11 MONTH AS DATE) FROM counted)
+      AND pm.month BETWEEN CAST($first_counted - INTERVAL 11 MONTH AS DATE) AND $last_counted
     GROUP BY ALL
 ),
 held AS (
@@ -438,23 +446,25 @@ WHERE month IN (SELECT month FROM rollup_months)
 
 -- name: insert_cohorts
 -- Members are read from their `new` row (the org unit they had in their cohort's month), not by joining
--- first_active to all of person_month.
+-- first_active to all of person_month. $first_cohort is the earliest cohort counted again (the earliest rebuilt
+-- month or month whose newcomers changed): a cohort counts from its own month on, so the kept months before it are
+-- skipped by the scans themselves.
 INSERT INTO cohort_rollup
-WITH members AS (
-    SELECT person_key, month AS cohort, department, region, business_unit, level FROM person_month WHERE is_new
-),
-counted AS (
+WITH counted AS (
     SELECT m.cohort, p.month, m.department, m.region, m.business_unit, m.level
-    FROM person_month p JOIN members m ON m.person_key = p.person_key
+    FROM person_month p
+    JOIN (SELECT person_key, month AS cohort, department, region, business_unit, level
+          FROM person_month WHERE is_new) m ON m.person_key = p.person_key
     WHERE p.active AND p.month BETWEEN $first_month AND $last_month AND p.month IN (SELECT month FROM rollup_months)
     UNION ALL
     SELECT m.cohort, p.month, m.department, m.region, m.business_unit, m.level
-    FROM person_month p JOIN members m ON m.person_key = p.person_key
-    WHERE p.active AND p.month NOT IN (SELECT month FROM rollup_months)
-      AND m.cohort IN (SELECT month FROM rollup_months UNION ALL SELECT month FROM rollup_new_months)
-      -- a cohort counts from its own month on: the months before the earliest cohort counted again are skipped
-      AND p.month >= (SELECT min(month) FROM (SELECT month FROM rollup_months UNION ALL
-                                              SELECT month FROM rollup_new_months))
+    FROM person_month p
+    JOIN (SELECT person_key, month AS cohort, department, region, business_unit, level
+          FROM person_month
+          WHERE is_new AND month >= $first_cohort
+            AND month IN (SELECT month FROM rollup_months UNION ALL SELECT month FROM rollup_new_months)) m
+        ON m.person_key = p.person_key
+    WHERE p.active AND p.month >= $first_cohort AND p.month NOT IN (SELECT month FROM rollup_months)
 )
 SELECT cohort, month, department, region, business_unit, level, count(*) AS people
 FROM counted

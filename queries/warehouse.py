@@ -585,7 +585,14 @@ def refresh_rollups(conn: duckdb.DuckDBPyConnection) -> int:
             named.run(conn, f"rollups.{block}", params)
         if conn.execute("SELECT count(*) FROM rollup_new_months").fetchone()[0]:
             named.run(conn, "rollups.update_new", params)
-        for block in ("lookback_months", "update_unmapped", "delete_org_rollup", "insert_org_rollup",
+        named.run(conn, "rollups.lookback_months", params)
+        # Bounds given as values, not subqueries, so that the scans of person_month skip the other months' rows.
+        params["first_cohort"], params["first_counted"], params["last_counted"] = conn.execute(
+            "SELECT min(month) FILTER (WHERE counted_for <> 'lookback'), min(month), max(month) FROM ("
+            "SELECT month, 'rebuilt' AS counted_for FROM rollup_months UNION ALL "
+            "SELECT month, 'new' FROM rollup_new_months UNION ALL SELECT month, 'lookback' FROM rollup_lookback_months)"
+        ).fetchone()
+        for block in ("update_unmapped", "delete_org_rollup", "insert_org_rollup",
                       "insert_org_rollup_tools", "delete_segment_moves", "insert_segment_moves", "delete_cohorts",
                       "insert_cohorts"):
             named.run(conn, f"rollups.{block}", params)
