@@ -38,6 +38,21 @@ def settle(page) -> None:
     raise AssertionError(f"{page.url} never settled: it kept rerunning")
 
 
+def open_expander(page, expander) -> None:
+    """Open a collapsed expander and wait for its table. A click that lands while a run redraws the page can be
+    lost (the expander comes back collapsed): then click again, never on one already open (it would close)."""
+    for _ in range(5):
+        settle(page)
+        if expander.locator("details").get_attribute("open") is None:
+            expander.locator("summary").click()
+        try:
+            expander.locator("[data-testid='stDataFrame']").wait_for(timeout=30_000)
+            return
+        except Exception:  # playwright's TimeoutError: look again at whether the click took
+            continue
+    expander.locator("[data-testid='stDataFrame']").wait_for()
+
+
 def opened(browser, url: str):
     context = browser.new_context(viewport={"width": 1280, "height": 2000})
     page = context.new_page()
@@ -112,8 +127,7 @@ def test_every_chart_has_a_description_and_its_data_beside_it(axe, chromium_brow
         for i in range(len(names)):
             expander = expanders.nth(i)
             assert expander.locator("details").get_attribute("open") is None
-            expander.locator("summary").click()
-            expander.locator("[data-testid='stDataFrame']").wait_for()
+            open_expander(page, expander)
         results = axe.run(page, options={"runOnly": {"type": "tag", "values": TAGS},
                                          "resultTypes": ["violations"]}).response
         blocking = [v for v in results["violations"] if v["impact"] in BLOCKING]
