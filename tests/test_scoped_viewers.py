@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import PEPPER, ROOT, fresh_location, loader
+from conftest import DUCKLAKE, PEPPER, ROOT, fresh_location, loader
 from queries import access, metrics, views, warehouse
 
 ACCESS = {"admins": ["boss@example.com"], "champions": ["*@comms.example.com"], "allowed_domains": ["example.com"],
@@ -322,7 +322,9 @@ def baseline(tmp_path_factory):
 
 
 @pytest.mark.slow
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Each example builds a warehouse of ten imports: four on DuckLake, where that takes most of a minute
+@settings(max_examples=4 if DUCKLAKE else 8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(others=OTHERS_DRAWN)
 def test_no_scoped_model_holds_a_figure_of_another_department(baseline, tmp_path_factory, monkeypatch, others):
     """Change anything about the people outside Sales (their departments, activity, champions, training, whether
