@@ -72,7 +72,8 @@ def server(tmp_path_factory):
 def open_page(browser, url, width=1280, height=900, downloads=False):
     context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=downloads)
     page = context.new_page()
-    page.set_default_timeout(180_000)
+    # five minutes, as the accessibility tests allow: a cold page on DuckLake in a loaded CI took over three
+    page.set_default_timeout(300_000)
     page.goto(url)
     settle(page)
     return page
