@@ -51,7 +51,10 @@ class Standing:
 
 def standing(conn: duckdb.DuckDBPyConnection, scope: Scope, rubric: stages.Rubric | None = None) -> Standing:
     rubric = rubric or stages.load()
-    placement, history = stages.standing(conn, scope.months[0], scope.month, rubric)
+    if scope.limited_to is not None:  # the month's placement only: a scoped viewer gets no history or evidence
+        placement, history = stages.evaluate(conn, scope.month, rubric), []
+    else:
+        placement, history = stages.standing(conn, scope.months[0], scope.month, rubric)
     if placement.stage:
         headline = (f"As of {scope.month:%B %Y}, we are at stage {placement.stage} of {placement.top}: "
                     f"{user(placement.stage_name)}, “{user(placement.motto)}”.")
