@@ -87,7 +87,9 @@ def refresh_names(conn: duckdb.DuckDBPyConnection) -> None:
     rows = today_names(live_renames(conn))
     conn.execute("DELETE FROM department_names")
     if rows:
-        conn.executemany("INSERT INTO department_names VALUES (?, ?, ?, ?)", [list(r) for r in rows])
+        # one statement: on DuckLake every INSERT writes a data file of its own
+        conn.execute("INSERT INTO department_names VALUES " + ", ".join(["(?, ?, ?, ?)"] * len(rows)),
+                     [value for row in rows for value in row])
 
 
 @dataclass(frozen=True)

@@ -123,10 +123,11 @@ def commit(conn: duckdb.DuckDBPyConnection, pending: PendingUpload, who: str | N
                     "FROM incoming) i WHERE upload_slices.kind = ? AND upload_slices.state = 'active' "
                     "AND upload_slices.tool = i.tool AND (? OR upload_slices.month = i.month)",
                     [kind, kind in ANY_MONTH])
-            conn.executemany(
-                "INSERT INTO upload_slices VALUES (?, ?, ?, ?, 'active', ?)",
-                [[upload_id, kind, t, m, n] for t, m, n in slices],
-            )
+            # One statement, not one per slice: on DuckLake every INSERT writes a data file of its own.
+            if slices:
+                values = ", ".join(["(?, ?, ?, ?, 'active', ?)"] * len(slices))
+                conn.execute(f"INSERT INTO upload_slices VALUES {values}",
+                             [value for t, m, n in slices for value in (upload_id, kind, t, m, n)])
             _settle_statuses(conn, replaced)
             for old in replaced:
                 _event(conn, old, "replaced", who, f"by upload #{upload_id}")

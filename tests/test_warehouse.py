@@ -5,7 +5,7 @@ import stat
 import pytest
 
 from conftest import ACTIVITY_SEPT, DUCKLAKE, ROSTER_SEPT
-from queries import imports, metrics, uploads, warehouse
+from queries import erasure, imports, metrics, uploads, warehouse
 
 
 def test_location_default_env_and_cli(monkeypatch, tmp_path):
@@ -59,6 +59,9 @@ def test_an_old_warehouse_with_data_upgrades_to_the_latest_rollups(tmp_path, mon
     latest_macros = warehouse._scope_macros
     monkeypatch.setattr(warehouse, "_scope_macros", lambda: "SELECT 1")
     with monkeypatch.context() as then:  # and its canonical rows had no identity_key (migration 010)
+        # nor incremental rollups (migration 004: the upgrade computes them) nor an erasure list (migration 012)
+        then.setattr(warehouse, "refresh_rollups", lambda conn: 0)
+        then.setattr(erasure, "drop_erased", lambda conn, rows: (rows, 0))
         for kind in ("roster", "activity"):
             then.setitem(imports.CANONICAL_COLUMNS, kind,
                          [c for c in imports.CANONICAL_COLUMNS[kind] if c != "identity_key"])
