@@ -11,6 +11,9 @@ import pytest
 
 from conftest import SETTLED, require_browser
 
+# What Chromium draws does not depend on the backend (the AppTests check the figures on both): embedded only in CI.
+pytestmark = pytest.mark.looks
+
 # Every page of dashboard.py's menu (local mode: the Data page is in it), by URL path.
 PAGES = {"Overview": "", "Where we stand": "stages", "Adoption": "adoption", "CoE reach": "coe",
          "Communities": "communities", "Business alignment": "alignment", "Initiatives": "initiatives",

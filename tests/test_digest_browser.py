@@ -10,6 +10,7 @@ from test_digest_html import SCREENSHOT, received
 
 
 @pytest.mark.browser
+@pytest.mark.looks
 def test_the_received_digest_renders_its_ladder_and_tiles_in_chromium(demo_db, smtp_server, mail_settings,
                                                                       chromium_browser):  # noqa: F811
     _, _, markup = received(demo_db, smtp_server, mail_settings)

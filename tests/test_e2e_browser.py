@@ -91,6 +91,7 @@ def metric_value(page, label: str) -> str:
     return tile.locator("[data-testid='stMetricValue']").inner_text().strip()
 
 
+@pytest.mark.looks
 def test_every_page_renders_and_is_screenshotted(browser, server):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for name, path in PAGES.items():
@@ -147,6 +148,7 @@ def test_upload_confirm_then_the_overview_changes(browser, server, tmp_path):
     page.context.close()
 
 
+@pytest.mark.looks
 def test_a_sidebar_filter_carries_over_between_pages(browser, server):
     page = open_page(browser, f"{server}/adoption")
     department = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']", has_text="Department")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import PEPPER, ROOT, copy_warehouse, fresh_location
+from conftest import DUCKLAKE, PEPPER, ROOT, copy_warehouse, fresh_location
 from queries import __main__ as cli
 from queries import participation, stages, uploads, warehouse
 from queries.metrics import Filters
@@ -164,7 +164,8 @@ PEOPLE = st.lists(PERSON, min_size=1, max_size=6)
 
 
 @pytest.mark.slow
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Each example builds a warehouse of up to three months: six of them on DuckLake, whose imports cost more (CI)
+@settings(max_examples=6 if DUCKLAKE else 15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(months=st.lists(PEOPLE, min_size=1, max_size=3))
 def test_segments_always_sum_to_the_headcount(months, monkeypatch):
     """Whatever the activity and however the roster changes from month to month, creators + responders + observers
