@@ -153,18 +153,22 @@ def test_a_sidebar_filter_carries_over_between_pages(browser, server):
     page = open_page(browser, f"{server}/adoption")
     department = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']", has_text="Department")
     chip = department.get_by_text("Legal", exact=True)  # the chosen value, shown in the box
-    for attempt in range(3):  # a click can land while the dropdown redraws on a busy machine: choose again
+    for attempt in range(3):  # a choice can be lost while the sidebar redraws on a busy machine: choose again
         settle(page)
         if chip.count():
             break
-        department.click()
-        page.get_by_role("option", name="Legal", exact=True).click()
+        # typed, as a keyboard user chooses: a click on the open list's option missed it in a loaded CI run
+        department.locator("input").click()
+        page.keyboard.type("Legal")
+        page.get_by_role("option", name="Legal", exact=True).wait_for()
+        page.keyboard.press("Enter")
         page.keyboard.press("Escape")
         try:
             chip.wait_for(timeout=30_000)
             break
         except Exception:
             if attempt == 2:
+                page.screenshot(path=str(SCREENSHOTS.parent / "failed-filter.png"))
                 raise
     settle(page)
     try:
