@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from . import warehouse
+
 # A department that disappears from a new roster is suggested as renamed when at least this share of its people
 # appear under one department name the previous roster did not have (docs/formats.md#departments).
 SUGGEST_SHARE = 0.5
@@ -86,10 +88,7 @@ def refresh_names(conn: duckdb.DuckDBPyConnection) -> None:
     undo's transaction when a departments upload changed."""
     rows = today_names(live_renames(conn))
     conn.execute("DELETE FROM department_names")
-    if rows:
-        # one statement: on DuckLake every INSERT writes a data file of its own
-        conn.execute("INSERT INTO department_names VALUES " + ", ".join(["(?, ?, ?, ?)"] * len(rows)),
-                     [value for row in rows for value in row])
+    warehouse.insert_rows(conn, "department_names", rows)
 
 
 @dataclass(frozen=True)

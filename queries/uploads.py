@@ -123,11 +123,7 @@ def commit(conn: duckdb.DuckDBPyConnection, pending: PendingUpload, who: str | N
                     "FROM incoming) i WHERE upload_slices.kind = ? AND upload_slices.state = 'active' "
                     "AND upload_slices.tool = i.tool AND (? OR upload_slices.month = i.month)",
                     [kind, kind in ANY_MONTH])
-            # One statement, not one per slice: on DuckLake every INSERT writes a data file of its own.
-            if slices:
-                values = ", ".join(["(?, ?, ?, ?, 'active', ?)"] * len(slices))
-                conn.execute(f"INSERT INTO upload_slices VALUES {values}",
-                             [value for t, m, n in slices for value in (upload_id, kind, t, m, n)])
+            warehouse.insert_rows(conn, "upload_slices", [(upload_id, kind, t, m, "active", n) for t, m, n in slices])
             _settle_statuses(conn, replaced)
             for old in replaced:
                 _event(conn, old, "replaced", who, f"by upload #{upload_id}")
@@ -150,7 +146,7 @@ def commit(conn: duckdb.DuckDBPyConnection, pending: PendingUpload, who: str | N
                 # each address counted under its person (docs/metrics.md#identity), as the rollups count it
                 matched, unmapped = conn.execute(
                     "WITH people AS (SELECT DISTINCT i.month, coalesce(a.canonical_key, i.person_key) AS person_key "
-                    f"FROM incoming i LEFT JOIN {identities.alias_table(conn)} a ON a.person_key = i.person_key) "
+                    f"FROM incoming i LEFT JOIN {identities.alias_table()} a ON a.person_key = i.person_key) "
                     "SELECT count(DISTINCT i.person_key) FILTER (WHERE pm.person_key IS NOT NULL), "
                     "count(DISTINCT i.person_key) FILTER (WHERE pm.person_key IS NULL) FROM people i "
                     "LEFT JOIN person_month pm ON pm.month = i.month AND pm.person_key = i.person_key"

@@ -393,6 +393,15 @@ def _committed() -> None:
         _commits += 1
 
 
+def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """INSERT `rows` (tuples in the table's column order) into `table` in one statement, not one per row: on
+    DuckLake every INSERT writes a data file and a catalog entry of its own (docs/architecture.md#what-an-upload-recounts)."""
+    if rows:
+        marks = "(" + ", ".join(["?"] * len(rows[0])) + ")"
+        conn.execute(f"INSERT INTO {table} VALUES " + ", ".join([marks] * len(rows)),
+                     [value for row in rows for value in row])
+
+
 def maintain(conn: duckdb.DuckDBPyConnection, location: str) -> None:
     """Compact storage. On DuckLake: keep a day of snapshots (so no running query loses its files), then
     CHECKPOINT merges small files and drops what has expired; conflicts with running writers are retried."""
@@ -561,9 +570,10 @@ def refresh_rollups(conn: duckdb.DuckDBPyConnection) -> int:
     named.run(conn, "rollups.flag_months")
     named.run(conn, "rollups.tool_months", {"full": full})
     # Months whose person rows expired (queries/retention.py) keep their rollups: never recounted from rows gone.
-    for table in ("rollup_months", "rollup_flag_months", "rollup_tool_months"):
-        conn.execute(f"DELETE FROM {table} WHERE month < (SELECT CAST(max(value) AS DATE) FROM meta "
-                     "WHERE key = 'person_rows_from')")
+    rows_from = conn.execute("SELECT CAST(max(value) AS DATE) FROM meta WHERE key = 'person_rows_from'").fetchone()[0]
+    if rows_from is not None:
+        for table in ("rollup_months", "rollup_flag_months", "rollup_tool_months"):
+            conn.execute(f"DELETE FROM {table} WHERE month < ?", [rows_from])
     named.run(conn, "rollups.replace_month_status")
     named.run(conn, "rollups.insert_month_status")
     temporary = ["rollup_changes", "month_status_new", "rollup_months", "rollup_flag_months", "rollup_tool_months"]
@@ -594,10 +604,12 @@ def refresh_rollups(conn: duckdb.DuckDBPyConnection) -> int:
             named.run(conn, f"rollups.{block}", params)
         temporary += ["rollup_activity", "pm_stage", "first_active_changes", "rollup_new_months",
                       "rollup_lookback_months"]
-    for block in ("department_kpi_months", "delete_department_kpis", "insert_department_kpis",
-                  "delete_kpi_correlations", "insert_kpi_correlations"):
-        named.run(conn, f"rollups.{block}")
+    named.run(conn, "rollups.department_kpi_months")
     temporary.append("department_kpi_months")
+    if conn.execute("SELECT count(*) FROM department_kpi_months").fetchone()[0]:  # not for registers or communities
+        for block in ("delete_department_kpis", "insert_department_kpis", "delete_kpi_correlations",
+                      "insert_kpi_correlations"):
+            named.run(conn, f"rollups.{block}")
     if full or conn.execute("SELECT count(*) FROM rollup_changes WHERE kind = 'departments'").fetchone()[0]:
         from . import departments
 
