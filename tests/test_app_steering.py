@@ -1,6 +1,8 @@
 """AppTest of steering on the pages: the Data page's initiative and target forms (admins alone set targets)."""
-from conftest import app
+import pytest
+from conftest import app, copy_warehouse
 from test_access import hosted
+from test_initiatives import PILOT, org_files
 
 from queries import initiatives, targets, warehouse
 
@@ -56,19 +58,22 @@ def test_the_initiatives_page_without_initiatives_says_how_to_record_one(db, loa
     assert any("Record an initiative on the Data page" in i.value for i in at.info)
 
 
-def _pilot(db):
-    from test_initiatives import PILOT, org_files
-
-    from queries import uploads
-
+def fill_once(load):
+    """tests/test_initiatives.py's organisation with its pilot, an initiative for everyone and a target, imported
+    once for the module by conftest's filled_once (fourteen uploads: seconds on DuckLake)."""
     for name, text, month, kind in org_files("app"):
-        uploads.import_file(name, text.encode(), location=db, month=month, kind=kind)
-    uploads.import_file("initiatives.csv", (PILOT + "All hands,2026-04,,,Town hall\n").encode(), location=db)
-    uploads.import_file("targets.csv", b"metric,value,by\nadoption,70%,2026-12\n", location=db)
+        load(name, text, month=month, kind=kind)
+    load("initiatives.csv", PILOT + "All hands,2026-04,,,Town hall\n")
+    load("targets.csv", "metric,value,by\nadoption,70%,2026-12\n")
 
 
-def test_the_initiatives_page_shows_each_effect_its_interval_and_event_study(db):
-    _pilot(db)
+@pytest.fixture
+def steered(db, filled_once):
+    """A copy of fill_once's organisation at the test's DASHBOARD_DB."""
+    return copy_warehouse(filled_once[0], db)
+
+
+def test_the_initiatives_page_shows_each_effect_its_interval_and_event_study(steered):
     at = app("app/pages/initiatives.py")
     assert not at.exception, at.exception
     table = at.dataframe[0].value
@@ -81,8 +86,7 @@ def test_the_initiatives_page_shows_each_effect_its_interval_and_event_study(db)
     assert len(at.get("vega_lite_chart")) == 1  # the pilot's event study; the whole organisation has none
 
 
-def test_the_overview_shows_the_target_the_forecast_band_and_the_initiatives(db):
-    _pilot(db)
+def test_the_overview_shows_the_target_the_forecast_band_and_the_initiatives(steered):
     at = app("app/pages/overview.py")
     assert not at.exception, at.exception
     labels = [m.label for m in at.metric]
@@ -98,15 +102,14 @@ def test_the_overview_shows_the_target_the_forecast_band_and_the_initiatives(db)
     assert "Adoption target 70%" in set(rows["Target"].dropna())
 
 
-def test_the_brief_prints_targets_and_initiatives(db):
+def test_the_brief_prints_targets_and_initiatives(steered):
     import io
 
     from pypdf import PdfReader
 
     from queries import brief
 
-    _pilot(db)
-    with warehouse.opened(db) as conn:
+    with warehouse.opened(steered) as conn:
         text = PdfReader(io.BytesIO(brief.build_brief(conn, "2026-06"))).pages[0].extract_text()
     assert "Targets, and initiatives' effect on adoption" in text
     assert "Adoption 70% by December 2026" in text and "Champion pilot" in text

@@ -2,6 +2,7 @@
 import pandas as pd
 import pytest
 
+from conftest import copy_warehouse
 from queries import adoption, alignment, coe, metrics
 
 HEADER = "email,department,region,business_unit,level\n"
@@ -21,12 +22,17 @@ def activity(active: dict[str, int], month="2026-09", tool="slack", posts=1, rep
     return "month,email,tool,posts,replies\n" + "".join(rows)
 
 
-@pytest.fixture
-def org(load):
+def fill_once(load):
     load("roster.csv", roster({"Sales": 10, "Legal": 6, "Tiny": 3}), month="2026-09")
     load("slack.csv", activity({"Sales": 5, "Legal": 3, "Tiny": 3}))
     load("teams.csv", activity({"Sales": 8}, tool="teams", posts=0, replies=0).replace(",0,0\n", ",0,1\n"))
     load("champions.csv", "email,department,role\nsales0@x.com,Sales,Champion\n", month="2026-09")
+
+
+@pytest.fixture
+def org(db, filled_once):
+    """A copy of the organisation fill_once imports, at the test's warehouse (conftest's filled_once)."""
+    copy_warehouse(filled_once[0], db)
 
 
 def test_department_adoption_with_small_groups_suppressed(org, conn):

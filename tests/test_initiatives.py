@@ -4,6 +4,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from conftest import copy_warehouse
 from queries import initiatives
 from queries.initiatives import Initiative
 
@@ -104,14 +105,16 @@ def org_files(tag: str):
         yield f"activity-{month}.csv", activity, month, "activity"
 
 
-@pytest.fixture
-def pilot_org(db):
-    from queries import uploads
+def fill_once(load):
+    """The organisation above, imported once for the module by conftest's filled_once (twelve uploads: seconds on
+    DuckLake); every test gets a copy of its own, which it may change."""
+    for name, text, month, kind in org_files("pilot"):
+        load(name, text, month=month, kind=kind)
 
-    tag = db.rsplit("/", 1)[-1][-12:].replace(".", "")
-    for name, text, month, kind in org_files(tag):
-        uploads.import_file(name, text.encode(), location=db, month=month, kind=kind)
-    return db
+
+@pytest.fixture
+def pilot_org(db, filled_once):
+    return copy_warehouse(filled_once[0], db)
 
 
 def test_a_known_injected_lift_is_estimated_on_the_warehouse(pilot_org):

@@ -2,17 +2,17 @@
 import datetime as dt
 
 import pytest
-from test_initiatives import org_files
+from test_initiatives import fill_once, org_files  # noqa: F401 (conftest's filled_once calls fill_once)
 
+from conftest import copy_warehouse
 from queries import metrics, targets, uploads, warehouse
 from queries.imports import ImportRefused
 
 
 @pytest.fixture
-def org(db):
-    for name, text, month, kind in org_files(db.rsplit("/", 1)[-1][-12:].replace(".", "")):
-        uploads.import_file(name, text.encode(), location=db, month=month, kind=kind)
-    return db
+def org(db, filled_once):
+    """A copy of tests/test_initiatives.py's organisation at the test's warehouse."""
+    return copy_warehouse(filled_once[0], db)
 
 
 def test_a_target_is_met_on_course_or_off_course_with_the_forecast_s_chance(org):
